@@ -1,0 +1,104 @@
+"""Command line: parse, call a command module, print. No logic lives here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from condapip.errors import CondapipError
+
+app = typer.Typer(
+    name="condapip",
+    help="Let conda and pip share one environment without breaking it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+channel_app = typer.Typer(help="Build local conda channels from wheels.", no_args_is_help=True)
+app.add_typer(channel_app, name="channel")
+
+NameOpt = Annotated[str | None, typer.Option("-n", "--name", help="Environment name.")]
+PrefixOpt = Annotated[
+    str | None, typer.Option("-p", "--prefix", help="Environment prefix (default $CONDA_PREFIX).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+def _prefix(name: str | None, prefix: str | None) -> Path:
+    from condapip.locate import resolve
+
+    return resolve(name, prefix)
+
+
+@app.command("list")
+def list_(name: NameOpt = None, prefix: PrefixOpt = None, json: JsonOpt = False) -> None:
+    """List conda and pip packages with the owner of each."""
+    from condapip.commands import list_packages
+
+    path, packages = list_packages.run(_prefix(name, prefix))
+    if json:
+        from condapip.output import emit_json
+
+        emit_json([list_packages.as_json(p) for p in packages])
+        return
+    from condapip.output import columns
+
+    print(f"# packages in environment at {path}:\n#")
+    rows = [list_packages.as_row(p) for p in packages]
+    print(columns(rows, ["Name", "Version", "Build", "Channel", "Owner"]))
+
+
+@channel_app.command("build")
+def channel_build(
+    inputs: Annotated[list[Path], typer.Argument(help="Wheels, or folders of wheels.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Channel folder.")],
+    host_python: Annotated[
+        bool, typer.Option("--host-python", help="Also package the running interpreter and pip.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Turn wheels into conda packages (.conda) and index them as a channel."""
+    from condapip.commands import channel_build as cmd
+
+    built = cmd.run(inputs, output, host_python=host_python)
+    if json:
+        from condapip.output import emit_json
+
+        emit_json([cmd.as_json(b) for b in built])
+        return
+    for b in built:
+        print(f"{b.subdir}/{b.path.name}")
+    print(f"indexed {len(built)} package(s) into {output}")
+
+
+def run(argv: list[str]) -> int:
+    """Run the app; turn CondapipError into one line on stderr and its exit code."""
+    try:
+        app(argv, prog_name="condapip", standalone_mode=False)
+    except CondapipError as exc:
+        print(f"condapip: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("condapip: aborted", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("condapip: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        raise
+    return 0

@@ -1,0 +1,42 @@
+"""``condapip list``: both ledgers, honest about who owns what."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from condapip.prefix import Package, read_prefix
+
+
+def run(prefix: Path) -> tuple[Path, list[Package]]:
+    p = read_prefix(prefix)
+    return p.path, p.packages()
+
+
+def as_json(pkg: Package) -> dict[str, Any]:
+    dist = pkg.dist
+    out: dict[str, Any] = {
+        "name": pkg.name,
+        "version": pkg.version,
+        "build": pkg.build,
+        "channel": pkg.channel,
+        "owner": pkg.owner,
+        "installer": pkg.installer,
+    }
+    if dist is not None:
+        out["dist_name"] = dist.name
+        out["dist_version"] = dist.version
+        out["dist_info"] = dist.path.name
+        out["source"] = dist.source
+        vcs = (dist.direct_url or {}).get("vcs_info")
+        if vcs:
+            out["vcs_commit"] = vcs.get("commit_id")
+        if (dist.direct_url or {}).get("dir_info", {}).get("editable"):
+            out["editable"] = True
+    if pkg.record is not None:
+        out["conda_version"] = pkg.record.version
+    return out
+
+
+def as_row(pkg: Package) -> list[str]:
+    return [pkg.name, pkg.version, pkg.build, pkg.channel, pkg.owner]

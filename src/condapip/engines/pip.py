@@ -1,0 +1,144 @@
+"""The pip side: always the target prefix's interpreter, never condapip's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from condapip.errors import CondapipError
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    # A user's PIP_REQUIRE_VIRTUALENV or PYTHONPATH must not redirect pip into
+    # another environment than the one named on the command line.
+    env.pop("PYTHONPATH", None)
+    env.pop("PIP_REQUIRE_VIRTUALENV", None)
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    return env
+
+
+class PipFailed(CondapipError):
+    """pip's resolver or installer said no; ``output`` keeps its words."""
+
+    def __init__(self, message: str, output: str) -> None:
+        super().__init__(message, exit_code=1)
+        self.output = output
+
+
+def run(args: list[str], what: str) -> str:
+    proc = subprocess.run(args, capture_output=True, text=True, env=_env(), check=False)
+    if proc.returncode != 0:
+        out = (proc.stdout + "\n" + proc.stderr).strip()
+        raise PipFailed(f"{what} failed: {_summary(out)}", out)
+    return proc.stdout
+
+
+def _summary(output: str) -> str:
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("ERROR") or "error:" in ln.lower()]
+    picked = errors or lines[-3:]
+    return " ".join(picked)[:600]
+
+
+class PipRunner:
+    """``PREFIX/bin/python -m pip``."""
+
+    name = "pip"
+
+    def _base(self, python: Path) -> list[str]:
+        return [str(python), "-m", "pip"]
+
+    def install(
+        self,
+        python: Path,
+        requirements: Sequence[str],
+        *,
+        constraints: Path | None = None,
+        find_links: Sequence[str] = (),
+        no_index: bool = False,
+        no_deps: bool = False,
+        require_hashes: bool = False,
+        requirement_file: Path | None = None,
+    ) -> None:
+        args = [*self._base(python), "install", "--no-input"]
+        args += _common(
+            constraints, find_links, no_index, no_deps, require_hashes, requirement_file
+        )
+        run([*args, *requirements], "pip install")
+
+    def uninstall(self, python: Path, names: Sequence[str]) -> None:
+        if names:
+            run([*self._base(python), "uninstall", "-y", *names], "pip uninstall")
+
+    def report(
+        self, python: Path, requirements: Sequence[str], *, find_links: Sequence[str] = ()
+    ) -> list[dict[str, object]]:
+        args = [*self._base(python), "install", "--dry-run", "--ignore-installed", "--quiet"]
+        args += ["--report", "-", *_common(None, find_links, bool(find_links), False, False, None)]
+        out = run([*args, *requirements], "pip install --dry-run --report")
+        return list(json.loads(out).get("install", []))
+
+
+class UvRunner:
+    """``uv pip ... --python PREFIX/bin/python``."""
+
+    name = "uv"
+
+    def __init__(self, exe: str) -> None:
+        self.exe = exe
+
+    def install(
+        self,
+        python: Path,
+        requirements: Sequence[str],
+        *,
+        constraints: Path | None = None,
+        find_links: Sequence[str] = (),
+        no_index: bool = False,
+        no_deps: bool = False,
+        require_hashes: bool = False,
+        requirement_file: Path | None = None,
+    ) -> None:
+        args = [self.exe, "pip", "install", "--python", str(python)]
+        args += _common(
+            constraints, find_links, no_index, no_deps, require_hashes, requirement_file
+        )
+        run([*args, *requirements], "uv pip install")
+
+    def uninstall(self, python: Path, names: Sequence[str]) -> None:
+        if names:
+            run([self.exe, "pip", "uninstall", "--python", str(python), *names], "uv pip uninstall")
+
+    def report(
+        self, python: Path, requirements: Sequence[str], *, find_links: Sequence[str] = ()
+    ) -> list[dict[str, object]]:
+        # uv has no --report; pip on the same interpreter gives the same answer.
+        return PipRunner().report(python, requirements, find_links=find_links)
+
+
+def _common(
+    constraints: Path | None,
+    find_links: Sequence[str],
+    no_index: bool,
+    no_deps: bool,
+    require_hashes: bool,
+    requirement_file: Path | None,
+) -> list[str]:
+    args: list[str] = []
+    if constraints is not None:
+        args += ["--constraint", str(constraints)]
+    for link in find_links:
+        args += ["--find-links", link]
+    if no_index:
+        args.append("--no-index")
+    if no_deps:
+        args.append("--no-deps")
+    if require_hashes:
+        args.append("--require-hashes")
+    if requirement_file is not None:
+        args += ["--requirement", str(requirement_file)]
+    return args

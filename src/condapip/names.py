@@ -1,0 +1,51 @@
+"""PyPI and conda names for the same project.
+
+Most conda-forge packages use the PyPI name, normalized. The exceptions below
+are the ones users meet; repodata ``purls`` (pkg:pypi/NAME) take precedence
+wherever a channel has them.
+"""
+
+from __future__ import annotations
+
+from packaging.utils import canonicalize_name
+
+# PyPI name -> conda-forge name, for projects whose names differ.
+PYPI_TO_CONDA: dict[str, str] = {
+    "torch": "pytorch",
+    "opencv-python": "opencv",
+    "opencv-python-headless": "opencv",
+    "opencv-contrib-python": "opencv",
+    "tables": "pytables",
+    "msgpack": "msgpack-python",
+    "ruamel-yaml": "ruamel.yaml",
+    "ruamel-yaml-clib": "ruamel.yaml.clib",
+    "matplotlib": "matplotlib-base",
+    "jupyter-core": "jupyter_core",
+    "jupyter-client": "jupyter_client",
+    "jupyter-server": "jupyter_server",
+    "typing-extensions": "typing_extensions",
+    "prompt-toolkit": "prompt-toolkit",
+    "importlib-metadata": "importlib-metadata",
+    "tensorflow-cpu": "tensorflow",
+    "tensorflow-gpu": "tensorflow",
+    "graphviz": "python-graphviz",
+    "kaleido": "python-kaleido",
+    "duckdb": "python-duckdb",
+    "build": "python-build",
+    "pyqt5": "pyqt",
+    "pyqt6": "pyqt",
+}
+
+CONDA_TO_PYPI: dict[str, str] = {
+    conda: pypi for pypi, conda in PYPI_TO_CONDA.items() if pypi not in ("opencv-python-headless",)
+}
+CONDA_TO_PYPI.update({"opencv": "opencv-python", "tensorflow": "tensorflow", "pyqt": "pyqt5"})
+
+
+def pypi_to_conda(name: str) -> str:
+    key = canonicalize_name(name)
+    return PYPI_TO_CONDA.get(key, key)
+
+
+def conda_to_pypi(name: str) -> str:
+    return CONDA_TO_PYPI.get(name, canonicalize_name(name))

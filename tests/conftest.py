@@ -1,0 +1,148 @@
+"""Real conda prefixes, made offline: synthetic wheels -> a local channel ->
+rattler installs -> real pip changes them. Nothing here hand-writes conda-meta.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from condapip.channel import build_channel
+from condapip.commands.channel_build import bundled_pip_wheel
+from tests.wheelmaker import make_wheel
+
+PY = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+# (name, version, requires): the synthetic world the tests share.
+SYNTHETIC = [
+    ("alpha", "1.0", ["beta>=1.0"]),
+    ("beta", "1.0", []),
+    ("beta", "2.0", []),
+    ("gamma", "0.5", ['beta<2; python_version < "3"']),
+    ("delta", "1.0", ["beta>=2"]),  # pip-only: needs a beta conda does not have
+    ("epsilon", "1.0", []),  # pip-only, no deps
+    ("zeta", "1.0", ["alpha"]),  # conda package that depends on another
+]
+# What the conda channel holds; the rest exists only as wheels for pip.
+CONDA_SIDE = {("alpha", "1.0"), ("beta", "1.0"), ("gamma", "0.5"), ("zeta", "1.0")}
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheelhouse")
+    for name, version, requires in SYNTHETIC:
+        make_wheel(out, name, version, requires)
+    return out
+
+
+@pytest.fixture(scope="session")
+def channel(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
+    out = tmp_path_factory.mktemp("channel")
+    conda_wheels = [wheelhouse / f"{n}-{v}-py3-none-any.whl" for n, v in sorted(CONDA_SIDE)] + [
+        bundled_pip_wheel()
+    ]
+    build_channel(conda_wheels, out, host_python=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def real_wheels():
+    from condapip.wheelcache import real_wheels
+
+    try:
+        return real_wheels()
+    except Exception as exc:  # an interpreter with no numpy 1.x wheels
+        pytest.skip(str(exc))
+
+
+@pytest.fixture(scope="session")
+def real_channel(tmp_path_factory: pytest.TempPathFactory, real_wheels) -> Path:
+    out = tmp_path_factory.mktemp("real-channel")
+    build_channel(
+        [real_wheels.numpy1, real_wheels.scipy, bundled_pip_wheel()], out, host_python=True
+    )
+    return out
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _rattler_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # rattler hardlinks prefix files into its cache: a private cache per run
+    # keeps tests that edit prefix files from corrupting the user's cache.
+    os.environ["RATTLER_CACHE_DIR"] = str(tmp_path_factory.mktemp("rattler-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No user config leaks in: condarc, active env, pip config and indexes."""
+    for var in ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_ENVS_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CONDARC", str(tmp_path / "condarc-unused"))
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+
+
+@pytest.fixture
+def make_env(tmp_path: Path, channel: Path) -> Callable[..., Path]:
+    """Create a prefix from the synthetic channel with rattler, as `create` would."""
+    from condapip import conda_layer
+    from condapip.engines.rattler import RattlerEngine
+
+    def _make(
+        specs: Sequence[str] = ("python", "pip", "alpha"),
+        name: str = "env",
+        chan: Path | None = None,
+    ) -> Path:
+        prefix = tmp_path / name
+        engine = RattlerEngine(progress=False)
+        chans = [str(chan or channel)]
+        pkgs = conda_layer.solve(engine, prefix, chans, list(specs))
+        conda_layer.apply(engine, prefix, pkgs, list(specs), argv=["condapip", "create"])
+        return prefix
+
+    return _make
+
+
+def pip(
+    prefix: Path, *args: str, find_links: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Real pip, as a user runs it: the env's own interpreter, no condapip involved."""
+    cmd = [str(prefix / "bin" / "python"), "-m", "pip", *args]
+    if find_links is not None:
+        cmd = [*cmd, "--isolated", "--no-index", "--find-links", str(find_links)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def condapip(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed CLI in a subprocess, exactly as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "condapip", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file's content hash and every link's target: to prove nothing changed."""
+    import hashlib
+
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_symlink():
+            out[rel] = "->" + os.readlink(p)
+        elif p.is_file():
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[rel] = "dir"
+    return out
