@@ -79,26 +79,45 @@ def channel_build(
     print(f"indexed {len(built)} package(s) into {output}")
 
 
+@app.command("demo")
+def demo(
+    keep: Annotated[
+        Path | None, typer.Option("--keep", help="Keep the demo's files in this folder.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Show the numpy/scipy breakage found, refused and repaired, offline."""
+    from condapip.demo import printer, run_demo
+
+    steps = run_demo(keep, printer(json))
+    failed = [s.title for s in steps if not s.ok]
+    if json:
+        from condapip.output import emit_json
+
+        emit_json({"ok": not failed, "steps": [s.as_json() for s in steps]})
+    elif failed:
+        print(
+            f"\ncondapip demo: {len(failed)} step(s) did not behave as described: "
+            + "; ".join(failed),
+            file=sys.stderr,
+        )
+    else:
+        print(f"\ncondapip demo: all {len(steps)} steps behaved as described.")
+    if failed:
+        raise typer.Exit(1)
+
+
 def run(argv: list[str]) -> int:
     """Run the app; turn CondapipError into one line on stderr and its exit code."""
     try:
-        app(argv, prog_name="condapip", standalone_mode=False)
+        # standalone mode: click prints usage errors itself and exits 2
+        app(argv, prog_name="condapip", standalone_mode=True)
     except CondapipError as exc:
         print(f"condapip: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except typer.Exit as exc:
-        return exc.exit_code
-    except typer.Abort:
-        print("condapip: aborted", file=sys.stderr)
-        return 1
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:
         print("condapip: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
-        raise
     return 0
