@@ -27,7 +27,8 @@ def as_json(pkg: Package) -> dict[str, Any]:
         out["dist_name"] = dist.name
         out["dist_version"] = dist.version
         out["dist_info"] = dist.path.name
-        out["source"] = dist.source
+        if pkg.owner != "conda":
+            out["source"] = dist.source
         vcs = (dist.direct_url or {}).get("vcs_info")
         if vcs:
             out["vcs_commit"] = vcs.get("commit_id")
