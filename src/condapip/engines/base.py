@@ -73,7 +73,12 @@ class PipEngine(Protocol):
     def uninstall(self, python: Path, names: Sequence[str]) -> None: ...
 
     def report(
-        self, python: Path, requirements: Sequence[str], *, find_links: Sequence[str] = ()
+        self,
+        python: Path,
+        requirements: Sequence[str],
+        *,
+        find_links: Sequence[str] = (),
+        no_deps: bool = False,
     ) -> list[dict[str, object]]:
         """pip's ``--dry-run --report`` install items for ``requirements``."""
         ...

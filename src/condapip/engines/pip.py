@@ -75,10 +75,19 @@ class PipRunner:
             run([*self._base(python), "uninstall", "-y", *names], "pip uninstall")
 
     def report(
-        self, python: Path, requirements: Sequence[str], *, find_links: Sequence[str] = ()
+        self,
+        python: Path,
+        requirements: Sequence[str],
+        *,
+        find_links: Sequence[str] = (),
+        no_deps: bool = False,
     ) -> list[dict[str, object]]:
         args = [*self._base(python), "install", "--dry-run", "--ignore-installed", "--quiet"]
-        args += ["--report", "-", *_common(None, find_links, bool(find_links), False, False, None)]
+        args += [
+            "--report",
+            "-",
+            *_common(None, find_links, bool(find_links), no_deps, False, None),
+        ]
         out = run([*args, *requirements], "pip install --dry-run --report")
         return list(json.loads(out).get("install", []))
 
@@ -114,10 +123,15 @@ class UvRunner:
             run([self.exe, "pip", "uninstall", "--python", str(python), *names], "uv pip uninstall")
 
     def report(
-        self, python: Path, requirements: Sequence[str], *, find_links: Sequence[str] = ()
+        self,
+        python: Path,
+        requirements: Sequence[str],
+        *,
+        find_links: Sequence[str] = (),
+        no_deps: bool = False,
     ) -> list[dict[str, object]]:
         # uv has no --report; pip on the same interpreter gives the same answer.
-        return PipRunner().report(python, requirements, find_links=find_links)
+        return PipRunner().report(python, requirements, find_links=find_links, no_deps=no_deps)
 
 
 def _common(
