@@ -104,6 +104,7 @@ def dumps(spec: EnvSpec) -> str:
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # a pin stays on one line, as grep and diff expect
     buf = StringIO()
     yaml.dump(doc, buf)
     return buf.getvalue()
