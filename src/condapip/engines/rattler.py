@@ -130,26 +130,30 @@ class RattlerEngine:
 
 
 def record_from_url(pkg: SolvedPackage) -> Any:
-    """A RepoDataRecord for an exact URL, read from that channel's repodata."""
+    """A RepoDataRecord for an exact URL, read from that channel's repodata.
+
+    A query, not a solve: the package's dependencies may live in another
+    subdir or channel, and an exact install names them itself.
+    """
     import rattler
 
     channel_url, _, _ = pkg.url.rpartition("/")
     channel_url = channel_url.rsplit("/", 1)[0]
     try:
-        records = asyncio.run(
-            rattler.solve(
-                sources=[rattler.Channel(channel_url)],
-                specs=[f"{pkg.name} =={pkg.version} {pkg.build}"],
-                platforms=[rattler.Subdir(pkg.subdir), rattler.Subdir("noarch")],
-                timestamp_policy="allow-missing",
-                virtual_packages=rattler.VirtualPackage.detect(),
+        result = asyncio.run(
+            rattler.Gateway().query(
+                [rattler.Channel(channel_url)],
+                [rattler.Subdir(pkg.subdir)],
+                [f"{pkg.name} =={pkg.version} {pkg.build}"],
+                recursive=False,
             )
         )
     except Exception as exc:
         raise CondapipError(f"cannot find {pkg.url}: {_first_lines(exc)}") from None
-    for rec in records:
-        if rec.name.normalized == pkg.name:
-            return rec
+    for records in result:
+        for rec in records:
+            if str(rec.url) == pkg.url:
+                return rec
     raise CondapipError(f"cannot find {pkg.url} in its channel")
 
 
