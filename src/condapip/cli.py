@@ -107,6 +107,138 @@ def demo(
         raise typer.Exit(1)
 
 
+@app.command("export")
+def export(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write here, not to stdout.")
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="environment (yml), explicit (conda's @EXPLICIT), requirements, or pylock.",
+        ),
+    ] = "environment",
+    from_history: Annotated[
+        bool, typer.Option("--from-history", help="Only what was asked for, both layers.")
+    ] = False,
+    no_builds: Annotated[bool, typer.Option("--no-builds", help="name=version only.")] = False,
+    as_is: Annotated[
+        bool, typer.Option("--as-is", help="Export pip's copies over conda packages as they are.")
+    ] = False,
+    pip_engine: Annotated[
+        str | None, typer.Option("--pip-engine", help="pip or uv (for --format pylock).")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Write both layers with exact pins: conda builds, pip versions, git commits, paths."""
+    from condapip.commands import export as cmd
+    from condapip.output import warn
+
+    exported = cmd.run(
+        _prefix(name, prefix),
+        fmt=fmt,
+        from_history=from_history,
+        no_builds=no_builds,
+        as_is=as_is,
+        pip_engine=pip_engine,
+        output=output,
+    )
+    for message in exported.warnings:
+        warn(message)
+    if json:
+        from condapip.output import emit_json
+
+        emit_json(cmd.as_json(exported, fmt))
+    elif output is None:
+        sys.stdout.write(exported.text)
+
+
+@app.command("lock")
+def lock(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The lock file to write.")] = Path(
+        "condapip.lock.yml"
+    ),
+    pip_engine: Annotated[
+        str | None, typer.Option("--pip-engine", help="pip or uv: resolves index artifacts.")
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Pin both layers to artifacts and hashes; `create --lock` installs exactly that."""
+    from condapip.commands import lock as cmd
+    from condapip.output import warn
+
+    locked = cmd.run(_prefix(name, prefix), output, pip_engine=pip_engine)
+    for message in locked.warnings:
+        warn(message)
+    if json:
+        from condapip.output import emit_json
+
+        emit_json(cmd.as_json(locked, output))
+    else:
+        print(cmd.summary(locked, output))
+
+
+@app.command("channels")
+def channels(
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Put conda-forge first, strict priority (user .condarc).")
+    ] = False,
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Show the effective channels and channel_priority, and the file each came from."""
+    from condapip.commands import channels as cmd
+    from condapip.errors import Refused
+    from condapip.output import emit_json, table, warn
+
+    env = _prefix(name, prefix) if name or prefix else None
+    if fix:
+        change = cmd.plan_fix()
+        if change.changed and not dry_run and not yes:
+            if json or not sys.stdin.isatty():
+                raise Refused(f"would edit {change.path}: pass --yes, or --dry-run to see the diff")
+            print(change.diff(), end="")
+            typer.confirm(f"Write {change.path} (old copy in {change.backup.name})?", abort=True)
+        if change.changed and not dry_run:
+            cmd.apply_fix(change)
+        report = cmd.show(env)
+        if json:
+            emit_json(cmd.fix_json(change, dry_run=dry_run, after=report))
+        elif not change.changed:
+            print(f"{change.path} already puts conda-forge first with strict priority")
+        else:
+            print(change.diff(), end="")
+            if dry_run:
+                print(f"dry run: {change.path} not changed")
+            else:
+                backup = f" (old copy: {change.backup})" if change.before else ""
+                print(f"wrote {change.path}{backup}")
+        if not dry_run:
+            for problem in report.problems:
+                warn(f"still: {problem} (a condarc with higher precedence overrides it)")
+        return
+    report = cmd.show(env)
+    if json:
+        emit_json(cmd.as_json(report))
+    else:
+        table("channels (highest priority first)", ["#", "Channel", "From"], cmd.rows(report))
+        print(cmd.priority_line(report))
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        if report.problems:
+            print(f"hint: {cmd.FIX_HINT}")
+    if report.problems:
+        raise typer.Exit(1)
+
+
 def run(argv: list[str]) -> int:
     """Run the app; turn CondapipError into one line on stderr and its exit code."""
     try:

@@ -1,0 +1,148 @@
+"""``condapip create --lock FILE``: install exactly a lock, conda first, then pip.
+
+No solver runs. conda packages come from their locked URLs and must carry the
+locked hashes; pip installs with ``--require-hashes --no-deps``. VCS installs
+are pinned by commit, the only thing pip can verify for them, so they go in a
+second pip call after the hashed artifacts. A failure removes the prefix this
+command created.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from condapip.errors import CondapipError, Refused
+from condapip.export import PipArtifact
+from condapip.lock import CondaLocked, PlatformLock, load
+
+
+@dataclass(frozen=True)
+class LockPlan:
+    """What the lock installs into ``prefix``, in order."""
+
+    prefix: Path
+    platform: str
+    conda: tuple[CondaLocked, ...]
+    pip: tuple[PipArtifact, ...]
+    dry_run: bool
+
+    def lines(self) -> list[str]:
+        out = [f"  conda  {c.name}-{c.version}-{c.build}  ({c.subdir})" for c in self.conda]
+        out += [f"  pip    {a.requirement}" for a in self.pip]
+        return out
+
+
+def run(
+    prefix: Path,
+    lockfile: Path,
+    *,
+    engine: str,
+    pip_engine: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> LockPlan:
+    from condapip.channel import current_subdir
+
+    lock = load(lockfile)
+    platform = current_subdir()
+    locked = lock.platforms.get(platform)
+    if locked is None:
+        have = ", ".join(sorted(lock.platforms))
+        raise CondapipError(f"{lockfile} has no packages for {platform} (it has {have})")
+    prefix = prefix.absolute()
+    if (prefix / "conda-meta").exists():
+        raise CondapipError(f"prefix already exists: {prefix} (rebuild it, or pick a new prefix)")
+    plan = LockPlan(prefix, platform, locked.conda, locked.pip, dry_run)
+    if dry_run:
+        return plan
+    if not yes and sys.stdin.isatty():
+        import typer
+
+        if not typer.confirm(f"Create {prefix} from {lockfile}?", default=True):
+            raise Refused("aborted: nothing was changed")
+    created = not prefix.exists()
+    try:
+        _install(prefix, locked, list(lock.requested), engine, pip_engine)
+    except BaseException:
+        if created:
+            shutil.rmtree(prefix, ignore_errors=True)
+        raise
+    return plan
+
+
+def _install(
+    prefix: Path,
+    locked: PlatformLock,
+    requested: list[str],
+    engine_name: str,
+    pip_engine_name: str | None,
+) -> None:
+    from condapip import conda_layer
+    from condapip.engines import conda_engine
+
+    engine = conda_engine(engine_name)
+    conda_layer.apply(engine, prefix, [c.solved() for c in locked.conda], requested)
+    _check_conda(prefix, locked.conda)
+    if locked.pip:
+        _install_pip(prefix, locked.pip, pip_engine_name)
+        _check_pip(prefix, locked.pip)
+
+
+def _check_conda(prefix: Path, conda: tuple[CondaLocked, ...]) -> None:
+    """The installed records must be the locked artifacts, hash for hash."""
+    from condapip.prefix import read_records
+
+    records = read_records(prefix / "conda-meta")
+    for c in conda:
+        rec = records.get(c.name)
+        if rec is None or (rec.version, rec.build) != (c.version, c.build):
+            raise Refused(f"the conda install did not yield {c.name}-{c.version}-{c.build}")
+        if c.sha256 and rec.sha256 and rec.sha256 != c.sha256:
+            raise Refused(f"sha256 mismatch for {c.url}: locked {c.sha256}, got {rec.sha256}")
+        if c.md5 and rec.md5 and rec.md5 != c.md5:
+            raise Refused(f"md5 mismatch for {c.url}: locked {c.md5}, got {rec.md5}")
+    extra = sorted(set(records) - {c.name for c in conda})
+    if extra:
+        raise Refused(f"the conda install added packages the lock does not hold: {extra}")
+
+
+def _install_pip(prefix: Path, pip: tuple[PipArtifact, ...], engine_name: str | None) -> None:
+    from condapip.engines import pip_engine
+    from condapip.prefix import interpreter
+
+    engine = pip_engine(engine_name)
+    python = interpreter(prefix)
+    hashed = [_hashed_line(a) for a in pip if a.sha256]
+    unhashed = [a.requirement for a in pip if not a.sha256]
+    if hashed:
+        with tempfile.TemporaryDirectory(prefix="condapip-lock-") as tmp:
+            reqs = Path(tmp) / "requirements.txt"
+            reqs.write_text("".join(f"{line}\n" for line in hashed))
+            engine.install(python, [], require_hashes=True, no_deps=True, requirement_file=reqs)
+    if unhashed:
+        engine.install(python, unhashed, no_deps=True)
+
+
+def _hashed_line(a: PipArtifact) -> str:
+    # An index install stays ``name==version`` so that pip records it as one
+    # (no direct_url.json); the hash still pins the exact file.
+    base = f"{a.name}=={a.version}" if a.source == "index" else f"{a.name} @ {a.url}"
+    return f"{base} --hash=sha256:{a.sha256}"
+
+
+def _check_pip(prefix: Path, pip: tuple[PipArtifact, ...]) -> None:
+    from condapip.prefix import read_prefix
+
+    dists = read_prefix(prefix).dists_by_key
+    for a in pip:
+        found = dists.get(a.name) or []
+        if not any(d.version == a.version for d in found):
+            raise Refused(f"pip did not install {a.name} {a.version}")
+        if a.commit:
+            commits = {((d.direct_url or {}).get("vcs_info") or {}).get("commit_id") for d in found}
+            if a.commit not in commits:
+                raise Refused(f"pip did not install {a.name} at commit {a.commit}")
