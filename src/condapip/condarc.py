@@ -109,3 +109,71 @@ def envs_dirs() -> list[Path]:
 def pkgs_dirs() -> list[Path]:
     setting = effective().get("pkgs_dirs")
     return [Path(os.path.expanduser(str(p))) for p in (setting.value if setting else [])]
+
+
+def items(key: str, prefix: Path | None = None) -> list[Setting]:
+    """Each entry of a list setting with the file it came from, in merged order."""
+    merged: list[Setting] = []
+    for path in search_path(prefix):
+        value = load(path).get(key)
+        if isinstance(value, list):
+            mine = [Setting(v, path) for v in value]
+            merged = mine + [s for s in merged if s.value not in value]
+    return merged
+
+
+def is_conda_forge(channel: str) -> bool:
+    """``conda-forge`` by name or by its anaconda.org URL."""
+    base = str(channel).rstrip("/")
+    return base == "conda-forge" or base.endswith(
+        ("conda.anaconda.org/conda-forge", "anaconda.org/conda-forge")
+    )
+
+
+def with_strict_conda_forge(text: str, source: str = ".condarc") -> str:
+    """``text`` with conda-forge the first channel and ``channel_priority: strict``.
+
+    A ruamel.yaml round trip: comments, key order and quoting survive. With no
+    ``channels`` key the result is what ``conda config --add channels
+    conda-forge`` writes: conda-forge, then defaults.
+    """
+    from io import StringIO
+
+    from ruamel.yaml import YAML, YAMLError
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    try:
+        data, indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
+    except YAMLError as exc:
+        raise CondapipError(f"malformed condarc {source}: {str(exc).splitlines()[0]}") from None
+    if data is not None and not isinstance(data, CommentedMap):
+        raise CondapipError(f"malformed condarc {source}: top level is not a mapping")
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    # conda config's own layout when the file shows none of its own
+    indent, offset = (indent, offset or 0) if indent else (4, 2)
+    yaml.indent(mapping=max(2, indent - offset), sequence=indent, offset=offset)
+    doc = data if data is not None else CommentedMap()
+    channels = doc.get("channels")
+    if channels is None:
+        doc["channels"] = CommentedSeq(["conda-forge", "defaults"])
+    elif not isinstance(channels, CommentedSeq):
+        raise CondapipError(f"malformed condarc {source}: channels is not a list")
+    else:
+        at = next((i for i, c in enumerate(channels) if is_conda_forge(str(c))), None)
+        if at is None:
+            channels.insert(0, "conda-forge")
+        elif at > 0:
+            comment = channels.ca.items.pop(at, None)
+            channels.insert(0, channels.pop(at))
+            if comment is not None:
+                channels.ca.items[0] = comment
+    if doc.get("channel_priority") != "strict":
+        doc["channel_priority"] = "strict"
+    buf = StringIO()
+    yaml.dump(doc, buf)
+    if data is None and text.strip():
+        # only comments: keep them, add the settings below
+        return text.rstrip("\n") + "\n" + buf.getvalue()
+    return buf.getvalue()

@@ -1,0 +1,125 @@
+"""``condapip channels``: the effective channels and priority, and a fix for them."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from condapip import condarc
+from condapip.condarc import Setting
+
+FIX_HINT = "run `condapip channels --fix` to put conda-forge first with strict priority"
+
+
+@dataclass(frozen=True)
+class Channels:
+    """What conda would use, where each value came from, and what breaks the rules."""
+
+    channels: tuple[Setting, ...]
+    priority: Setting | None
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fix:
+    """An edit of the user's condarc: its text before and after."""
+
+    path: Path
+    before: str
+    after: str
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    @property
+    def backup(self) -> Path:
+        return self.path.with_name(self.path.name + ".bak")
+
+    def diff(self) -> str:
+        return "".join(
+            difflib.unified_diff(
+                self.before.splitlines(keepends=True),
+                self.after.splitlines(keepends=True),
+                fromfile=str(self.path),
+                tofile=str(self.path),
+            )
+        )
+
+
+def show(prefix: Path | None) -> Channels:
+    channels = tuple(condarc.items("channels", prefix))
+    priority = condarc.effective(prefix).get("channel_priority")
+    problems = []
+    names = [str(s.value) for s in channels] or ["defaults"]
+    if not condarc.is_conda_forge(names[0]):
+        problems.append(f"the first channel is {names[0]}, not conda-forge")
+    value = "flexible" if priority is None else str(priority.value).lower()
+    if value != "strict":
+        where = "conda's default" if priority is None else str(priority.source)
+        problems.append(f"channel_priority is {value} ({where}), not strict")
+    return Channels(channels, priority, tuple(problems))
+
+
+def plan_fix() -> Fix:
+    path = condarc.user_condarc()
+    try:
+        before = path.read_text()
+    except FileNotFoundError:
+        before = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        from condapip.errors import CondapipError
+
+        raise CondapipError(f"cannot read {path}: {exc}") from None
+    return Fix(path, before, condarc.with_strict_conda_forge(before, str(path)))
+
+
+def apply_fix(fix: Fix) -> None:
+    """Back the old file up, then replace it in one rename."""
+    fix.path.parent.mkdir(parents=True, exist_ok=True)
+    if fix.path.exists():
+        shutil.copy2(fix.path, fix.backup)
+    tmp = fix.path.with_name(f".{fix.path.name}.condapip-tmp")
+    tmp.write_text(fix.after)
+    if fix.path.exists():
+        shutil.copymode(fix.path, tmp)
+    os.replace(tmp, fix.path)
+
+
+def rows(report: Channels) -> list[list[str]]:
+    out = [[str(i), str(s.value), str(s.source)] for i, s in enumerate(report.channels, 1)]
+    if not out:
+        out = [["1", "defaults", "conda's default (no condarc sets channels)"]]
+    return out
+
+
+def priority_line(report: Channels) -> str:
+    if report.priority is None:
+        return "channel_priority: flexible (conda's default)"
+    return f"channel_priority: {report.priority.value} ({report.priority.source})"
+
+
+def as_json(report: Channels) -> dict[str, Any]:
+    return {
+        "channels": [{"channel": str(s.value), "source": str(s.source)} for s in report.channels],
+        "channel_priority": {
+            "value": "flexible" if report.priority is None else report.priority.value,
+            "source": None if report.priority is None else str(report.priority.source),
+        },
+        "problems": list(report.problems),
+    }
+
+
+def fix_json(fix: Fix, *, dry_run: bool, after: Channels) -> dict[str, Any]:
+    return {
+        "path": str(fix.path),
+        "changed": fix.changed,
+        "dry_run": dry_run,
+        "backup": str(fix.backup) if fix.changed and fix.before and not dry_run else None,
+        "diff": fix.diff(),
+        **as_json(after),
+    }

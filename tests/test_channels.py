@@ -1,0 +1,143 @@
+"""`condapip channels`: merged view with sources, and a --fix that keeps comments."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import condapip
+
+COMMENTED = """\
+# my condarc: hand-written, keep my notes
+channels:   # order matters
+  - defaults   # anaconda's
+  - bioconda
+  - conda-forge  # the community one
+channel_priority: flexible  # a colleague said so
+always_yes: true
+"""
+
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("CONDARC", raising=False)
+    return home
+
+
+def test_channels_shows_merged_channels_with_the_file_each_came_from(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (home / ".condarc").write_text("channels:\n  - defaults\n  - bioconda\n")
+    env_rc = tmp_path / "env.condarc"
+    env_rc.write_text("channels:\n  - conda-forge\nchannel_priority: strict\n")
+    monkeypatch.setenv("CONDARC", str(env_rc))
+
+    done = condapip("channels", "--json")
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["channels"] == [
+        {"channel": "conda-forge", "source": str(env_rc)},
+        {"channel": "defaults", "source": str(home / ".condarc")},
+        {"channel": "bioconda", "source": str(home / ".condarc")},
+    ]
+    assert report["channel_priority"] == {"value": "strict", "source": str(env_rc)}
+    assert report["problems"] == []
+
+
+def test_channels_without_conda_forge_first_and_strict_is_a_finding(home: Path) -> None:
+    (home / ".condarc").write_text(COMMENTED)
+
+    done = condapip("channels")
+
+    assert done.returncode == 1
+    assert "defaults" in done.stdout and str(home / ".condarc") in done.stdout
+    assert "channel_priority: flexible" in done.stdout
+    assert "--fix" in done.stdout
+
+
+def test_channels_fix_keeps_comments_and_order_and_writes_a_backup(home: Path) -> None:
+    rc = home / ".condarc"
+    rc.write_text(COMMENTED)
+
+    done = condapip("channels", "--fix", "--yes")
+
+    assert done.returncode == 0, done.stderr
+    assert (home / ".condarc.bak").read_text() == COMMENTED
+    text = rc.read_text()
+    assert text.splitlines() == [
+        "# my condarc: hand-written, keep my notes",
+        "channels:   # order matters",
+        "  - conda-forge  # the community one",
+        "  - defaults   # anaconda's",
+        "  - bioconda",
+        "channel_priority: strict    # a colleague said so",
+        "always_yes: true",
+    ]
+    after = condapip("channels", "--json")
+    assert after.returncode == 0 and json.loads(after.stdout)["problems"] == []
+
+
+def test_channels_fix_dry_run_shows_the_diff_and_writes_nothing(home: Path) -> None:
+    rc = home / ".condarc"
+    rc.write_text(COMMENTED)
+
+    done = condapip("channels", "--fix", "--dry-run")
+
+    assert done.returncode == 0, done.stderr
+    assert "-channel_priority: flexible" in done.stdout
+    assert "+channel_priority: strict" in done.stdout
+    assert rc.read_text() == COMMENTED
+    assert not (home / ".condarc.bak").exists()
+
+
+def test_channels_fix_without_yes_in_a_pipe_refuses(home: Path) -> None:
+    (home / ".condarc").write_text(COMMENTED)
+
+    done = condapip("channels", "--fix")
+
+    assert done.returncode == 1 and "--yes" in done.stderr
+    assert (home / ".condarc").read_text() == COMMENTED
+
+
+def test_channels_fix_creates_the_condarc_conda_config_would(home: Path) -> None:
+    done = condapip("channels", "--fix", "--yes")
+
+    assert done.returncode == 0, done.stderr
+    assert (home / ".condarc").read_text() == (
+        "channels:\n  - conda-forge\n  - defaults\nchannel_priority: strict\n"
+    )
+    assert not (home / ".condarc.bak").exists()
+
+
+def test_channels_fix_writes_the_condarc_named_by_CONDARC(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rc = tmp_path / "team.condarc"
+    rc.write_text("channels:\n- conda-forge\nchannel_priority: strict\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    before = os.stat(rc).st_mtime_ns
+
+    done = condapip("channels", "--fix", "--yes")
+
+    assert done.returncode == 0, done.stderr
+    assert "already" in done.stdout
+    assert os.stat(rc).st_mtime_ns == before
+    assert not (home / ".condarc").exists()
+
+
+def test_channels_on_a_malformed_condarc_is_bad_input(home: Path) -> None:
+    (home / ".condarc").write_text("channels: [conda-forge\n")
+
+    done = condapip("channels", "--fix", "--yes")
+
+    assert done.returncode == 2
+    assert done.stderr.startswith("condapip: error:") and "Traceback" not in done.stderr
+    assert (home / ".condarc").read_text() == "channels: [conda-forge\n"
