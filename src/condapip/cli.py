@@ -183,6 +183,100 @@ def lock(
         print(cmd.summary(locked, output))
 
 
+@app.command("clean")
+def clean(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Free conda, rattler, pip and uv caches; never touch an environment."""
+    from condapip.clean import human
+    from condapip.commands import clean as cmd
+    from condapip.errors import Refused
+    from condapip.output import emit_json, table, warn
+
+    caches = cmd.plan(name, prefix)
+    count, size = cmd.freeable(caches)
+    if not dry_run and not yes and count:
+        if json or not sys.stdin.isatty():
+            raise Refused(
+                f"would remove {count} item(s), freeing {human(size)}: "
+                "pass --yes to remove them, or --dry-run to only report"
+            )
+        table("Caches", cmd.HEADER, cmd.rows(cmd.execute(caches, dry_run=True)))
+        typer.confirm(f"Remove {count} item(s), freeing {human(size)}?", abort=True, err=True)
+    outcomes = cmd.execute(caches, dry_run=dry_run)
+    for outcome in outcomes:
+        for error in outcome.errors:
+            warn(error)
+    if json:
+        emit_json(cmd.as_json(outcomes, dry_run=dry_run))
+        return
+    title = "Caches (dry run: nothing removed)" if dry_run else "Caches"
+    table(title, cmd.HEADER, cmd.rows(outcomes))
+    freed = sum(o.cache.size - o.size_after for o in outcomes)
+    print(f"{'would free' if dry_run else 'freed'} {human(freed)}")
+
+
+@app.command("channels")
+def channels(
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Put conda-forge first, strict priority (user .condarc).")
+    ] = False,
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Show the effective channels and channel_priority, and the file each came from."""
+    from condapip.commands import channels as cmd
+    from condapip.errors import Refused
+    from condapip.output import emit_json, table, warn
+
+    env = _prefix(name, prefix) if name or prefix else None
+    if fix:
+        change = cmd.plan_fix()
+        if change.changed and not dry_run and not yes:
+            if json or not sys.stdin.isatty():
+                raise Refused(f"would edit {change.path}: pass --yes, or --dry-run to see the diff")
+            print(change.diff(), end="")
+            typer.confirm(f"Write {change.path} (old copy in {change.backup.name})?", abort=True)
+        if change.changed and not dry_run:
+            cmd.apply_fix(change)
+        report = cmd.show(env)
+        if json:
+            emit_json(cmd.fix_json(change, dry_run=dry_run, after=report))
+        elif not change.changed:
+            print(f"{change.path} already puts conda-forge first with strict priority")
+        else:
+            print(change.diff(), end="")
+            if dry_run:
+                print(f"dry run: {change.path} not changed")
+            else:
+                backup = f" (old copy: {change.backup})" if change.before else ""
+                print(f"wrote {change.path}{backup}")
+        if not dry_run and report.problems:
+            for problem in report.problems:
+                warn(f"still: {problem} (a condarc with higher precedence overrides it)")
+            raise typer.Exit(1)
+        return
+    report = cmd.show(env)
+    if json:
+        emit_json(cmd.as_json(report))
+    else:
+        table("channels (highest priority first)", ["#", "Channel", "From"], cmd.rows(report))
+        print(cmd.priority_line(report))
+        for problem in report.problems:
+            print(f"problem: {problem}")
+        if report.problems:
+            print(f"hint: {cmd.FIX_HINT}")
+    if report.problems:
+        raise typer.Exit(1)
+
+
 def run(argv: list[str]) -> int:
     """Run the app; turn CondapipError into one line on stderr and its exit code."""
     try:
