@@ -56,6 +56,52 @@ def list_(name: NameOpt = None, prefix: PrefixOpt = None, json: JsonOpt = False)
     print(columns(rows, ["Name", "Version", "Build", "Channel", "Owner"]))
 
 
+@app.command("doctor")
+def doctor(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    json: JsonOpt = False,
+    verify: Annotated[
+        bool, typer.Option("--verify", help="Compare the sha256 of every conda file, not sizes.")
+    ] = False,
+    log: Annotated[
+        list[Path] | None,
+        typer.Option("--log", help="Also scan saved conda/mamba/pip output (repeatable)."),
+    ] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Warnings count as failures.")] = False,
+    all_envs: Annotated[
+        bool, typer.Option("--all", help="Audit every environment conda knows of.")
+    ] = False,
+) -> None:
+    """Find every way conda and pip broke the environment, and how to fix each."""
+    from condapip.commands import doctor as cmd
+
+    if all_envs:
+        envs = cmd.run_all(verify=verify, strict=strict, name=name, prefix=prefix, logs=log or [])
+        if json:
+            from condapip.output import emit_json
+
+            emit_json(cmd.all_json(envs))
+        else:
+            from condapip.output import table
+
+            table(None, cmd.ALL_HEADER, cmd.all_rows(envs), fold=True)
+            print(cmd.all_summary(envs))
+        raise typer.Exit(0 if all(e.healthy for e in envs) else 1)
+    report = cmd.run(_prefix(name, prefix), verify=verify, logs=log or [])
+    if json:
+        from condapip.output import emit_json
+
+        emit_json(report.as_json(strict))
+    else:
+        from condapip.output import table
+
+        for title, rows in cmd.grouped(report):
+            table(title, cmd.HEADER, rows, fold=True)
+        print(cmd.summary(report, strict))
+    raise typer.Exit(0 if report.healthy(strict) else 1)
+
+
 @channel_app.command("build")
 def channel_build(
     inputs: Annotated[list[Path], typer.Argument(help="Wheels, or folders of wheels.")],

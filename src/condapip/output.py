@@ -33,8 +33,18 @@ def columns(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
-def table(title: str | None, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """A rich table on a terminal, plain columns elsewhere."""
+def table(
+    title: str | None,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    *,
+    fold: bool = False,
+) -> None:
+    """A rich table on a terminal, plain columns elsewhere.
+
+    ``fold`` wraps long words instead of cutting them, for cells a user copies
+    (commands, paths).
+    """
     if not sys.stdout.isatty():
         if title:
             print(title)
@@ -45,7 +55,7 @@ def table(title: str | None, header: Sequence[str], rows: Sequence[Sequence[str]
 
     t = Table(title=title, title_justify="left")
     for h in header:
-        t.add_column(h)
+        t.add_column(h, overflow="fold" if fold else "ellipsis")
     for row in rows:
         t.add_row(*row)
     Console().print(t)

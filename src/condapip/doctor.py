@@ -1,0 +1,167 @@
+"""The doctor: read a prefix once, run every rule over it, collect findings.
+
+Rules live in ``condapip.rules``, one small function each. They share one
+read of the prefix through a ``Context``, never re-read the ledgers, and load
+heavy libraries (rattler) only when they have work for them.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from condapip.errors import CondapipError
+from condapip.prefix import Dist, Prefix, interpreter, read_prefix
+
+Severity = Literal["error", "warning"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong with a prefix, and the command that fixes it."""
+
+    rule: str
+    severity: Severity
+    package: str | None  # None for a finding about the whole environment
+    message: str
+    fix: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "package": self.package,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule may look at: the prefix, read once, and the user's options."""
+
+    prefix: Prefix
+    verify: bool = False
+    logs: tuple[Path, ...] = ()
+
+    @cached_property
+    def marker_env(self) -> dict[str, str]:
+        """The PEP 508 environment of the prefix's own interpreter."""
+        import platform
+
+        from condapip.channel import marker_environment
+
+        return marker_environment(self.prefix.python_version or platform.python_version())
+
+    @cached_property
+    def world(self) -> dict[Path, str]:
+        """Which installer each dist-info is really from: ``conda`` or ``pip``."""
+        out: dict[Path, str] = {}
+        for dist in self.prefix.dists:
+            owner, _ = self.prefix.owners[dist.path]
+            if owner == "unknown":
+                out[dist.path] = dist.installer or "unknown"
+            else:
+                out[dist.path] = "conda" if owner == "conda" else "pip"
+        return out
+
+    def installed_by_pip(self, dist: Dist) -> bool:
+        return self.world[dist.path] == "pip"
+
+    @property
+    def quoted_prefix(self) -> str:
+        return shlex.quote(str(self.prefix.path))
+
+    @property
+    def rebuild(self) -> str:
+        return f"condapip rebuild -p {self.quoted_prefix}"
+
+    def pip(self, *args: str) -> str:
+        """A pip command line through the prefix's own interpreter, quoted for a shell."""
+        python = shlex.quote(str(interpreter(self.prefix.path)))
+        return " ".join([python, "-m", "pip", *(shlex.quote(a) for a in args)])
+
+
+@dataclass(frozen=True)
+class Report:
+    prefix: Path
+    findings: tuple[Finding, ...]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def healthy(self, strict: bool = False) -> bool:
+        """No errors; with ``strict``, no warnings either."""
+        return not any(f.severity == "error" or strict for f in self.findings)
+
+    def as_json(self, strict: bool = False) -> dict[str, Any]:
+        return {
+            "prefix": str(self.prefix),
+            "healthy": self.healthy(strict),
+            "findings": [f.as_json() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class EnvSummary:
+    """One row of ``doctor --all``: an audited env, or the reason it could not be read."""
+
+    prefix: Path
+    errors: int
+    warnings: int
+    healthy: bool
+    error: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "prefix": str(self.prefix),
+            "healthy": self.healthy,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "error": self.error,
+        }
+
+
+def diagnose(path: str | Path, *, verify: bool = False, logs: Sequence[str | Path] = ()) -> Report:
+    """Every rule's findings for the prefix at ``path``; CondapipError on bad input."""
+    from condapip.rules import RULES
+
+    log_paths = tuple(_check_log(Path(p)) for p in logs)
+    ctx = Context(prefix=read_prefix(path), verify=verify, logs=log_paths)
+    findings = [finding for rule in RULES for finding in rule(ctx)]
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: order[f.severity])
+    return Report(prefix=ctx.prefix.path, findings=tuple(findings))
+
+
+def survey(
+    prefixes: Iterable[Path], *, verify: bool = False, strict: bool = False
+) -> list[EnvSummary]:
+    """``diagnose`` each prefix in turn; an unreadable one is a row, not a crash."""
+    rows = []
+    for path in prefixes:
+        try:
+            report = diagnose(path, verify=verify)
+        except CondapipError as exc:
+            rows.append(EnvSummary(path, errors=1, warnings=0, healthy=False, error=str(exc)))
+            continue
+        rows.append(
+            EnvSummary(
+                path,
+                errors=report.count("error"),
+                warnings=report.count("warning"),
+                healthy=report.healthy(strict),
+            )
+        )
+    return rows
+
+
+def _check_log(path: Path) -> Path:
+    if not path.is_file():
+        raise CondapipError(f"log file not found: {path}")
+    return path

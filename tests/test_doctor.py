@@ -1,0 +1,492 @@
+"""`condapip doctor` on real prefixes changed by real pip: each rule fires, and stays silent."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import condapip, pip, tree_digest
+from tests.wheelmaker import make_wheel
+
+RULES = (
+    "pip-overwrote-conda",
+    "duplicate-dist",
+    "broken-requirement",
+    "pip-in-base",
+    "conda-after-pip",
+    "cuda-mismatch",
+    "install-log-warning",
+    "channel-priority",
+)
+
+
+def doctor_json(prefix: Path, *args: str, code: int | None = None) -> dict:
+    result = condapip("doctor", "-p", str(prefix), "--json", *args)
+    assert result.returncode in (0, 1), result.stderr
+    data = json.loads(result.stdout)
+    assert data["healthy"] == (result.returncode == 0)
+    if code is not None:
+        assert result.returncode == code, data
+    return data
+
+
+def fired(data: dict, rule: str) -> list[dict]:
+    return [f for f in data["findings"] if f["rule"] == rule]
+
+
+def conda_install(prefix: Path, specs: Sequence[str], chan: Path) -> None:
+    """A later conda transaction, as `conda install` would make it."""
+    from condapip import conda_layer
+    from condapip.engines.rattler import RattlerEngine
+
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(chan)], list(specs))
+    conda_layer.apply(engine, prefix, pkgs, list(specs), argv=["conda", "install", *specs])
+
+
+def replace_file(path: Path, text: str) -> None:
+    # prefix files are hardlinks into rattler's cache: never edit in place
+    path.unlink()
+    path.write_text(text)
+
+
+@pytest.fixture
+def mixed_env(make_env, wheelhouse) -> Path:
+    """A healthy mixed prefix: conda first (alpha, beta), then a pip-only package."""
+    prefix = make_env()
+    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    return prefix
+
+
+# --- the seed's breakage, with real numpy and scipy wheels ---------------------------------
+
+
+def test_pip_numpy2_over_conda_scipy_is_found_in_both_worlds(real_channel, real_wheels, tmp_path):
+    from condapip import conda_layer
+    from condapip.engines.rattler import RattlerEngine
+
+    prefix = tmp_path / "sci"
+    specs = ["python", "pip", "numpy", "scipy"]
+    engine = RattlerEngine(progress=False)
+    conda_layer.apply(
+        engine, prefix, conda_layer.solve(engine, prefix, [str(real_channel)], specs), specs
+    )
+    assert doctor_json(prefix, code=0)["findings"] == []
+    assert doctor_json(prefix, "--verify", code=0)["findings"] == []
+
+    wheels = tmp_path / "numpy2"
+    wheels.mkdir()
+    (wheels / real_wheels.numpy2.name).symlink_to(real_wheels.numpy2)
+    proc = pip(prefix, "install", "numpy>=2", find_links=wheels)
+    assert proc.returncode == 0, proc.stderr
+
+    data = doctor_json(prefix, code=1)
+    overwrote = fired(data, "pip-overwrote-conda")
+    assert [f["package"] for f in overwrote] == ["numpy"]
+    assert "1.26.4" in overwrote[0]["message"] and "2.2.6" in overwrote[0]["message"]
+    assert "missing" in overwrote[0]["message"] and "altered" in overwrote[0]["message"]
+    assert "pip uninstall -y numpy" in overwrote[0]["fix"]
+    assert f"condapip rebuild -p {prefix}" in overwrote[0]["fix"]
+    broken = fired(data, "broken-requirement")
+    assert [f["package"] for f in broken] == ["scipy"]
+    assert broken[0]["message"] == (
+        "scipy 1.11.4 (conda) requires numpy <1.28.0,>=1.21.6, found numpy 2.2.6 (pip)"
+    )
+    assert all(f["severity"] == "error" for f in data["findings"])
+    assert data["prefix"] == str(prefix)
+
+
+# --- a healthy prefix: every rule silent ---------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_healthy_mixed_env_is_silent_for_every_rule(mixed_env, rule):
+    data = doctor_json(mixed_env, "--verify", "--strict", code=0)
+    assert fired(data, rule) == []
+
+
+def test_healthy_env_prints_a_summary_and_exits_0(mixed_env):
+    result = condapip("doctor", "-p", str(mixed_env))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == f"healthy: no findings in {mixed_env}"
+
+
+def test_doctor_does_not_change_the_prefix(mixed_env, wheelhouse):
+    assert pip(mixed_env, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    before = tree_digest(mixed_env)
+    condapip("doctor", "-p", str(mixed_env), "--verify")
+    assert tree_digest(mixed_env) == before
+
+
+# --- pip-overwrote-conda -------------------------------------------------------------------
+
+
+def test_pip_upgrade_of_conda_package_is_pip_overwrote_conda(make_env, wheelhouse):
+    prefix = make_env()
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    data = doctor_json(prefix, code=1)
+    [finding] = fired(data, "pip-overwrote-conda")
+    assert finding["package"] == "beta"
+    assert "beta 1.0 (conda) was replaced by beta 2.0" in finding["message"]
+    assert "INSTALLER pip" in finding["message"]
+
+
+def test_pip_reinstall_of_same_version_is_pip_overwrote_conda(make_env, wheelhouse):
+    prefix = make_env()
+    proc = pip(
+        prefix, "install", "--force-reinstall", "--no-deps", "beta==1.0", find_links=wheelhouse
+    )
+    assert proc.returncode == 0, proc.stderr
+    [finding] = fired(doctor_json(prefix, code=1), "pip-overwrote-conda")
+    assert "INSTALLER pip" in finding["message"]
+
+
+def test_pip_uninstall_of_conda_package_counts_missing_files(make_env):
+    prefix = make_env()
+    assert pip(prefix, "uninstall", "-y", "beta").returncode == 0
+    data = doctor_json(prefix, code=1)
+    [finding] = fired(data, "pip-overwrote-conda")
+    assert finding["package"] == "beta"
+    assert "5 of 5 conda files missing, 0 altered" in finding["message"]
+    assert finding["fix"] == f"condapip rebuild -p {prefix}"
+    # alpha (conda) needs beta, which pip took away
+    [broken] = fired(data, "broken-requirement")
+    assert broken["package"] == "alpha" and "beta >=1.0" in broken["message"]
+
+
+def test_changed_file_of_same_size_is_found_only_with_verify(make_env):
+    prefix = make_env()
+    init = next(prefix.glob("lib/python*/site-packages/alpha/__init__.py"))
+    text = init.read_text()
+    replace_file(init, text.replace("1.0", "9.9"))
+    assert init.stat().st_size == len(text)
+    assert doctor_json(prefix, code=0)["findings"] == []
+    [finding] = fired(doctor_json(prefix, "--verify", code=1), "pip-overwrote-conda")
+    assert finding["package"] == "alpha"
+    assert "0 of 5 conda files missing, 1 altered (sha256)" in finding["message"]
+
+
+def test_changed_file_size_is_found_without_verify(make_env):
+    prefix = make_env()
+    init = next(prefix.glob("lib/python*/site-packages/alpha/__init__.py"))
+    replace_file(init, init.read_text() + "# patched\n")
+    [finding] = fired(doctor_json(prefix, code=1), "pip-overwrote-conda")
+    assert "1 altered (size)" in finding["message"]
+
+
+def test_bytecode_written_after_install_is_not_a_change(mixed_env):
+    import subprocess
+
+    python = str(mixed_env / "bin" / "python")
+    subprocess.run([python, "-m", "compileall", "-q", str(mixed_env / "lib")], check=True)
+    assert doctor_json(mixed_env, "--verify", code=0)["findings"] == []
+
+
+# --- duplicate-dist and conda-after-pip: pip first, then conda ------------------------------
+
+
+@pytest.fixture
+def conda_after_pip_env(make_env, wheelhouse, channel) -> Path:
+    """pip installs beta 2.0; later conda installs alpha, which lays beta 1.0 beside it."""
+    prefix = make_env(("python", "pip"))
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    time.sleep(1.1)  # history is to the second
+    conda_install(prefix, ["alpha"], channel)
+    return prefix
+
+
+def test_conda_install_beside_pip_dist_is_duplicate_dist(conda_after_pip_env):
+    data = doctor_json(conda_after_pip_env, code=1)
+    [finding] = fired(data, "duplicate-dist")
+    assert finding["package"] == "beta"
+    assert "beta-1.0.dist-info (conda)" in finding["message"]
+    assert "beta-2.0.dist-info (pip)" in finding["message"]
+
+
+def test_conda_transaction_after_pip_is_conda_after_pip(conda_after_pip_env):
+    data = doctor_json(conda_after_pip_env)
+    [finding] = fired(data, "conda-after-pip")
+    assert finding["severity"] == "warning"
+    assert "conda changed alpha, beta" in finding["message"]
+    assert "after pip had installed beta" in finding["message"]
+    assert "rebuild" in finding["fix"]
+
+
+def test_pip_after_conda_is_not_conda_after_pip(make_env, wheelhouse, channel):
+    prefix = make_env(("python", "pip"))
+    conda_install(prefix, ["gamma"], channel)
+    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    assert fired(doctor_json(prefix, code=0), "conda-after-pip") == []
+
+
+def test_normal_pip_upgrade_leaves_no_duplicate(make_env, wheelhouse):
+    prefix = make_env(("python", "pip"))
+    assert pip(prefix, "install", "beta==1.0", find_links=wheelhouse).returncode == 0
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    assert fired(doctor_json(prefix, code=0), "duplicate-dist") == []
+
+
+# --- broken-requirement ---------------------------------------------------------------------
+
+
+def test_pip_package_needing_newer_conda_package_is_broken(mixed_env, wheelhouse):
+    proc = pip(mixed_env, "install", "--no-deps", "delta", find_links=wheelhouse)
+    assert proc.returncode == 0, proc.stderr
+    data = doctor_json(mixed_env, code=1)
+    [finding] = fired(data, "broken-requirement")
+    assert finding["package"] == "delta"
+    assert finding["message"] == "delta 1.0 (pip) requires beta>=2, found beta 1.0 (conda)"
+    assert finding["fix"] == f"condapip install -p {mixed_env} 'beta>=2'"
+
+
+def test_pip_package_with_missing_requirement_is_broken(mixed_env, tmp_path):
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "theta", "1.0", ["nowhere-to-be-found>=1"])
+    assert pip(mixed_env, "install", "--no-deps", "theta", find_links=wheels).returncode == 0
+    [finding] = fired(doctor_json(mixed_env, code=1), "broken-requirement")
+    assert finding["message"].endswith("requires nowhere-to-be-found>=1, found none")
+
+
+def test_requirements_behind_false_markers_and_extras_are_skipped(mixed_env, tmp_path):
+    wheels = tmp_path / "wheels"
+    make_wheel(
+        wheels,
+        "eta",
+        "1.0",
+        [
+            'ancient-only; python_version < "3"',
+            'docs-only>=1; extra == "docs"',
+            "beta>=1.0",
+            "alpha[fast]>=1.0",
+        ],
+    )
+    assert pip(mixed_env, "install", "--no-deps", "eta", find_links=wheels).returncode == 0
+    assert fired(doctor_json(mixed_env, code=0), "broken-requirement") == []
+
+
+# --- pip-in-base ----------------------------------------------------------------------------
+
+
+def test_pip_package_in_base_is_pip_in_base(mixed_env, monkeypatch):
+    monkeypatch.setenv("CONDA_ROOT", str(mixed_env))
+    data = doctor_json(mixed_env, code=1)
+    [finding] = fired(data, "pip-in-base")
+    assert finding["package"] == "epsilon"
+    assert "pip uninstall -y epsilon" in finding["fix"]
+
+
+def test_base_without_pip_packages_is_not_pip_in_base(make_env, monkeypatch):
+    prefix = make_env()
+    monkeypatch.setenv("CONDA_ROOT", str(prefix))
+    assert fired(doctor_json(prefix, code=0), "pip-in-base") == []
+
+
+# --- install-log-warning --------------------------------------------------------------------
+
+LOG = "\n".join(
+    [
+        "Collecting package metadata (current_repodata.json): done",
+        "Solving environment: done",
+        "Warning: pinned specs were ignored: numpy=1.26",
+        "Conda is constrained to only using the old .tar.bz2 file format because you have "
+        "conda-build installed",
+        "ClobberWarning: This transaction has incompatible packages due to a shared path.",
+        "SafetyError: The package for numpy located at /opt/conda/pkgs/numpy appears to be "
+        "corrupted.",
+        "ERROR: pip's dependency resolver does not currently take into account all the packages "
+        "that are installed. This behaviour is the source of the following dependency conflicts.",
+        "scipy 1.11.4 requires numpy<1.28.0,>=1.21.6, but you have numpy 2.2.6 which is "
+        "incompatible.",
+        "Successfully installed numpy-2.2.6",
+    ]
+)
+
+
+def test_known_warnings_in_logs_are_found_with_line_numbers(mixed_env, tmp_path):
+    log = tmp_path / "install.log"
+    log.write_text(LOG)
+    data = doctor_json(mixed_env, "--log", str(log), code=0)
+    findings = fired(data, "install-log-warning")
+    assert [f["message"].split(": ", 1)[0] for f in findings] == [
+        f"{log}:{n}" for n in (3, 4, 5, 6, 7, 8)
+    ]
+    assert "pinned specs were ignored: numpy=1.26" in findings[0]["message"]
+    assert all(f["severity"] == "warning" for f in findings)
+    strict = condapip("doctor", "-p", str(mixed_env), "--log", str(log), "--strict")
+    assert strict.returncode == 1
+
+
+def test_log_option_is_repeatable(mixed_env, tmp_path):
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text("Warning: pinned specs were ignored\n")
+    b.write_text("ok\nClobberWarning: shared path\n")
+    data = doctor_json(mixed_env, "--log", str(a), "--log", str(b))
+    assert [f["message"].split(": ", 1)[0] for f in fired(data, "install-log-warning")] == [
+        f"{a}:1",
+        f"{b}:2",
+    ]
+
+
+def test_clean_log_is_silent(mixed_env, tmp_path):
+    log = tmp_path / "clean.log"
+    log.write_text("Solving environment: done\nSuccessfully installed epsilon-1.0\n")
+    assert doctor_json(mixed_env, "--log", str(log), "--strict", code=0)["findings"] == []
+
+
+# --- channel-priority -----------------------------------------------------------------------
+
+
+def test_flexible_channel_priority_in_condarc_is_a_warning(mixed_env, monkeypatch, tmp_path):
+    rc = tmp_path / "condarc"
+    rc.write_text("channels:\n  - conda-forge\nchannel_priority: flexible\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    data = doctor_json(mixed_env, code=0)
+    [finding] = fired(data, "channel-priority")
+    assert finding["severity"] == "warning"
+    assert "'flexible'" in finding["message"] and str(rc) in finding["message"]
+    assert finding["fix"] == f"conda config --file {rc} --set channel_priority strict"
+    assert condapip("doctor", "-p", str(mixed_env), "--strict").returncode == 1
+
+
+def test_prefix_condarc_overrides_user_condarc(mixed_env, monkeypatch, tmp_path):
+    rc = tmp_path / "condarc"
+    rc.write_text("channel_priority: strict\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    (mixed_env / ".condarc").write_text("channel_priority: disabled\n")
+    [finding] = fired(doctor_json(mixed_env), "channel-priority")
+    assert str(mixed_env / ".condarc") in finding["message"]
+
+
+def test_unset_priority_with_a_condarc_is_a_warning(mixed_env, monkeypatch, tmp_path):
+    rc = tmp_path / "condarc"
+    rc.write_text("channels:\n  - conda-forge\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    [finding] = fired(doctor_json(mixed_env), "channel-priority")
+    assert "not set" in finding["message"]
+
+
+def test_strict_priority_is_silent(mixed_env, monkeypatch, tmp_path):
+    rc = tmp_path / "condarc"
+    rc.write_text("channels:\n  - conda-forge\nchannel_priority: strict\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    assert fired(doctor_json(mixed_env, "--strict", code=0), "channel-priority") == []
+
+
+def test_conda_forge_records_behind_another_channel_are_a_warning(
+    tmp_path, monkeypatch, wheelhouse
+):
+    # A local mirror of conda-forge: its records come from conda-forge as much as the real one's.
+    from condapip.channel import build_channel
+    from condapip.commands.channel_build import bundled_pip_wheel
+
+    forge = tmp_path / "mirror" / "conda-forge"
+    build_channel(
+        [wheelhouse / "beta-1.0-py3-none-any.whl", bundled_pip_wheel()], forge, host_python=True
+    )
+    prefix = tmp_path / "forge-env"
+    conda_install(prefix, ["python", "pip", "beta"], forge)
+    rc = tmp_path / "condarc"
+    rc.write_text("channels:\n  - defaults\n  - conda-forge\nchannel_priority: strict\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    [finding] = fired(doctor_json(prefix, code=0), "channel-priority")
+    assert "3 packages come from conda-forge (beta, pip, python)" in finding["message"]
+    assert "the first channel is defaults" in finding["message"]
+    assert finding["fix"] == f"conda config --file {rc} --prepend channels conda-forge"
+
+    rc.write_text("channels:\n  - conda-forge\nchannel_priority: strict\n")
+    assert fired(doctor_json(prefix, "--strict", code=0), "channel-priority") == []
+
+
+# --- bad input and output -------------------------------------------------------------------
+
+
+def _assert_bad_input(result, needle: str) -> None:
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("condapip: error: ") and needle in lines[0]
+    assert result.stdout == ""
+
+
+def test_missing_prefix_is_bad_input(tmp_path):
+    _assert_bad_input(condapip("doctor", "-p", str(tmp_path / "nope")), "does not exist")
+
+
+def test_missing_log_file_is_bad_input(mixed_env, tmp_path):
+    missing = tmp_path / "nope.log"
+    _assert_bad_input(condapip("doctor", "-p", str(mixed_env), "--log", str(missing)), str(missing))
+
+
+def test_corrupt_record_is_bad_input(make_env):
+    prefix = make_env()
+    record = next((prefix / "conda-meta").glob("alpha-*.json"))
+    replace_file(record, "{not json")
+    _assert_bad_input(condapip("doctor", "-p", str(prefix), "--json"), record.name)
+
+
+def test_malformed_condarc_is_bad_input(mixed_env):
+    (mixed_env / ".condarc").write_text("channels: [unclosed\n")
+    _assert_bad_input(condapip("doctor", "-p", str(mixed_env)), ".condarc")
+
+
+def test_human_output_groups_findings_by_severity(make_env, wheelhouse, tmp_path):
+    prefix = make_env()
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    log = tmp_path / "x.log"
+    log.write_text("ClobberWarning: shared path\n")
+    result = condapip("doctor", "-p", str(prefix), "--log", str(log))
+    assert result.returncode == 1
+    out = result.stdout
+    assert out.index("errors (1)") < out.index("pip-overwrote-conda") < out.index("warnings (1)")
+    assert out.index("warnings (1)") < out.index("install-log-warning")
+    assert out.strip().splitlines()[-1] == f"unhealthy: 1 error, 1 warning in {prefix}"
+
+
+def test_json_findings_have_the_contract_fields(make_env, wheelhouse):
+    prefix = make_env()
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    data = doctor_json(prefix, code=1)
+    assert set(data) == {"prefix", "healthy", "findings"}
+    for finding in data["findings"]:
+        assert set(finding) == {"rule", "severity", "package", "message", "fix"}
+        assert finding["rule"] in RULES
+
+
+# --- --all: the fleet view ------------------------------------------------------------------
+
+
+def test_all_audits_every_env_and_reports_unreadable_ones(make_env, wheelhouse, monkeypatch):
+    good = make_env(name="good")
+    bad = make_env(name="bad")
+    assert pip(bad, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    broken = make_env(name="broken")
+    record = next((broken / "conda-meta").glob("alpha-*.json"))
+    replace_file(record, "{not json")
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(good.parent))
+
+    result = condapip("doctor", "--all", "--json")
+    assert result.returncode == 1, result.stderr
+    rows = {Path(r["prefix"]).name: r for r in json.loads(result.stdout)["envs"]}
+    assert rows["good"]["healthy"] and rows["good"]["errors"] == 0
+    assert not rows["bad"]["healthy"] and rows["bad"]["errors"] >= 1
+    assert not rows["broken"]["healthy"] and record.name in rows["broken"]["error"]
+
+    human = condapip("doctor", "--all")
+    assert human.returncode == 1
+    assert "3 environments, 2 unhealthy" in human.stdout
+
+
+def test_all_with_only_healthy_envs_exits_0(make_env, monkeypatch):
+    prefix = make_env(name="only")
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(prefix.parent))
+    result = condapip("doctor", "--all", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["healthy"] is True
+
+
+def test_all_with_a_prefix_is_bad_usage(mixed_env):
+    _assert_bad_input(condapip("doctor", "--all", "-p", str(mixed_env)), "--all")
