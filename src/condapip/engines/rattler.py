@@ -75,7 +75,9 @@ class RattlerEngine:
             records = asyncio.run(
                 rattler.solve(
                     sources=[to_channel(c) for c in channels],
-                    specs=list(specs),
+                    # parsed here, leniently: conda's own `name=version=build` is
+                    # valid input, but rattler.solve parses strings strictly
+                    specs=[rattler.MatchSpec(s) for s in specs],
                     platforms=_platforms(),
                     locked_packages=installed,
                     virtual_packages=rattler.VirtualPackage.detect(),
