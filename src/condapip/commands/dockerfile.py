@@ -1,0 +1,54 @@
+"""``condapip dockerfile``: write the layered Dockerfile, or lint one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from condapip.dockerfile import Written, base_image, render
+from condapip.dockerlint import Finding
+
+
+def write_plan(env_file: Path, output: Path, base: str | None, user: str | None) -> dict[Path, str]:
+    """Every file to write, by path: the Dockerfile and, beside it, its layer files."""
+    from condapip.envfile import load
+
+    spec = load(env_file)
+    written: Written = render(spec, base=base_image(base), user=user, source=env_file.name)
+    out = {output: written.dockerfile}
+    for name, text in written.files.items():
+        out[output.parent / name] = text
+    return out
+
+
+def conflicts(plan: dict[Path, str]) -> list[Path]:
+    """Files that exist with other content: writing would replace the user's work."""
+    out = []
+    for path, text in plan.items():
+        try:
+            if path.read_text() != text:
+                out.append(path)
+        except FileNotFoundError:
+            continue
+        except (OSError, UnicodeDecodeError):
+            out.append(path)
+    return out
+
+
+def save(plan: dict[Path, str]) -> None:
+    for path, text in plan.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.condapip-tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+
+
+def lint(path: Path) -> list[Finding]:
+    from condapip.dockerlint import lint as run_lint
+
+    return run_lint(path)
+
+
+def findings_json(path: Path, findings: list[Finding]) -> dict[str, Any]:
+    return {"file": str(path), "findings": [f.as_json(path) for f in findings]}

@@ -1,0 +1,209 @@
+"""`condapip dockerfile`: the seed's layered image, written safely, passing its own lint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import condapip
+
+# The seed's Dockerfile example as an environment.yml, with the pip layer at
+# exact pins (the pip layer installs with --no-deps, so it must be exact).
+SEED_ENV = """\
+name: ml
+channels:
+  - pytorch
+  - conda-forge
+dependencies:
+  - python=3.10
+  - numpy
+  - pandas
+  - matplotlib
+  - pytorch
+  - torchvision
+  - torchaudio
+  - cudatoolkit=11.8
+  - pip
+  - pip:
+    - transformers[torch]==4.44.2
+    - datasets==2.21.0
+    - jupyterlab==4.2.5
+    - git+https://github.com/huggingface/tokenizers.git@0123456789abcdef0123456789abcdef01234567
+"""
+
+BASES = ["mambaorg/micromamba", "continuumio/miniconda3"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "environment.yml").write_text(SEED_ENV)
+    return tmp_path
+
+
+def write(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return condapip(
+        "dockerfile",
+        *("-f", str(project / "environment.yml"), "-o", str(project / "Dockerfile")),
+        *args,
+    )
+
+
+def lint(path: Path) -> tuple[int, list[tuple[str, int]]]:
+    done = condapip("dockerfile", "--lint", str(path), "--json")
+    assert done.returncode in (0, 1), done.stderr
+    found = json.loads(done.stdout)["findings"]
+    return done.returncode, [(f["rule"], f["line"]) for f in found]
+
+
+def instructions(dockerfile: Path) -> list[str]:
+    from dockerfile_parse import DockerfileParser
+
+    parsed = DockerfileParser(fileobj=dockerfile.open("rb"))
+    return [
+        f"{s['instruction']} {s['value']}"
+        for s in parsed.structure
+        if s["instruction"] != "COMMENT"
+    ]
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_dockerfile_from_the_seed_example_layers_conda_then_pip_and_passes_its_own_lint(
+    project: Path, base: str
+) -> None:
+    done = write(project, "--base", base)
+
+    assert done.returncode == 0, done.stderr
+    dockerfile = project / "Dockerfile"
+    assert lint(dockerfile) == (0, [])
+    steps = instructions(dockerfile)
+    assert steps[0].startswith(f"FROM {base}:") and not steps[0].endswith(":latest")
+    runs = [s for s in steps if s.startswith("RUN ")]
+    conda_run = next(i for i, s in enumerate(steps) if " create " in s)
+    pip_run = next(i for i, s in enumerate(steps) if "-m pip install" in s)
+    user = next(i for i, s in enumerate(steps) if s.startswith("USER ") and s != "USER 0:0")
+    assert user < conda_run < pip_run
+    assert "clean --all --yes" in steps[conda_run]
+    assert steps[pip_run].startswith(
+        "RUN /opt/conda/envs/ml/bin/python -m pip install --no-deps --no-cache-dir"
+    )
+    assert not any(w in s for s in steps[pip_run + 1 :] for w in ("conda ", "micromamba "))
+    assert runs[-1] == steps[pip_run]
+    assert any(s.startswith("ENV ") and "PATH=/opt/conda/envs/ml/bin:$PATH" in s for s in steps)
+    assert steps[-1] == 'CMD ["jupyter", "lab", "--ip=0.0.0.0", "--no-browser"]'
+    assert "--allow-root" not in dockerfile.read_text()
+
+
+def test_dockerfile_writes_each_layer_to_its_own_file_no_yml_value_in_shell(
+    project: Path,
+) -> None:
+    from condapip.envfile import load
+
+    assert write(project).returncode == 0
+    conda_layer = load(project / "conda-layer.yml")
+    assert conda_layer.name == "ml"
+    assert conda_layer.channels == ("pytorch", "conda-forge")
+    assert conda_layer.pip == ()
+    assert "cudatoolkit=11.8" in conda_layer.conda and "pip" in conda_layer.conda
+    pins = [
+        ln for ln in (project / "pip-layer.txt").read_text().splitlines() if not ln.startswith("#")
+    ]
+    assert pins == [
+        "transformers[torch]==4.44.2",
+        "datasets==2.21.0",
+        "jupyterlab==4.2.5",
+        "git+https://github.com/huggingface/tokenizers.git@0123456789abcdef0123456789abcdef01234567",
+    ]
+    text = (project / "Dockerfile").read_text()
+    for value in ("numpy", "transformers", "pytorch", "cudatoolkit"):
+        assert value not in text
+
+
+def _hadolint() -> str | None:
+    beside = Path(sys.executable).parent / "hadolint"
+    return shutil.which("hadolint") or (str(beside) if beside.exists() else None)
+
+
+@pytest.mark.skipif(_hadolint() is None, reason="hadolint is not installed (test extra)")
+@pytest.mark.parametrize("args", [(), ("--base", "continuumio/miniconda3"), ("--user", "alice")])
+def test_written_dockerfile_passes_hadolint(project: Path, args: tuple[str, ...]) -> None:
+    assert write(project, *args).returncode == 0
+
+    done = subprocess.run(
+        [str(_hadolint()), "--no-color", str(project / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == ""
+
+
+HOSTILE = [
+    ("conda", SEED_ENV.replace("  - numpy\n", "  - 'x; rm -rf /'\n"), ()),
+    ("pip", SEED_ENV.replace("datasets==2.21.0", "'x; rm -rf /'"), ()),
+    ("name", SEED_ENV.replace("name: ml", "name: 'ml;rm -rf x'"), ()),
+    ("name-newline", SEED_ENV.replace("name: ml", 'name: "ml\\nRUN id"'), ()),
+    ("user", SEED_ENV, ("--user", "bob; rm -rf /")),
+    ("base", SEED_ENV, ("--base", "ubuntu:22.04; rm -rf /")),
+    ("base-unpinned", SEED_ENV, ("--base", "continuumio/miniconda3:latest")),
+    ("unpinned-pip", SEED_ENV.replace("datasets==2.21.0", "datasets"), ()),
+    ("branch-pip", SEED_ENV.replace("@0123456789abcdef0123456789abcdef01234567", "@main"), ()),
+    ("local-pip", SEED_ENV.replace("datasets==2.21.0", "mine @ file:///local/path"), ()),
+    (
+        "credentials",
+        SEED_ENV.replace("https://github.com", "https://user:token@github.com"),
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "yml", "args"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_dockerfile_rejects_unsafe_or_unpinned_values_with_exit_2(
+    tmp_path: Path, case: str, yml: str, args: tuple[str, ...]
+) -> None:
+    (tmp_path / "environment.yml").write_text(yml)
+
+    done = write(tmp_path, *args)
+
+    assert done.returncode == 2, (case, done.stdout, done.stderr)
+    assert done.stderr.startswith("condapip: error:") and done.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["environment.yml"]
+
+
+def test_dockerfile_will_not_replace_an_existing_dockerfile_without_yes(project: Path) -> None:
+    (project / "Dockerfile").write_text("FROM scratch\n")
+
+    done = write(project)
+
+    assert done.returncode == 1 and "--yes" in done.stderr
+    assert (project / "Dockerfile").read_text() == "FROM scratch\n"
+    assert write(project, "--yes").returncode == 0
+    assert (project / "Dockerfile").read_text() != "FROM scratch\n"
+
+
+def test_dockerfile_dry_run_prints_every_file_and_writes_none(project: Path) -> None:
+    done = write(project, "--dry-run")
+
+    assert done.returncode == 0, done.stderr
+    assert "FROM mambaorg/micromamba:" in done.stdout
+    assert "datasets==2.21.0" in done.stdout and "cudatoolkit=11.8" in done.stdout
+    assert sorted(p.name for p in project.iterdir()) == ["environment.yml"]
+
+
+def test_dockerfile_without_a_pip_layer_has_no_pip_step(tmp_path: Path) -> None:
+    (tmp_path / "environment.yml").write_text(
+        "name: sci\nchannels: [conda-forge]\ndependencies: [python=3.11, numpy]\n"
+    )
+
+    assert write(tmp_path).returncode == 0
+
+    text = (tmp_path / "Dockerfile").read_text()
+    assert "-m pip" not in text and not (tmp_path / "pip-layer.txt").exists()
+    assert text.rstrip().endswith('CMD ["python"]')
+    assert lint(tmp_path / "Dockerfile") == (0, [])
