@@ -323,6 +323,65 @@ def channels(
         raise typer.Exit(1)
 
 
+@app.command("dockerfile")
+def dockerfile(
+    file: Annotated[
+        Path, typer.Option("-f", "--file", help="The environment.yml to build the image from.")
+    ] = Path("environment.yml"),
+    output: Annotated[Path, typer.Option("-o", "--output", help="Dockerfile to write.")] = Path(
+        "Dockerfile"
+    ),
+    base: Annotated[
+        str | None,
+        typer.Option("--base", help="Base image: mambaorg/micromamba (default) or a conda one."),
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="The non-root user.")] = None,
+    lint: Annotated[
+        Path | None, typer.Option("--lint", help="Lint this Dockerfile instead of writing one.")
+    ] = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Write a layered Dockerfile (conda, then pip, never conda again), or --lint one."""
+    from condapip.commands import dockerfile as cmd
+    from condapip.errors import Refused
+    from condapip.output import emit_json
+
+    if lint is not None:
+        findings = cmd.lint(lint)
+        if json:
+            emit_json(cmd.findings_json(lint, findings))
+        else:
+            for f in findings:
+                print(f"{lint}:{f.line}: {f.rule}: {f.message}")
+            if not findings:
+                print(f"{lint}: no findings")
+        if findings:
+            raise typer.Exit(1)
+        return
+    plan = cmd.write_plan(file, output, base, user)
+    if dry_run:
+        if json:
+            emit_json({"dry_run": True, "files": {str(p): t for p, t in plan.items()}})
+            return
+        for path, text in plan.items():
+            print(f"# ---- {path} ----\n{text}", end="")
+        return
+    replaced = cmd.conflicts(plan)
+    if replaced and not yes:
+        names = ", ".join(str(p) for p in replaced)
+        if json or not sys.stdin.isatty():
+            raise Refused(f"would replace {names}: pass --yes, or --dry-run to see the files")
+        typer.confirm(f"Replace {names}?", abort=True)
+    cmd.save(plan)
+    if json:
+        emit_json({"dry_run": False, "files": [str(p) for p in plan]})
+        return
+    print("wrote " + ", ".join(str(p) for p in plan))
+    print(f"build: docker build -f {output} {output.parent}")
+
+
 def run(argv: list[str]) -> int:
     """Run the app; turn CondapipError into one line on stderr and its exit code."""
     try:
