@@ -148,8 +148,12 @@ def _pip_requested(prefix: Prefix) -> dict[str, str]:
 
 
 def pip_requests(prefix: Path) -> dict[str, str] | None:
-    """``conda-meta/condapip.json``'s ``pip_requests``, by normalized name; None if absent."""
-    path = prefix / "conda-meta" / "condapip.json"
+    """``conda-meta/condapip/requests.json``'s ``pip_requests``, by normalized name.
+
+    None if absent. (Not ``conda-meta/*.json``: conda, mamba and rattler read
+    every such file as a package record.)
+    """
+    path = prefix / "conda-meta" / "condapip" / "requests.json"
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -233,23 +237,21 @@ def history_conda(prefix: Prefix) -> list[str]:
 
 
 def history_pip(prefix: Prefix, layers: Layers) -> list[str]:
-    """The pip top-level requests: condapip's record, else dists nothing else requires.
+    """The pip top-level requests: those condapip recorded, and dists nothing else requires.
 
-    An index install is written as asked; a URL install keeps its exact pin,
-    since a git branch or a path is not a version range to loosen.
+    A recorded index request is written as asked; a URL install keeps its
+    exact pin, since a git branch or a path is not a version range to loosen.
+    A dist no other dist requires was asked for by someone, so even a pip
+    call made outside condapip is kept.
     """
-    recorded = pip_requests(prefix.path)
-    if recorded is not None:
-        top = recorded
-    else:
-        needed = _required_keys(prefix.dists)
-        top = {d.key: pin(d).requirement for d in layers.pip if d.key not in needed}
+    recorded = pip_requests(prefix.path) or {}
+    needed = _required_keys(prefix.dists)
     out = []
     for dist in layers.pip:
-        if dist.key not in top:
-            continue
-        p = pin(dist)
-        out.append(p.requirement if dist.direct_url else _redact_requirement(top[dist.key]))
+        if dist.key in recorded and not dist.direct_url:
+            out.append(_redact_requirement(recorded[dist.key]))
+        elif dist.key in recorded or dist.key not in needed:
+            out.append(pin(dist).requirement)
     return out
 
 

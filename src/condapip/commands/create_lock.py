@@ -3,8 +3,8 @@
 No solver runs. conda packages come from their locked URLs and must carry the
 locked hashes; pip installs with ``--require-hashes --no-deps``. VCS installs
 are pinned by commit, the only thing pip can verify for them, so they go in a
-second pip call after the hashed artifacts. A failure removes the prefix this
-command created.
+second pip call after the hashed artifacts. A failure leaves the prefix as it
+was: absent, or an empty folder.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def run(
         have = ", ".join(sorted(lock.platforms))
         raise CondapipError(f"{lockfile} has no packages for {platform} (it has {have})")
     prefix = prefix.absolute()
-    if (prefix / "conda-meta").exists():
-        raise CondapipError(f"prefix already exists: {prefix} (rebuild it, or pick a new prefix)")
+    if prefix.exists() and (not prefix.is_dir() or any(prefix.iterdir())):
+        raise Refused(f"{prefix} already exists and is not empty: pick a new prefix, or rebuild it")
     plan = LockPlan(prefix, platform, locked.conda, locked.pip, dry_run)
     if dry_run:
         return plan
@@ -64,12 +64,13 @@ def run(
 
         if not typer.confirm(f"Create {prefix} from {lockfile}?", default=True):
             raise Refused("aborted: nothing was changed")
-    created = not prefix.exists()
+    existed = prefix.is_dir()
     try:
         _install(prefix, locked, list(lock.requested), engine, pip_engine)
     except BaseException:
-        if created:
-            shutil.rmtree(prefix, ignore_errors=True)
+        shutil.rmtree(prefix, ignore_errors=True)
+        if existed:  # it was an empty folder: leave it as it was
+            prefix.mkdir(parents=True, exist_ok=True)
         raise
     return plan
 
