@@ -5,6 +5,7 @@ rattler installs -> real pip changes them. Nothing here hand-writes conda-meta.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -146,3 +147,37 @@ def tree_digest(root: Path) -> dict[str, str]:
         else:
             out[rel] = "dir"
     return out
+
+
+# --- shared by the install/create/rebuild/transaction tests ------------------------
+
+
+def uv_executable() -> str | None:
+    """uv on PATH, or beside this interpreter (the test extra installs it into the venv)."""
+    beside = Path(sys.executable).parent / "uv"
+    return shutil.which("uv") or (str(beside) if beside.exists() else None)
+
+
+@pytest.fixture(params=["pip", "uv"])
+def pip_engine(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> str:
+    """A pip-layer test runs with pip, and with uv where uv is installed."""
+    if request.param == "uv":
+        uv = uv_executable()
+        if uv is None:
+            pytest.skip("uv is not installed")
+        monkeypatch.setenv("PATH", f"{Path(uv).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+        # uv has no environment variable for --no-index; its config file has.
+        config = tmp_path / "uv.toml"
+        config.write_text("[pip]\nno-index = true\n")
+        monkeypatch.setenv("UV_CONFIG_FILE", str(config))
+    return request.param
+
+
+@pytest.fixture
+def find_links(monkeypatch: pytest.MonkeyPatch, wheelhouse: Path) -> Path:
+    """Where pip and uv find wheels, set the way a user sets it: in the environment."""
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
+    monkeypatch.setenv("UV_FIND_LINKS", str(wheelhouse))
+    return wheelhouse

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -380,6 +381,155 @@ def dockerfile(
         return
     print("wrote " + ", ".join(str(p) for p in plan))
     print(f"build: docker build -f {output} {output.parent}")
+
+
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="conda engine: rattler, conda, mamba or micromamba.")
+]
+PipEngineOpt = Annotated[
+    str | None, typer.Option("--pip-engine", help="pip engine: pip (default) or uv.")
+]
+
+
+def _decide(title: str, *, dry_run: bool, yes: bool) -> Callable[[list[Any]], bool]:
+    """Show a plan (package, layer, why), then stop for --dry-run or ask unless --yes."""
+
+    def decide(rows: list[Any]) -> bool:
+        from condapip.output import table
+
+        table(title, ["package", "layer", "why"], [[r.package, r.layer, r.why] for r in rows])
+        if dry_run:
+            print("dry run: nothing was changed")
+            return False
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise CondapipError("no terminal to confirm on: pass --yes to go ahead")
+        return typer.confirm("Proceed?", default=True, err=True)
+
+    return decide
+
+
+@app.command("install")
+def install(
+    specs: Annotated[list[str], typer.Argument(help="Packages: conda specs or pip requirements.")],
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    channel: Annotated[
+        list[str] | None, typer.Option("-c", "--channel", help="Channel (repeatable).")
+    ] = None,
+    pip_only: Annotated[
+        list[str] | None, typer.Option("--pip-only", help="Install NAME with pip (repeatable).")
+    ] = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Install packages: conda for what a channel has, pip for the rest, pip last."""
+    from condapip.commands import install as cmd
+    from condapip.plan import parse
+
+    parse(specs)  # a hostile spec is bad input before anything else runs
+    path = _prefix(name, prefix)
+    cmd.run(
+        path,
+        specs,
+        channels=channel or [],
+        pip_only=pip_only or [],
+        engine=engine,
+        pip_engine_name=pip_engine,
+        decide=_decide(f"Plan for {path}", dry_run=dry_run, yes=yes),
+    )
+    if not dry_run:
+        print(f"done: {path}")
+
+
+@app.command("create")
+def create(
+    file: Annotated[
+        Path | None, typer.Option("-f", "--file", help="environment.yml or an @EXPLICIT file.")
+    ] = None,
+    lock_file: Annotated[
+        Path | None, typer.Option("--lock", help="Create exactly from a condapip lock file.")
+    ] = None,
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Create an environment from a file: the conda layer, then the pip layer."""
+    from condapip.commands import create as cmd
+
+    if (file is None) == (lock_file is None):
+        raise CondapipError("give exactly one of -f FILE or --lock FILE")
+    if lock_file is not None:
+        path = cmd.target(name, prefix, None)
+        locked = cmd.run_lock(
+            path, lock_file, engine=engine, pip_engine=pip_engine, dry_run=dry_run, yes=yes
+        )
+        print("\n".join(locked.lines()))
+        print("dry run: nothing was changed" if dry_run else f"done: {path}")
+        return
+    assert file is not None
+    path = cmd.run(
+        file,
+        name=name,
+        prefix=prefix,
+        engine=engine,
+        pip_engine_name=pip_engine,
+        decide=_decide("Create", dry_run=dry_run, yes=yes),
+    )
+    if not dry_run:
+        print(f"done: {path}")
+
+
+@app.command("rebuild")
+def rebuild(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Rebuild the environment as it should be in a fresh prefix, then swap it in."""
+    from condapip.commands import rebuild as cmd
+
+    path = _prefix(name, prefix)
+    cmd.run(
+        path,
+        engine=engine,
+        pip_engine_name=pip_engine,
+        decide=_decide(f"Rebuild {path} as", dry_run=dry_run, yes=yes),
+    )
+    if not dry_run:
+        print(f"rebuilt: {path}")
+
+
+@app.command("rollback")
+def rollback(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Return the environment to the snapshot taken before the last condapip change."""
+    from condapip.commands import rollback as cmd
+
+    path = _prefix(name, prefix)
+    snap = cmd.run(
+        path,
+        engine=engine,
+        pip_engine_name=pip_engine,
+        decide=_decide(f"Roll {path} back", dry_run=dry_run, yes=yes),
+    )
+    if not dry_run:
+        print(f"rolled back to the snapshot of {snap.taken} ({snap.command})")
 
 
 def run(argv: list[str]) -> int:

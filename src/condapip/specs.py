@@ -17,7 +17,9 @@ from condapip.errors import CondapipError
 # conda package names: lowercase letters, digits and ._- (conda-build's rule),
 # optionally behind "channel::".
 _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
-_SHELL_META = re.compile(r"[;&|`$<>\\\n\r\"'(){}]")
+# "<" and ">" are version operators in both spec languages ("numpy>=2",
+# 'python_version < "3.12"'); everything else here only ever means shell.
+_SHELL_META = re.compile(r"[;&|`$\\\n\r\"'(){}]")
 
 
 def spec_name(spec: str) -> str:

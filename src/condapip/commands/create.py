@@ -1,0 +1,205 @@
+"""``condapip create -f FILE``: a new environment, conda layer in one solve, then pip.
+
+FILE is an environment.yml, or conda's ``@EXPLICIT`` format (exact URLs, with
+condapip's pip block after them). A failure removes the half-made prefix.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from condapip import conda_layer, pip_layer, transaction
+from condapip.engines import conda_engine, pip_engine
+from condapip.engines.base import SolvedPackage
+from condapip.errors import CondapipError, Refused
+from condapip.plan import Row
+from condapip.progress import step
+from condapip.specs import spec_name
+
+Decide = Callable[[list[Row]], bool]
+
+
+def run(
+    file: Path,
+    *,
+    name: str | None,
+    prefix: str | None,
+    engine: str = "rattler",
+    pip_engine_name: str | None = None,
+    decide: Decide,
+    argv: list[str] | None = None,
+) -> Path:
+    if is_explicit(file):
+        return _run_explicit(file, name, prefix, engine, pip_engine_name, decide, argv)
+    from condapip import envfile
+
+    spec = envfile.load(file)
+    path = target(name, prefix, spec.name)
+    conda = conda_engine(engine)
+    pip = pip_engine(pip_engine_name)
+    specs = list(spec.conda)
+    if spec.pip and pip.name == "pip" and "pip" not in {spec_name(s) for s in specs}:
+        specs.append("pip")  # the pip layer runs through the env's own pip
+    channels = list(spec.channels) or _default_channels()
+    rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
+    rows += [Row(_pip_label(r), "pip", f"{file.name} pip:", r) for r in spec.pip]
+    with transaction.locked(path):
+        refuse_existing(path)
+        if not decide(rows):
+            return path
+        with step("solving the conda layer"):
+            solution = conda_layer.solve(conda, path, channels, specs)
+        with _half_made(path):
+            with step(f"linking the conda layer ({len(solution)} packages)"):
+                conda_layer.apply(conda, path, solution, specs, argv=argv)
+            _pip_layer(path, list(spec.pip), pip)
+    return path
+
+
+def _run_explicit(
+    file: Path,
+    name: str | None,
+    prefix: str | None,
+    engine: str,
+    pip_engine_name: str | None,
+    decide: Decide,
+    argv: list[str] | None,
+) -> Path:
+    from condapip.export import load_explicit
+    from condapip.history import append_history
+
+    explicit = load_explicit(file)
+    packages: list[SolvedPackage] = [p.solved() for p in explicit.conda]
+    path = target(name, prefix, None)
+    conda = conda_engine(engine)
+    pip = pip_engine(pip_engine_name)
+    rows = [Row(p.name, "conda", p.url, p.url) for p in packages]
+    rows += [Row(_pip_label(r), "pip", f"{file.name} pip block", r) for r in explicit.pip]
+    with transaction.locked(path):
+        refuse_existing(path)
+        if not decide(rows):
+            return path
+        with _half_made(path):
+            with step(f"linking the conda layer ({len(packages)} packages)"):
+                change = conda.install(path, packages, [p.name for p in packages])
+                append_history(
+                    path,
+                    added=change.added,
+                    removed=change.removed,
+                    update_specs=[p.name for p in packages],
+                    argv=argv,
+                )
+            _pip_layer(path, list(explicit.pip), pip)
+    return path
+
+
+def run_lock(
+    path: Path,
+    lockfile: Path,
+    *,
+    engine: str,
+    pip_engine: str | None,
+    dry_run: bool,
+    yes: bool,
+) -> Any:
+    """``--lock``: the lock helper installs exactly; this only holds the prefix lock."""
+    from condapip.commands import create_lock
+
+    with transaction.locked(path):
+        refuse_existing(path)
+        return create_lock.run(
+            path, lockfile, engine=engine, pip_engine=pip_engine, dry_run=dry_run, yes=yes
+        )
+
+
+def _pip_layer(path: Path, requirements: Sequence[str], pip: Any) -> None:
+    if not requirements:
+        return
+    with step(f"installing the pip layer ({len(requirements)} requirement(s))"):
+        pip_layer.install(path, requirements, pip)
+    pip_layer.record_requests(path, requirements)
+
+
+def is_explicit(file: Path) -> bool:
+    """conda's explicit format: the first line that is not a comment is ``@EXPLICIT``."""
+    try:
+        with file.open(encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                line = line.strip()
+                if line and not line.startswith("#"):
+                    return line == "@EXPLICIT"
+    except FileNotFoundError:
+        raise CondapipError(f"environment file not found: {file}") from None
+    except OSError as exc:
+        raise CondapipError(f"cannot read {file}: {exc.strerror}") from None
+    return False
+
+
+def target(name: str | None, prefix: str | None, file_name: str | None) -> Path:
+    """Where the new environment goes: ``-p``, else ``-n`` (or the file's name) in envs_dirs."""
+    from condapip.locate import find_named
+
+    if name and prefix:
+        raise CondapipError("give either -n NAME or -p PREFIX, not both")
+    if prefix:
+        return Path(prefix).expanduser().absolute()
+    env_name = name or file_name
+    if not env_name:
+        raise CondapipError("no environment: pass -n NAME or -p PREFIX (the file names none)")
+    if env_name == "base":
+        raise Refused("base is conda's own environment: condapip never creates or changes it")
+    try:
+        return find_named(env_name)  # an existing one: refused below unless empty
+    except CondapipError:
+        pass
+    return envs_dir() / env_name
+
+
+def envs_dir() -> Path:
+    """The first of $CONDA_ENVS_PATH, condarc envs_dirs, ROOT/envs, ~/.conda/envs."""
+    from condapip.locate import root_prefix, search_dirs
+
+    dirs = search_dirs()
+    if dirs:
+        return dirs[0]
+    root = root_prefix()
+    if root is not None and root.is_dir():
+        return root / "envs"
+    return Path.home() / ".conda" / "envs"
+
+
+def refuse_existing(path: Path) -> None:
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise Refused(f"{path} already exists and is not empty: pick a new prefix, or rebuild it")
+
+
+@contextmanager
+def _half_made(path: Path) -> Iterator[None]:
+    """Remove the prefix if anything fails after it was started."""
+    existed = path.is_dir()
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        if existed:
+            path.mkdir(parents=True, exist_ok=True)
+        raise
+
+
+def _pip_label(requirement: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(requirement).name
+    except InvalidRequirement:
+        return requirement.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _default_channels() -> list[str]:
+    from condapip import condarc
+
+    return condarc.channels()

@@ -1,0 +1,102 @@
+"""``condapip rebuild``: the environment as it should be, in a fresh prefix.
+
+The seed's rule: rebuild a broken environment, don't repair it. (Relinking a
+package pip clobbered does not repair it either.) The spec comes from the
+records: conda packages by exact URL, pip's own dists by exact pin, and for a
+conda package pip overwrote, the conda version that was lost. After a killed
+condapip, the pending snapshot is the spec.
+
+The old prefix is renamed to ``<prefix>.condapip-old`` and the new one built
+at the real path, because conda packages and pip's scripts bake their prefix
+into files: a prefix built elsewhere and renamed would point at the wrong
+place. The old one is removed only after the new one passed its check; on any
+failure it is renamed back.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from condapip import state, transaction
+from condapip.commands.install import refuse_base
+from condapip.engines import conda_engine, pip_engine
+from condapip.errors import CondapipError, Refused
+from condapip.plan import Row
+from condapip.prefix import interpreter, read_prefix
+from condapip.progress import step
+
+Decide = Callable[[list[Row]], bool]
+
+
+def old_path(prefix: Path) -> Path:
+    return prefix.with_name(prefix.name + ".condapip-old")
+
+
+def run(
+    prefix_path: Path,
+    *,
+    engine: str = "rattler",
+    pip_engine_name: str | None = None,
+    decide: Decide,
+    argv: list[str] | None = None,
+) -> state.EnvState:
+    conda = conda_engine(engine)
+    pip = pip_engine(pip_engine_name)
+    old = old_path(prefix_path)
+    with transaction.locked(prefix_path):
+        _recover(prefix_path, old)
+        prefix = read_prefix(prefix_path)
+        refuse_base(prefix)
+        snap = transaction.interrupted(prefix.path)
+        target = snap.state if snap is not None else state.capture(prefix)
+        why = f"snapshot before: {snap.command}" if snap is not None else "as recorded"
+        rows = [Row(p.name, "conda", f"{p.url}", p.url) for p in target.conda]
+        rows += [Row(p.name, "pip", f"{p.requirement} ({why})", p.requirement) for p in target.pip]
+        if not decide(rows):
+            return target
+        prefix.path.rename(old)
+        try:
+            with step(f"building a fresh {prefix.path} ({len(target.conda)} conda packages)"):
+                state.apply(prefix.path, target, conda, pip, exact=False, argv=argv)
+            with step("checking the new environment"):
+                check(prefix.path)
+        except BaseException as exc:
+            shutil.rmtree(prefix.path, ignore_errors=True)
+            old.rename(prefix.path)
+            if isinstance(exc, CondapipError):
+                raise CondapipError(
+                    f"rebuild failed, {prefix.path} is as it was: {exc}", exit_code=exc.exit_code
+                ) from None
+            raise
+        with step(f"removing the old environment ({old.name})"):
+            shutil.rmtree(old)
+    return target
+
+
+def _recover(prefix: Path, old: Path) -> None:
+    # A rebuild killed midway left the old environment aside: it is the truth.
+    if not old.is_dir():
+        return
+    if prefix.exists():
+        shutil.rmtree(prefix)
+    old.rename(prefix)
+
+
+def check(prefix: Path) -> None:
+    """The interpreter starts, and the doctor finds no error."""
+    proc = subprocess.run(
+        [str(interpreter(prefix)), "-c", "import sys"], capture_output=True, text=True, check=False
+    )
+    if proc.returncode != 0:
+        raise Refused(f"the new environment's python does not start: {proc.stderr.strip()[:300]}")
+    try:
+        from condapip.doctor import diagnose
+    except ImportError:
+        return
+    report = diagnose(prefix)
+    if not report.healthy():
+        problems = "; ".join(f.message for f in report.findings if f.severity == "error")
+        raise Refused(f"the new environment is not healthy: {problems}")

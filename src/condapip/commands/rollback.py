@@ -1,0 +1,61 @@
+"""``condapip rollback``: back to the snapshot taken before the last condapip change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from condapip import state, transaction
+from condapip.commands.install import refuse_base
+from condapip.engines import conda_engine, pip_engine
+from condapip.errors import Refused
+from condapip.plan import Row
+from condapip.prefix import read_prefix
+from condapip.progress import step
+
+Decide = Callable[[list[Row]], bool]
+
+
+def run(
+    prefix_path: Path,
+    *,
+    engine: str = "rattler",
+    pip_engine_name: str | None = None,
+    decide: Decide,
+) -> transaction.Snapshot:
+    conda = conda_engine(engine)
+    pip = pip_engine(pip_engine_name)
+    with transaction.locked(prefix_path):
+        prefix = read_prefix(prefix_path)
+        refuse_base(prefix)
+        snap = transaction.latest(prefix.path)
+        if snap is None:
+            raise Refused(f"{prefix.path} has no condapip snapshot to roll back to")
+        if not decide(changes(state.capture(prefix), snap.state)):
+            return snap
+        with step(f"restoring the snapshot taken before: {snap.command}"):
+            transaction.restore(prefix.path, snap, conda, pip)
+        transaction.discard(snap)
+    return snap
+
+
+def changes(now: state.EnvState, then: state.EnvState) -> list[Row]:
+    """What the rollback removes and puts back, layer by layer."""
+    rows = []
+    have = {p.url: p for p in now.conda}
+    want = {p.url: p for p in then.conda}
+    rows += [
+        Row(p.name, "conda", f"remove {p.dist_str}", u) for u, p in have.items() if u not in want
+    ]
+    rows += [
+        Row(p.name, "conda", f"restore {p.dist_str}", u) for u, p in want.items() if u not in have
+    ]
+    pins_now = {p.requirement: p for p in now.pip}
+    pins_then = {p.requirement: p for p in then.pip}
+    rows += [
+        Row(p.name, "pip", f"remove {r}", r) for r, p in pins_now.items() if r not in pins_then
+    ]
+    rows += [
+        Row(p.name, "pip", f"restore {r}", r) for r, p in pins_then.items() if r not in pins_now
+    ]
+    return rows

@@ -1,0 +1,25 @@
+"""Progress for long work: a rich spinner on a terminal, one plain line in a pipe.
+
+Everything goes to stderr, so stdout stays the command's result. rich loads
+only on a terminal.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def step(message: str) -> Iterator[None]:
+    if not sys.stderr.isatty():
+        print(f"condapip: {message}", file=sys.stderr, flush=True)
+        yield
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status(message):
+        yield
+    console.print(f"[green]done[/green] {message}")

@@ -1,0 +1,297 @@
+"""`condapip install`: conda first, pip last, through the env's own interpreter."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from condapip.channel import build_channel
+from tests.conftest import condapip, pip, tree_digest
+from tests.wheelmaker import make_wheel
+
+
+def _rows(prefix: Path) -> dict[str, dict]:
+    result = condapip("list", "-p", str(prefix), "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["name"]: row for row in json.loads(result.stdout)}
+
+
+def _install(prefix: Path, *args: str, channel: Path, engine: str = "pip", yes: bool = True):
+    flags = ["--yes"] if yes else []
+    return condapip(
+        "install", "-p", str(prefix), "-c", str(channel), "--pip-engine", engine, *flags, *args
+    )
+
+
+def _requests(prefix: Path) -> dict[str, str]:
+    path = prefix / "conda-meta" / "condapip" / "requests.json"
+    return json.loads(path.read_text())["pip_requests"]
+
+
+def _python(prefix: Path, code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", code], capture_output=True, text=True, check=False
+    )
+
+
+def _dist_files(prefix: Path, name: str) -> dict[str, str]:
+    """Every file of an installed dist (its RECORD), with content hashes."""
+    sp = next((prefix / "lib").glob("python3*/site-packages"))
+    dist_info = next(sp.glob(f"{name}-*.dist-info"))
+    out = {}
+    for line in (dist_info / "RECORD").read_text().splitlines():
+        rel = line.split(",", 1)[0]
+        path = sp / rel
+        if path.is_file() and "__pycache__" not in rel and not rel.endswith("RECORD"):
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def _doctor_clean(prefix: Path) -> None:
+    result = condapip("doctor", "-p", str(prefix), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- the plan ------------------------------------------------------------------------
+
+
+def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(make_env, channel):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = condapip(
+        "install", "-p", str(prefix), "-c", str(channel), "--dry-run", "zeta", "epsilon"
+    )
+    assert result.returncode == 0, result.stderr
+    layers = {ln.split()[0]: ln.split()[1] for ln in result.stdout.splitlines() if "  " in ln}
+    assert layers["zeta"] == "conda"
+    assert layers["epsilon"] == "pip"
+    assert "in no configured channel" in result.stdout
+    assert "dry run" in result.stdout
+    assert tree_digest(prefix) == before
+
+
+def test_pip_only_forces_a_channel_package_to_pip(make_env, channel):
+    prefix = make_env()
+    result = condapip(
+        "install", "-p", str(prefix), "-c", str(channel), "--dry-run", "--pip-only", "zeta", "zeta"
+    )
+    assert result.returncode == 0, result.stderr
+    assert any(ln.split()[:2] == ["zeta", "pip"] for ln in result.stdout.splitlines())
+    assert "--pip-only" in result.stdout
+
+
+def test_pypi_names_map_to_conda_names_through_purls_then_the_table(make_env, tmp_path):
+    wheels = tmp_path / "wheels"
+    make_wheel(wheels, "torch", "2.0")  # channel build names it pytorch, as conda-forge does
+    make_wheel(wheels, "python-kappa", "1.0")
+    make_wheel(wheels, "lambda", "1.0")
+    chan = tmp_path / "chan"
+    build_channel([wheels], chan)
+    # Repodata purls say which PyPI project a conda package is, as conda-forge's do.
+    repodata = chan / "noarch" / "repodata.json"
+    data = json.loads(repodata.read_text())
+    purls = {"python-kappa": "pkg:pypi/kappa", "lambda": "pkg:pypi/other-lambda"}
+    for record in data["packages.conda"].values():
+        if record["name"] in purls:
+            record["purls"] = [purls[record["name"]]]
+    repodata.write_text(json.dumps(data))
+    prefix = make_env()
+    result = condapip(
+        "install", "-p", str(prefix), "-c", str(chan), "--dry-run", "torch", "kappa", "lambda"
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {ln.split()[0]: ln.split() for ln in result.stdout.splitlines() if "  " in ln}
+    assert rows["pytorch"][1] == "conda"
+    assert rows["python-kappa"][1] == "conda"
+    assert "pkg:pypi/kappa" in " ".join(rows["python-kappa"])
+    assert rows["lambda"][1] == "pip"  # the conda "lambda" is another PyPI project
+
+
+# --- the pip layer -------------------------------------------------------------------
+
+
+def test_pip_only_package_installs_through_env_interpreter_and_lists_as_pip(
+    make_env, channel, find_links, pip_engine
+):
+    prefix = make_env()
+    result = _install(prefix, "epsilon", channel=channel, engine=pip_engine)
+    assert result.returncode == 0, result.stderr
+    rows = _rows(prefix)
+    assert rows["epsilon"]["owner"] == "pip"
+    assert rows["alpha"]["owner"] == "conda"
+    assert _requests(prefix) == {"epsilon": "epsilon"}
+    assert _python(prefix, "import epsilon").returncode == 0
+
+
+def test_pip_layer_that_would_replace_a_conda_package_is_refused_byte_identical(
+    make_env, channel, find_links, pip_engine
+):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = _install(prefix, "delta", channel=channel, engine=pip_engine)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "beta 1.0 is installed by conda; the request needs beta>=2 (delta 1.0" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(prefix) == before
+    assert _rows(prefix)["beta"]["owner"] == "conda"
+
+
+def test_conda_and_pip_specs_in_one_install(make_env, channel, find_links, pip_engine):
+    prefix = make_env()
+    result = _install(prefix, "zeta", "epsilon", channel=channel, engine=pip_engine)
+    assert result.returncode == 0, result.stderr
+    rows = _rows(prefix)
+    assert rows["zeta"]["owner"] == "conda"
+    assert rows["epsilon"]["owner"] == "pip"
+    history = (prefix / "conda-meta" / "history").read_text()
+    assert "# update specs: ['zeta']" in history
+    assert "+" in history.rsplit("==>", 1)[1] and "zeta-1.0" in history
+
+
+def test_failed_pip_step_after_a_conda_change_restores_the_conda_layer(
+    make_env, channel, find_links
+):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = _install(prefix, "zeta", "delta", channel=channel)
+    assert result.returncode == 1, result.stderr
+    assert "left as it was" in result.stderr
+    assert "zeta" not in _rows(prefix)
+    after = tree_digest(prefix)
+    # The conda layer is back exactly: the same records, files and history.
+    assert {k: v for k, v in after.items() if "__pycache__" not in k} == {
+        k: v for k, v in before.items() if "__pycache__" not in k
+    }
+
+
+# --- re-layering ---------------------------------------------------------------------
+
+
+def test_conda_install_after_pip_relayers_the_pip_package_unchanged(
+    make_env, channel, find_links, pip_engine
+):
+    prefix = make_env(("python", "pip", "gamma"))
+    assert _install(prefix, "epsilon", channel=channel, engine=pip_engine).returncode == 0
+    files = _dist_files(prefix, "epsilon")
+    result = _install(prefix, "zeta", channel=channel, engine=pip_engine)
+    assert result.returncode == 0, result.stderr
+    assert "re-layering" in result.stderr
+    rows = _rows(prefix)
+    assert rows["zeta"]["owner"] == "conda"
+    assert rows["epsilon"]["owner"] == "pip"
+    assert rows["epsilon"]["version"] == "1.0"
+    assert _dist_files(prefix, "epsilon") == files
+    assert _requests(prefix) == {"epsilon": "epsilon"}
+    _doctor_clean(prefix)
+
+
+def test_install_refuses_an_env_where_pip_already_replaced_conda(make_env, channel, wheelhouse):
+    prefix = make_env()
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    before = tree_digest(prefix)
+    result = _install(prefix, "zeta", channel=channel)
+    assert result.returncode == 1
+    assert "rebuild" in result.stderr
+    assert tree_digest(prefix) == before
+
+
+# --- refusals and bad input ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec", ["numpy; rm -rf /", "$(touch pwned)", "../evil", "evil/pkg", "`touch pwned`"]
+)
+def test_hostile_spec_is_bad_input_and_nothing_runs(make_env, channel, tmp_path, spec):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    parent = sorted(p.name for p in prefix.parent.iterdir())
+    result = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", spec, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("condapip: error: "), result.stderr
+    assert not (tmp_path / "pwned").exists()
+    assert tree_digest(prefix) == before
+    assert sorted(p.name for p in prefix.parent.iterdir()) == parent  # not even a lock file
+
+
+def test_base_environment_is_refused(make_env, channel, monkeypatch):
+    prefix = make_env()
+    monkeypatch.setenv("CONDA_ROOT", str(prefix))
+    before = tree_digest(prefix)
+    result = _install(prefix, "epsilon", channel=channel)
+    assert result.returncode == 1
+    assert "base" in result.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_without_a_terminal_install_asks_for_yes(make_env, channel, find_links):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = _install(prefix, "epsilon", channel=channel, yes=False)
+    assert result.returncode == 2
+    assert "--yes" in result.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_unknown_engine_is_bad_input(make_env, channel):
+    prefix = make_env()
+    result = condapip("install", "-p", str(prefix), "--engine", "nope", "--yes", "zeta")
+    assert result.returncode == 2
+    assert "nope" in result.stderr
+
+
+# --- the seed's numpy/scipy, with real wheels ----------------------------------------
+
+
+@pytest.mark.slow
+def test_conda_numpy2_missing_from_channel_fails_cleanly(make_env, real_channel):
+    prefix = make_env(("python", "pip", "scipy"), chan=real_channel)
+    before = tree_digest(prefix)
+    result = _install(prefix, "numpy>=2", channel=real_channel)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "conda solve failed" in result.stderr
+    assert tree_digest(prefix) == before
+
+
+@pytest.mark.slow
+def test_pip_package_needing_numpy2_is_refused_and_scipy_still_imports(
+    make_env, real_channel, real_wheels, tmp_path, monkeypatch, pip_engine
+):
+    links = tmp_path / "links"
+    links.mkdir()
+    shutil.copy(real_wheels.numpy2, links)
+    make_wheel(links, "needsnp2", "1.0", ["numpy>=2"])
+    monkeypatch.setenv("PIP_FIND_LINKS", str(links))
+    monkeypatch.setenv("UV_FIND_LINKS", str(links))
+    prefix = make_env(("python", "pip", "scipy"), chan=real_channel)
+    before = tree_digest(prefix)
+    result = _install(prefix, "needsnp2", channel=real_channel, engine=pip_engine)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "scipy 1.11.4 from conda requires numpy" in result.stderr
+    assert "the request needs numpy>=2 (needsnp2 1.0 requires it)" in result.stderr
+    assert tree_digest(prefix) == before
+    check = _python(prefix, "import scipy.linalg, numpy; print(numpy.__version__)")
+    assert check.returncode == 0, check.stderr
+    assert check.stdout.strip() == "1.26.4"
+
+
+def test_pip_never_runs_with_condapips_own_interpreter(make_env, channel, find_links):
+    prefix = make_env()
+    result = _install(prefix, "epsilon", channel=channel)
+    assert result.returncode == 0, result.stderr
+    installer = (
+        next((prefix / "lib").glob("python3*/site-packages/epsilon-1.0.dist-info")) / "INSTALLER"
+    )
+    assert installer.read_text().strip() == "pip"
+    own = subprocess.run(
+        [os.environ.get("PYTHON", "python3"), "-c", "import epsilon"],
+        capture_output=True,
+        check=False,
+    )
+    assert own.returncode != 0  # it went into the prefix, not beside condapip
