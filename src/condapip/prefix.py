@@ -7,20 +7,24 @@ record to its dist-info, and ``paths_data`` parsed only when a rule asks.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from importlib.metadata import PathDistribution, distributions
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
-from condapip.history import HistoryEntry, read_history
+
+if TYPE_CHECKING:
+    from importlib.metadata import PathDistribution
+
+    from condapip.history import HistoryEntry
 
 try:
     from orjson import loads as _json_loads
@@ -103,6 +107,8 @@ class Dist:
 
     def record_files(self) -> list[Path]:
         """The absolute paths that RECORD (or installed-files.txt) lists."""
+        from importlib.metadata import PathDistribution
+
         files = PathDistribution(self.path).files or []
         return [Path(f.locate()).resolve() if ".." in str(f) else Path(f.locate()) for f in files]
 
@@ -145,6 +151,8 @@ class Prefix:
 
     @cached_property
     def history(self) -> tuple[HistoryEntry, ...]:
+        from condapip.history import read_history
+
         return read_history(self.path / "conda-meta" / "history")
 
     @cached_property
@@ -162,11 +170,12 @@ class Prefix:
     @cached_property
     def python_records(self) -> dict[str, CondaRecord]:
         """Conda records that ship a Python distribution, by normalized dist name."""
-        out: dict[str, CondaRecord] = {}
-        for rec in self.records.values():
-            for dist_dir in _record_dist_dirs(rec):
-                out[_dist_dir_key(dist_dir)] = rec
-        return out
+        return {_dist_dir_key(d): rec for d, rec in self._record_dist_dirs.items()}
+
+    @cached_property
+    def _record_dist_dirs(self) -> dict[str, CondaRecord]:
+        """Each dist-info/egg-info folder a record lists (prefix-relative), to its record."""
+        return {d: rec for rec in self.records.values() for d in _record_dist_dirs(rec)}
 
     def packages(self) -> list[Package]:
         """Both ledgers merged, sorted by name as ``conda list`` sorts."""
@@ -264,32 +273,45 @@ def read_prefix(path: str | os.PathLike[str]) -> Prefix:
     meta = prefix / "conda-meta"
     if not meta.is_dir():
         raise CondapipError(f"not a conda prefix (no conda-meta/): {prefix}")
-    records = read_records(meta)
-    py_rec = records.get("python")
-    site_packages = find_site_packages(prefix, py_rec)
+    # The reader makes tens of thousands of small dicts and no cycles; the
+    # cyclic collector would rescan them over and over for nothing.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        records = read_records(meta)
+        py_rec = records.get("python")
+        site_packages = find_site_packages(prefix, py_rec)
+        dists = tuple(read_dists(site_packages)) if site_packages else ()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return Prefix(
         path=prefix,
         records=records,
-        dists=tuple(read_dists(site_packages)) if site_packages else (),
+        dists=dists,
         site_packages=site_packages,
         python_version=_python_version(prefix, py_rec, site_packages),
     )
 
 
 def read_records(meta: Path) -> dict[str, CondaRecord]:
-    records: dict[str, CondaRecord] = {}
     with os.scandir(meta) as it:
-        for entry in it:
-            if not entry.name.endswith(".json") or not entry.is_file():
-                continue
-            rec = _read_record(Path(entry.path))
-            records[rec.name] = rec
+        paths = [e.path for e in it if e.name.endswith(".json") and e.is_file()]
+    records: dict[str, CondaRecord] = {}
+    for path in paths:
+        rec = _read_record(path)
+        records[rec.name] = rec
     return records
 
 
-def _read_record(path: Path) -> CondaRecord:
+def _read_record(path: str) -> CondaRecord:
     try:
-        raw = _json_loads(path.read_bytes())
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as exc:
+        raise CondapipError(f"cannot read conda-meta record {path}: {exc.strerror}") from None
+    try:
+        raw = _json_loads(data)
         return CondaRecord(
             name=raw["name"],
             version=str(raw["version"]),
@@ -304,13 +326,11 @@ def _read_record(path: Path) -> CondaRecord:
             constrains=tuple(raw.get("constrains") or ()),
             files=tuple(raw.get("files") or ()),
             requested_spec=raw.get("requested_spec"),
-            meta_file=path,
+            meta_file=Path(path),
             raw=raw,
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise CondapipError(f"corrupt conda-meta record {path}: {_short(exc)}") from None
-    except OSError as exc:
-        raise CondapipError(f"cannot read conda-meta record {path}: {exc.strerror}") from None
 
 
 def _short(exc: Exception) -> str:
@@ -355,47 +375,87 @@ def _python_version(prefix: Path, py_rec: CondaRecord | None, sp: Path | None) -
 
 
 def read_dists(site_packages: Path) -> Iterator[Dist]:
-    for dist in distributions(path=[str(site_packages)]):
-        dist_path = Path(dist._path)  # type: ignore[attr-defined]
-        # importlib.metadata also yields eggs and dists from .pth-less folders;
-        # only the two ledger forms in site-packages itself count.
-        if dist_path.parent != site_packages or not dist_path.name.endswith(_DIST_SUFFIXES):
-            continue
-        yield _read_dist(dist, dist_path)
+    """Every dist-info and egg-info directly in ``site_packages``, in name order.
+
+    Discovery is what ``importlib.metadata.distributions(path=[sp])`` does for
+    one folder (names ending ``.dist-info``/``.egg-info``), without its
+    per-file pathlib cost; METADATA goes through the same email parser.
+    """
+    sp = str(site_packages)
+    with os.scandir(sp) as it:
+        names = sorted(e.name for e in it if e.name.lower().endswith(_DIST_SUFFIXES))
+    for name in names:
+        path = os.path.join(sp, name)
+        if name.lower().endswith(".dist-info"):
+            yield _read_dist_info(path)
+        else:
+            yield _read_egg_info(path)
 
 
-def _read_dist(dist: PathDistribution, dist_path: Path) -> Dist:
-    is_egg = dist_path.name.endswith(".egg-info")
-    text = dist.read_text("PKG-INFO" if is_egg else "METADATA")
-    if text is None and is_egg and dist_path.is_file():
-        text = dist_path.read_text(errors="replace")
+def _read_dist_info(path: str) -> Dist:
+    text = _read_text(os.path.join(path, "METADATA"))
     if text is None:
-        raise CondapipError(f"unreadable dist-info (no METADATA): {dist_path}")
+        raise CondapipError(f"unreadable dist-info (no METADATA): {path}")
     headers = _metadata_headers(text)
+    return _dist(
+        path,
+        headers,
+        tuple(headers.get_all("requires-dist") or ()),
+        _read_text(os.path.join(path, "INSTALLER")),
+        _read_text(os.path.join(path, "direct_url.json")),
+    )
+
+
+def _read_egg_info(path: str) -> Dist:
+    # Eggs are rare and irregular (a file or a folder, requires.txt sections):
+    # importlib.metadata knows all their forms.
+    from importlib.metadata import PathDistribution
+
+    dist = PathDistribution(Path(path))
+    text = dist.read_text("PKG-INFO")
+    if text is None and os.path.isfile(path):
+        text = _read_text(path)
+    if text is None:
+        raise CondapipError(f"unreadable dist-info (no METADATA): {path}")
+    headers = _metadata_headers(text)
+    requires = tuple(headers.get_all("requires-dist") or ()) or _egg_requires(dist)
+    return _dist(path, headers, requires, dist.read_text("INSTALLER"), None)
+
+
+def _read_text(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _dist(
+    path: str,
+    headers: Any,
+    requires: tuple[str, ...],
+    installer: str | None,
+    raw_direct_url: str | None,
+) -> Dist:
     name = headers.get("name")
     version = headers.get("version")
     if not name or not version:
-        raise CondapipError(f"unreadable dist-info (no Name/Version in METADATA): {dist_path}")
-    requires = tuple(headers.get_all("requires-dist") or ())
-    if is_egg and not requires:
-        requires = _egg_requires(dist)
-    installer = dist.read_text("INSTALLER")
+        raise CondapipError(f"unreadable dist-info (no Name/Version in METADATA): {path}")
     direct_url = None
-    raw_du = dist.read_text("direct_url.json")
-    if raw_du:
+    if raw_direct_url:
         try:
-            direct_url = json.loads(raw_du)
+            direct_url = _json_loads(raw_direct_url)
         except ValueError:
-            raise CondapipError(f"corrupt direct_url.json in {dist_path}") from None
+            raise CondapipError(f"corrupt direct_url.json in {path}") from None
     return Dist(
         name=name,
         key=canonicalize_name(name),
         version=version,
         installer=installer.strip() if installer else None,
-        path=dist_path,
+        path=Path(path),
         requires=requires,
         direct_url=direct_url,
-        requested=(dist_path / "REQUESTED").exists(),
+        requested=os.path.exists(os.path.join(path, "REQUESTED")),
     )
 
 
@@ -415,6 +475,11 @@ def _egg_requires(dist: PathDistribution) -> tuple[str, ...]:
 
 
 def _record_dist_dirs(rec: CondaRecord) -> Iterator[str]:
+    # Most records ship no Python at all; one substring test over the joined
+    # list (in C) spares a Python-level loop over their files.
+    joined = "\n".join(rec.files)
+    if ".dist-info/" not in joined and ".egg-info" not in joined:
+        return
     seen: set[str] = set()
     for f in rec.files:
         head, sep, tail = f.partition(".dist-info/")
@@ -437,14 +502,13 @@ def _dist_dir_key(dist_dir: str) -> str:
 
 
 def _link_owners(prefix: Prefix) -> dict[Path, tuple[Owner, CondaRecord | None]]:
-    by_dir: dict[str, CondaRecord] = {}
-    for rec in prefix.records.values():
-        for d in _record_dist_dirs(rec):
-            by_dir[d] = rec
+    by_dir = prefix._record_dist_dirs
+    base = str(prefix.path) + os.sep
     out: dict[Path, tuple[Owner, CondaRecord | None]] = {}
     for dist in prefix.dists:
-        rel = dist.path.relative_to(prefix.path).as_posix()
-        rec = by_dir.get(rel)
+        path = str(dist.path)
+        rel = path[len(base) :].replace(os.sep, "/") if path.startswith(base) else None
+        rec = by_dir.get(rel) if rel else None
         if rec is not None:
             same = _same_version(dist.version, rec.version) and dist.installer != "pip"
             out[dist.path] = ("conda" if same else "pip-over-conda", rec)

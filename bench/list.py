@@ -1,0 +1,38 @@
+"""Issue 3's benchmark: ``condapip list --json`` against ``pip list`` on one prefix.
+
+python -m bench.list [--n 500] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import harness
+from bench.synthetic import build_prefix
+
+
+def main() -> None:
+    args = _args()
+    prefix = build_prefix(args.n)
+    tools = [
+        harness.Tool("condapip list --json", harness.condapip("list", "-p", str(prefix), "--json")),
+        harness.Tool("condapip list", harness.condapip("list", "-p", str(prefix))),
+        harness.pip_list(prefix),
+    ]
+    results = harness.measure(tools, args.repeat)
+    harness.print_results(f"list, N={args.n}", results)
+    pip = results["pip list --path SP"].median_ms
+    for label in ("condapip list --json", "condapip list"):
+        mine = results[label].median_ms
+        print(f"{label} / pip list: {harness.ratio(mine, pip)} (aim: <= 1)")
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
