@@ -44,17 +44,7 @@ def list_(name: NameOpt = None, prefix: PrefixOpt = None, json: JsonOpt = False)
     """List conda and pip packages with the owner of each."""
     from condapip.commands import list_packages
 
-    path, packages = list_packages.run(_prefix(name, prefix))
-    if json:
-        from condapip.output import emit_json
-
-        emit_json([list_packages.as_json(p) for p in packages])
-        return
-    from condapip.output import columns
-
-    print(f"# packages in environment at {path}:\n#")
-    rows = [list_packages.as_row(p) for p in packages]
-    print(columns(rows, ["Name", "Version", "Build", "Channel", "Owner"]))
+    raise typer.Exit(list_packages.main(name=name, prefix=prefix, json=json))
 
 
 @app.command("doctor")

@@ -8,6 +8,23 @@ from typing import Any
 from condapip.prefix import Package, read_prefix
 
 
+def main(*, name: str | None = None, prefix: str | None = None, json: bool = False) -> int:
+    """The whole verb, as typer and the fast path in ``__main__`` both call it."""
+    from condapip.locate import resolve
+
+    path, packages = run(resolve(name, prefix))
+    if json:
+        from condapip.output import emit_json
+
+        emit_json([as_json(p) for p in packages])
+        return 0
+    from condapip.output import columns
+
+    print(f"# packages in environment at {path}:\n#")
+    print(columns([as_row(p) for p in packages], ["Name", "Version", "Build", "Channel", "Owner"]))
+    return 0
+
+
 def run(prefix: Path) -> tuple[Path, list[Package]]:
     p = read_prefix(prefix)
     return p.path, p.packages()

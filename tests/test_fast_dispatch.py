@@ -1,0 +1,131 @@
+"""The typer-free fast path for read verbs accepts exactly what typer accepts, and means the same.
+
+``condapip.__main__.FAST`` restates each read verb's options so that typer need
+not be imported to run them. These tests hold that table to typer's own
+parameters: a new, renamed or retyped option in cli.py fails here until the
+table follows, and any command line the fast path takes parses to the same
+values under typer.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from importlib import import_module
+from typing import Any
+
+import pytest
+import typer.main
+
+from condapip.__main__ import FAST, fast, parse
+from condapip.cli import app
+from tests.conftest import condapip, tree_digest
+
+COMMAND = typer.main.get_command(app)
+
+
+def _typer_command(verb: str) -> Any:
+    return COMMAND.commands[verb]  # type: ignore[attr-defined]
+
+
+def test_no_app_callback_runs_before_commands():
+    # The fast path skips typer entirely: a global callback would be skipped too.
+    assert app.registered_callback is None
+
+
+@pytest.mark.parametrize("verb", sorted(FAST))
+def test_fast_table_matches_typer_options(verb: str):
+    want = {}
+    for param in _typer_command(verb).params:
+        assert param.param_type_name == "option", f"{verb}: positional {param.name}"
+        assert not param.secondary_opts and param.envvar is None and not param.count
+        assert param.nargs == 1 and not param.prompt
+        kind = "flag" if param.is_flag else "multiple" if param.multiple else "value"
+        for word in param.opts:
+            want[word] = (param.name, kind)
+    got = {word: (opt.param, opt.kind) for word, opt in FAST[verb].options.items()}
+    assert got == want
+
+
+@pytest.mark.parametrize("verb", sorted(FAST))
+def test_main_defaults_match_typer_defaults(verb: str):
+    main = import_module(FAST[verb].module).main
+    signature = inspect.signature(main)
+    for param in _typer_command(verb).params:
+        assert signature.parameters[param.name].default == param.default, param.name
+
+
+def _samples(verb: str) -> list[list[str]]:
+    options = FAST[verb].options
+    words: list[list[str]] = []
+    for word, opt in options.items():
+        if opt.kind == "flag":
+            words += [[word], [f"{word}=1"]]
+        else:
+            words += [[word, "v1"], [word, "v2"], [word], [word, "-x"]]
+            if word.startswith("--"):
+                words += [[f"{word}=v3"], [f"{word}="]]
+    extra = [["--help"], ["-h"], ["stray"], ["--"], ["--nope"], ["-pX"]]
+    out = [[]]
+    for a, b in itertools.product(words + extra, repeat=2):
+        out.append(a + b)
+    return out
+
+
+@pytest.mark.parametrize("verb", sorted(FAST))
+def test_every_command_line_the_fast_path_takes_means_the_same_to_typer(verb: str):
+    main = import_module(FAST[verb].module).main
+    defaults = {
+        name: p.default
+        for name, p in inspect.signature(main).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+    command = _typer_command(verb)
+    taken = 0
+    for words in _samples(verb):
+        params = parse(FAST[verb], words)
+        if params is None:
+            continue  # typer's to judge
+        taken += 1
+        ctx = command.make_context(verb, list(words))
+        assert {**defaults, **params} == ctx.params, words
+    assert taken > 10
+
+
+def test_help_and_unknown_words_go_to_typer():
+    assert fast(["list", "--help"]) is None
+    assert fast(["list", "-h"]) is None
+    assert fast(["list", "--nope"]) is None
+    assert fast(["list", "-p"]) is None
+    assert fast(["channel", "build"]) is None
+    assert fast([]) is None
+    assert fast(["list", "-p", "x", "--json"]) is not None
+
+
+def test_usage_error_is_typers_own():
+    result = condapip("list", "--nope")
+    assert result.returncode == 2
+    assert "No such option" in result.stderr
+
+
+def test_bad_input_reads_the_same_through_both_paths(tmp_path, capsys):
+    from condapip.cli import run
+
+    missing = str(tmp_path / "missing")
+    via_fast = condapip("list", "-p", missing, "--json")
+    assert via_fast.returncode == 2
+    assert run(["list", "-p", missing, "--json"]) == 2
+    assert capsys.readouterr().err == via_fast.stderr
+
+
+def test_fast_and_typer_paths_print_the_same_list(make_env, capsys):
+    from condapip.cli import run
+
+    prefix = make_env()
+    before = tree_digest(prefix)
+    for args in (["list", "-p", str(prefix), "--json"], ["list", "-p", str(prefix)]):
+        via_fast = condapip(*args)
+        assert via_fast.returncode == 0, via_fast.stderr
+        assert run(args) == 0
+        assert capsys.readouterr().out == via_fast.stdout
+    assert tree_digest(prefix) == before
