@@ -207,3 +207,83 @@ def test_dockerfile_without_a_pip_layer_has_no_pip_step(tmp_path: Path) -> None:
     assert "-m pip" not in text and not (tmp_path / "pip-layer.txt").exists()
     assert text.rstrip().endswith('CMD ["python"]')
     assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+def _lock_of(env: Path, out: Path) -> dict:
+    from ruamel.yaml import YAML
+
+    done = condapip("lock", "-p", str(env), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    return YAML(typ="safe").load(out.read_text())
+
+
+def _as_conda_forge(doc: dict, channel: Path) -> dict:
+    """The same lock as if its packages came from conda-forge, not a local folder."""
+    for body in doc["platforms"].values():
+        for pkg in body["conda"]:
+            pkg["url"] = pkg["url"].replace(
+                channel.as_uri().rstrip("/"), "https://conda.anaconda.org/conda-forge"
+            )
+    return doc
+
+
+def _dump(doc: dict, path: Path) -> None:
+    from ruamel.yaml import YAML
+
+    with path.open("w") as fh:
+        YAML().dump(doc, fh)
+
+
+def test_dockerfile_from_a_lock_installs_every_conda_package_by_url_and_hash(
+    make_env, channel: Path, tmp_path: Path
+) -> None:
+    from condapip.channel import current_subdir
+
+    env = make_env(("python", "pip", "alpha"), name="locked")
+    doc = _as_conda_forge(_lock_of(env, tmp_path / "raw.lock.yml"), channel)
+    body = doc["platforms"][current_subdir()]
+    body["pip"] = [
+        {
+            "name": "epsilon",
+            "version": "1.0",
+            "requirement": "epsilon==1.0",
+            "source": "index",
+            "url": "https://files.pythonhosted.org/packages/ab/epsilon-1.0-py3-none-any.whl",
+            "sha256": "a" * 64,
+        }
+    ]
+    doc["platforms"] = {"linux-64": body}
+    out = tmp_path / "image"
+    out.mkdir()
+    _dump(doc, out / "condapip.lock.yml")
+
+    done = condapip(
+        "dockerfile", "-f", str(out / "condapip.lock.yml"), "-o", str(out / "Dockerfile")
+    )
+
+    assert done.returncode == 0, done.stderr
+    explicit = (out / "conda-layer.txt").read_text().splitlines()
+    assert "@EXPLICIT" in explicit
+    urls = [ln for ln in explicit if ln.startswith("https://")]
+    assert len(urls) == len(body["conda"])
+    for pkg in body["conda"]:
+        assert f"{pkg['url']}#{pkg['md5']}" in urls
+    assert "epsilon==1.0 --hash=sha256:" + "a" * 64 in (out / "pip-layer.txt").read_text()
+    text = (out / "Dockerfile").read_text()
+    assert "micromamba create --yes --name locked --file conda-layer.txt" in text
+    assert lint(out / "Dockerfile") == (0, [])
+
+
+def test_dockerfile_from_a_lock_of_a_local_channel_is_refused(make_env, tmp_path: Path) -> None:
+    env = make_env(("python", "alpha"), name="local")
+    doc = _lock_of(env, tmp_path / "x.lock.yml")
+    (body,) = doc["platforms"].values()
+    doc["platforms"] = {"linux-64": body}
+    _dump(doc, tmp_path / "condapip.lock.yml")
+
+    done = condapip(
+        "dockerfile", "-f", str(tmp_path / "condapip.lock.yml"), "-o", str(tmp_path / "D")
+    )
+
+    assert done.returncode == 2 and "not reachable" in done.stderr
+    assert not (tmp_path / "D").exists()

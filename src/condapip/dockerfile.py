@@ -12,13 +12,17 @@ import json
 import re
 import shlex
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from condapip.dockerlint import is_pinned
 from condapip.envfile import EnvSpec, dumps
 from condapip.errors import CondapipError
 
+if TYPE_CHECKING:
+    from condapip.lock import Lock
+
 CONDA_FILE = "conda-layer.yml"
+EXPLICIT_FILE = "conda-layer.txt"
 PIP_FILE = "pip-layer.txt"
 DEFAULT_ENV = "app"
 # Tags are pinned: `latest` would make two builds of one Dockerfile differ.
@@ -108,9 +112,20 @@ def check_pip_layer(requirements: tuple[str, ...]) -> None:
             )
 
 
-def render(spec: EnvSpec, *, base: Base, user: str | None, source: str) -> Written:
+@dataclass(frozen=True)
+class Layers:
+    """Both layers as the files the image COPYs, and what the Dockerfile needs to know."""
+
+    name: str
+    conda_file: str
+    conda_text: str
+    explicit: bool  # an @EXPLICIT list of package URLs (from a lock), not an env yml
+    pip: tuple[str, ...]
+    packages: frozenset[str]
+
+
+def from_envfile(spec: EnvSpec, source: str) -> Layers:
     name = check_env_name(spec.name or DEFAULT_ENV)
-    user = check_user(user or (MICROMAMBA_USER if base.flavor == "micromamba" else "dev"))
     check_pip_layer(spec.pip)
     channels = spec.channels or ("conda-forge",)
     for channel in channels:
@@ -119,17 +134,45 @@ def render(spec: EnvSpec, *, base: Base, user: str | None, source: str) -> Writt
     conda = spec.conda
     if spec.pip and not any(_conda_name(s) == "pip" for s in conda):
         conda = (*conda, "pip")
-    conda_layer = EnvSpec(name=name, channels=channels, conda=conda, pip=())
-    files = {CONDA_FILE: _header(source, "conda") + dumps(conda_layer)}
-    if spec.pip:
-        files[PIP_FILE] = _header(source, "pip") + "".join(f"{r}\n" for r in spec.pip)
-    return Written(_dockerfile(base, name, user, spec, source, files), files)
+    text = _header(source, "conda") + dumps(
+        EnvSpec(name=name, channels=channels, conda=conda, pip=())
+    )
+    names = {_conda_name(s) for s in conda} | {_pip_name(r) for r in spec.pip}
+    return Layers(name, CONDA_FILE, text, False, spec.pip, frozenset(names))
 
 
-def _dockerfile(
-    base: Base, name: str, user: str, spec: EnvSpec, source: str, files: dict[str, str]
-) -> str:
+def from_lock(lock: Lock, source: str, platform: str = "linux-64") -> Layers:
+    """A condapip lock's linux packages, by URL and hash: the image gets exactly those."""
+    name = check_env_name(lock.name or DEFAULT_ENV)
+    locked = lock.platforms.get(platform)
+    if locked is None:
+        raise CondapipError(f"{source} has no {platform} packages: lock the env on {platform}")
+    lines = [f"# platform: {platform}", "@EXPLICIT"]
+    for pkg in locked.conda:
+        if not pkg.url.startswith("https://") or "***" in pkg.url:
+            raise CondapipError(f"conda package {pkg.url!r} is not reachable from a Docker build")
+        lines.append(f"{pkg.url}#{pkg.md5}" if pkg.md5 else pkg.url)
+    pip = tuple(a.requirement for a in locked.pip)
+    check_pip_layer(pip)
+    if locked.pip and all(a.sha256 for a in locked.pip):
+        # every line hashed puts pip in hash-checking mode: it installs only these bytes
+        pip = tuple(f"{a.requirement} --hash=sha256:{a.sha256}" for a in locked.pip)
+    names = {p.name for p in locked.conda} | {_pip_name(a.name) for a in locked.pip}
+    text = _header(source, "conda") + "\n".join(lines) + "\n"
+    return Layers(name, EXPLICIT_FILE, text, True, pip, frozenset(names))
+
+
+def render(layers: Layers, *, base: Base, user: str | None, source: str) -> Written:
+    user = check_user(user or (MICROMAMBA_USER if base.flavor == "micromamba" else "dev"))
+    files = {layers.conda_file: layers.conda_text}
+    if layers.pip:
+        files[PIP_FILE] = _header(source, "pip") + "".join(f"{r}\n" for r in layers.pip)
+    return Written(_dockerfile(base, layers, user, source, files), files)
+
+
+def _dockerfile(base: Base, layers: Layers, user: str, source: str, files: dict[str, str]) -> str:
     q = shlex.quote
+    name = layers.name
     env_bin = f"/opt/conda/envs/{name}/bin"
     python = f"{env_bin}/python"
     home = f"/home/{user}"
@@ -155,31 +198,33 @@ def _dockerfile(
         f"WORKDIR {home}",
         f"COPY --chown={uid}:{uid} {' '.join(files)} ./",
     ]
+    conda_file = layers.conda_file
     if base.flavor == "micromamba":
-        create = (
-            f"micromamba create --yes --strict-channel-priority --name {q(name)} "
-            f"--file {CONDA_FILE}"
-        )
+        priority = "" if layers.explicit else "--strict-channel-priority "
+        create = f"micromamba create --yes {priority}--name {q(name)} --file {conda_file}"
         clean = "micromamba clean --all --yes"
         env_line = f"ENV ENV_NAME={name} PATH={env_bin}:$PATH"
     else:
-        create = (
-            f"CONDA_CHANNEL_PRIORITY=strict conda env create --name {q(name)} --file {CONDA_FILE}"
-        )
+        if layers.explicit:
+            create = f"conda create --yes --name {q(name)} --file {conda_file}"
+        else:
+            create = (
+                f"CONDA_CHANNEL_PRIORITY=strict conda env create --name {q(name)} "
+                f"--file {conda_file}"
+            )
         clean = "conda clean --all --yes"
         env_line = f"ENV PATH={env_bin}:$PATH"
     lines += [f"RUN {create} \\", f"    && {clean}", env_line]
-    if spec.pip:
+    if layers.pip:
         lines += [
             f"RUN {q(python)} -m pip install --no-deps --no-cache-dir --requirement {PIP_FILE} \\",
             f"    && {q(python)} -m pip check",
         ]
-    lines += _start(spec)
+    lines += _start(layers.packages)
     return "\n".join(lines) + "\n"
 
 
-def _start(spec: EnvSpec) -> list[str]:
-    names = {_conda_name(s) for s in spec.conda} | {_pip_name(r) for r in spec.pip}
+def _start(names: frozenset[str]) -> list[str]:
     if "jupyterlab" in names:
         cmd = ["jupyter", "lab", "--ip=0.0.0.0", "--no-browser"]
         return ["EXPOSE 8888", f"CMD {json.dumps(cmd)}"]

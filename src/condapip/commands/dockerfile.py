@@ -6,20 +6,29 @@ import os
 from pathlib import Path
 from typing import Any
 
-from condapip.dockerfile import Written, base_image, render
+from condapip.dockerfile import Layers, Written, base_image, from_envfile, from_lock, render
 from condapip.dockerlint import Finding
 
 
 def write_plan(env_file: Path, output: Path, base: str | None, user: str | None) -> dict[Path, str]:
     """Every file to write, by path: the Dockerfile and, beside it, its layer files."""
-    from condapip.envfile import load
-
-    spec = load(env_file)
-    written: Written = render(spec, base=base_image(base), user=user, source=env_file.name)
+    image = base_image(base)
+    written: Written = render(layers(env_file), base=image, user=user, source=env_file.name)
     out = {output: written.dockerfile}
     for name, text in written.files.items():
         out[output.parent / name] = text
     return out
+
+
+def layers(path: Path) -> Layers:
+    """An environment.yml, or a condapip lock (exact URLs and hashes) when given one."""
+    if path.name.endswith(".lock.yml"):
+        from condapip.lock import load as load_lock
+
+        return from_lock(load_lock(path), path.name)
+    from condapip.envfile import load
+
+    return from_envfile(load(path), path.name)
 
 
 def conflicts(plan: dict[Path, str]) -> list[Path]:
