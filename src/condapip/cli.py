@@ -317,7 +317,8 @@ def channels(
 @app.command("dockerfile")
 def dockerfile(
     file: Annotated[
-        Path, typer.Option("-f", "--file", help="The environment.yml to build the image from.")
+        Path,
+        typer.Option("-f", "--file", help="environment.yml (or condapip.lock.yml) to build from."),
     ] = Path("environment.yml"),
     output: Annotated[Path, typer.Option("-o", "--output", help="Dockerfile to write.")] = Path(
         "Dockerfile"
