@@ -37,7 +37,12 @@ def run(
         return _run_explicit(file, name, prefix, engine, pip_engine_name, decide, argv)
     from condapip import envfile
 
-    spec = envfile.load(file)
+    try:
+        spec = envfile.load(file)
+    except CondapipError as exc:
+        if str(file) in str(exc):
+            raise
+        raise CondapipError(f"malformed {file}: {exc}") from None
     path = target(name, prefix, spec.name)
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)

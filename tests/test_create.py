@@ -1,0 +1,189 @@
+"""`condapip create -f`: a new environment from a file, conda layer then pip layer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import condapip
+from tests.wheelmaker import make_wheel
+
+# A build backend that lives in the repository itself (PEP 517 backend-path):
+# pip builds the checkout offline, with nothing to download.
+BACKEND = """
+import base64, hashlib, pathlib, zipfile
+
+NAME, VERSION = "iota", "0.3"
+
+
+def _digest(data):
+    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    info = f"{NAME}-{VERSION}.dist-info"
+    files = {
+        f"{NAME}/__init__.py": pathlib.Path(NAME, "__init__.py").read_bytes(),
+        f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n"
+        "Requires-Dist: beta>=1.0\\n\\n".encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\n"
+        b"Tag: py3-none-any\\n",
+    }
+    name = f"{NAME}-{VERSION}-py3-none-any.whl"
+    record = [f"{p},sha256={_digest(d)},{len(d)}" for p, d in files.items()]
+    record.append(f"{info}/RECORD,,")
+    with zipfile.ZipFile(pathlib.Path(wheel_directory) / name, "w") as zf:
+        for path, data in files.items():
+            zf.writestr(path, data)
+        zf.writestr(f"{info}/RECORD", "\\n".join(record) + "\\n")
+    return name
+"""
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> tuple[Path, str]:
+    """A local git repository of a pip-only package; returns it and its commit."""
+    repo = tmp_path / "iota-src"
+    (repo / "iota").mkdir(parents=True)
+    (repo / "iota" / "__init__.py").write_text("VERSION = '0.3'\n")
+    (repo / "backend.py").write_text(BACKEND)
+    (repo / "pyproject.toml").write_text(
+        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "iota")
+    return repo, _git(repo, "rev-parse", "HEAD")
+
+
+def _yml(path: Path, channel: Path, pip_entries: list[str], conda: list[str] | None = None):
+    deps = "".join(f"  - {d}\n" for d in (conda or ["python", "pip", "alpha"]))
+    pips = "".join(f"      - {p}\n" for p in pip_entries)
+    path.write_text(
+        f"name: made\nchannels:\n  - {channel}\ndependencies:\n{deps}"
+        + (f"  - pip:\n{pips}" if pip_entries else "")
+    )
+    return path
+
+
+def _rows(prefix: Path) -> dict[str, dict]:
+    result = condapip("list", "-p", str(prefix), "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["name"]: row for row in json.loads(result.stdout)}
+
+
+def test_create_with_both_layers_and_a_git_commit_gives_a_clean_env(
+    tmp_path, channel, find_links, git_repo, pip_engine
+):
+    repo, commit = git_repo
+    theta = make_wheel(tmp_path / "local", "theta", "2.1")
+    digest = hashlib.sha256(theta.read_bytes()).hexdigest()
+    yml = _yml(
+        tmp_path / "environment.yml",
+        channel,
+        [
+            "epsilon==1.0",
+            f"git+{repo.as_uri()}@{commit}",
+            f"theta @ {theta.as_uri()}#sha256={digest}",
+        ],
+    )
+    prefix = tmp_path / "envs" / "made"
+    result = condapip(
+        "create", "-f", str(yml), "-p", str(prefix), "--pip-engine", pip_engine, "--yes"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = _rows(prefix)
+    assert rows["alpha"]["owner"] == "conda"
+    assert rows["beta"]["owner"] == "conda"  # iota's beta>=1.0 is conda's, not pip's
+    for name in ("epsilon", "iota", "theta"):
+        assert rows[name]["owner"] == "pip", name
+    assert rows["iota"]["vcs_commit"] == commit
+    requests = json.loads((prefix / "conda-meta" / "condapip" / "requests.json").read_text())
+    assert requests["pip_requests"]["iota"] == f"git+{repo.as_uri()}@{commit}"
+    assert set(requests["pip_requests"]) == {"epsilon", "iota", "theta"}
+    doctor = condapip("doctor", "-p", str(prefix), "--json")
+    assert doctor.returncode == 0, doctor.stdout
+
+
+def test_create_names_the_env_from_the_file_in_conda_envs_path(tmp_path, channel, monkeypatch):
+    envs = tmp_path / "envs"
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(envs))
+    yml = _yml(tmp_path / "environment.yml", channel, [])
+    result = condapip("create", "-f", str(yml), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert (envs / "made" / "conda-meta").is_dir()
+    history = (envs / "made" / "conda-meta" / "history").read_text()
+    assert "# update specs: ['python', 'pip', 'alpha']" in history
+
+
+def test_dry_run_creates_nothing(tmp_path, channel):
+    yml = _yml(tmp_path / "environment.yml", channel, ["epsilon"])
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "epsilon" in result.stdout and "alpha" in result.stdout
+    assert not prefix.exists()
+
+
+def test_failed_pip_layer_removes_the_half_made_prefix(tmp_path, channel, find_links):
+    yml = _yml(tmp_path / "environment.yml", channel, ["delta"])  # needs beta>=2; conda has 1.0
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "beta" in result.stderr
+    assert not prefix.exists()
+
+
+def test_existing_prefix_is_refused_unless_empty(tmp_path, channel, make_env):
+    prefix = make_env()
+    yml = _yml(tmp_path / "environment.yml", channel, [])
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 1
+    assert "already exists" in result.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = condapip("create", "-f", str(yml), "-p", str(empty), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert (empty / "conda-meta").is_dir()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name: x\ndependencies:\n  - numpy; rm -rf /\n",
+        "name: x\ndependencies: [python\n",
+        "- just\n- a list\n",
+    ],
+)
+def test_malformed_environment_file_is_bad_input(tmp_path, text):
+    yml = tmp_path / "environment.yml"
+    yml.write_text(text)
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("condapip: error: "), result.stderr
+    assert "environment.yml" in lines[0]
+    assert not prefix.exists()
+
+
+def test_create_from_an_explicit_file_reproduces_the_conda_layer(tmp_path, make_env):
+    source = make_env(("python", "pip", "zeta"))
+    explicit = tmp_path / "explicit.txt"
+    exported = condapip("export", "-p", str(source), "--format", "explicit", "-o", str(explicit))
+    assert exported.returncode == 0, exported.stderr
+    prefix = tmp_path / "copy"
+    result = condapip("create", "-f", str(explicit), "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stderr
+    want = {(r["name"], r["version"], r["build"]) for r in _rows(source).values()}
+    assert {(r["name"], r["version"], r["build"]) for r in _rows(prefix).values()} == want

@@ -1,0 +1,149 @@
+"""Every change is a transaction: a lock, a snapshot first, and a way back after kill -9."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from condapip import transaction
+from tests.conftest import condapip, tree_digest
+
+
+def _install(prefix: Path, channel: Path, *specs: str, env: dict[str, str] | None = None):
+    return condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", *specs, env=env)
+
+
+def _names(prefix: Path) -> dict[str, str]:
+    result = condapip("list", "-p", str(prefix), "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["name"]: row["owner"] for row in json.loads(result.stdout)}
+
+
+def _hold_lock(prefix: Path, seconds: float) -> subprocess.Popen[str]:
+    """Another process holding the prefix's lock, as a running condapip would."""
+    code = (
+        "import sys, time; from pathlib import Path; from condapip.transaction import locked\n"
+        f"with locked(Path({str(prefix)!r})):\n"
+        "    print('held', flush=True); time.sleep(float(sys.argv[1]))\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def test_second_condapip_waits_for_the_lock_then_proceeds(make_env, channel, find_links):
+    prefix = make_env()
+    holder = _hold_lock(prefix, 2.0)
+    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "60"}
+    result = _install(prefix, channel, "epsilon", env=env)
+    holder.wait()
+    assert result.returncode == 0, result.stderr
+    assert "waiting for another condapip" in result.stderr
+    assert _names(prefix)["epsilon"] == "pip"
+
+
+def test_lock_timeout_fails_cleanly_and_changes_nothing(make_env, channel, find_links):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    holder = _hold_lock(prefix, 5.0)
+    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "0.5"}
+    result = _install(prefix, channel, "epsilon", env=env)
+    holder.kill()
+    holder.wait()
+    assert result.returncode == 1
+    assert "gave up after 0.5s" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_snapshot_records_exact_urls_hashes_and_pip_pins(make_env, channel, find_links):
+    prefix = make_env()
+    assert _install(prefix, channel, "epsilon").returncode == 0
+    assert _install(prefix, channel, "zeta").returncode == 0
+    snap = transaction.latest(prefix)
+    assert snap is not None and snap.complete
+    assert "zeta" in snap.command
+    by_name = {p.name: p for p in snap.state.conda}
+    assert "zeta" not in by_name  # taken before the change
+    assert by_name["alpha"].url.endswith(".conda") and len(by_name["alpha"].sha256 or "") == 64
+    assert [(p.name, p.requirement) for p in snap.state.pip] == [("epsilon", "epsilon==1.0")]
+    assert snap.state.pip_requests == {"epsilon": "epsilon"}
+
+
+def test_rollback_returns_to_the_snapshot_before_the_last_change(make_env, channel, find_links):
+    prefix = make_env()
+    history = (prefix / "conda-meta" / "history").read_text()
+    assert _install(prefix, channel, "zeta", "epsilon").returncode == 0
+    result = condapip("rollback", "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stderr
+    names = _names(prefix)
+    assert "zeta" not in names and "epsilon" not in names
+    assert names["alpha"] == "conda"
+    assert (prefix / "conda-meta" / "history").read_text() == history
+    again = condapip("rollback", "-p", str(prefix), "--yes")
+    assert again.returncode == 1
+    assert "no condapip snapshot" in again.stderr
+
+
+def _kill_after_conda_step(prefix: Path, channel: Path, *specs: str) -> None:
+    """Start `condapip install`, and kill -9 it (and its pip) once zeta is linked."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "condapip", "install", "-p", str(prefix), "-c", str(channel)]
+        + ["--yes", *specs],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 120
+    while not list((prefix / "conda-meta").glob("zeta-*.json")):
+        assert proc.poll() is None, "install finished before its conda step could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
+@pytest.fixture
+def killed_install(make_env, channel, find_links) -> Path:
+    """An env with a pip layer whose re-layering install was killed after its conda step."""
+    prefix = make_env()
+    assert _install(prefix, channel, "epsilon").returncode == 0
+    _kill_after_conda_step(prefix, channel, "zeta")
+    snap = transaction.latest(prefix)
+    assert snap is not None and not snap.complete
+    return prefix
+
+
+def test_change_after_a_killed_install_is_refused_until_recovered(killed_install, channel):
+    result = _install(killed_install, channel, "gamma")
+    assert result.returncode == 1
+    assert "interrupted" in result.stderr and "rollback" in result.stderr
+
+
+@pytest.mark.parametrize("verb", ["rollback", "rebuild"])
+def test_killed_install_is_recovered_by_rollback_or_rebuild(killed_install, verb):
+    prefix = killed_install
+    result = condapip(verb, "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    names = _names(prefix)
+    assert "zeta" not in names
+    assert names["alpha"] == "conda"
+    assert names["epsilon"] == "pip"
+    assert transaction.interrupted(prefix) is None
+    assert not prefix.with_name(prefix.name + ".condapip-old").exists()
+    check = subprocess.run(
+        [str(prefix / "bin" / "python"), "-c", "import alpha, epsilon"], check=False
+    )
+    assert check.returncode == 0
+    doctor = condapip("doctor", "-p", str(prefix), "--json")
+    assert doctor.returncode == 0, doctor.stdout
