@@ -54,12 +54,23 @@ def replace_file(path: Path, text: str) -> None:
     path.write_text(text)
 
 
-@pytest.fixture
-def mixed_env(make_env, wheelhouse) -> Path:
+def _mixed(prefix: Path, channel: Path, wheelhouse: Path) -> Path:
     """A healthy mixed prefix: conda first (alpha, beta), then a pip-only package."""
-    prefix = make_env()
+    conda_install(prefix, ["python", "pip", "alpha"], channel)
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     return prefix
+
+
+@pytest.fixture
+def mixed_env(tmp_path, channel, wheelhouse) -> Path:
+    """A healthy mixed prefix for a test that changes it."""
+    return _mixed(tmp_path / "env", channel, wheelhouse)
+
+
+@pytest.fixture(scope="module")
+def healthy_env(tmp_path_factory, channel, wheelhouse) -> Path:
+    """The same, shared by the tests that only read it."""
+    return _mixed(tmp_path_factory.mktemp("healthy") / "env", channel, wheelhouse)
 
 
 # --- the seed's breakage, with real numpy and scipy wheels ---------------------------------
@@ -104,15 +115,15 @@ def test_pip_numpy2_over_conda_scipy_is_found_in_both_worlds(real_channel, real_
 
 
 @pytest.mark.parametrize("rule", RULES)
-def test_healthy_mixed_env_is_silent_for_every_rule(mixed_env, rule):
-    data = doctor_json(mixed_env, "--verify", "--strict", code=0)
+def test_healthy_mixed_env_is_silent_for_every_rule(healthy_env, rule):
+    data = doctor_json(healthy_env, "--verify", "--strict", code=0)
     assert fired(data, rule) == []
 
 
-def test_healthy_env_prints_a_summary_and_exits_0(mixed_env):
-    result = condapip("doctor", "-p", str(mixed_env))
+def test_healthy_env_prints_a_summary_and_exits_0(healthy_env):
+    result = condapip("doctor", "-p", str(healthy_env))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == f"healthy: no findings in {mixed_env}"
+    assert result.stdout.strip().splitlines()[-1] == f"healthy: no findings in {healthy_env}"
 
 
 def test_doctor_does_not_change_the_prefix(mixed_env, wheelhouse):
@@ -189,10 +200,11 @@ def test_bytecode_written_after_install_is_not_a_change(mixed_env):
 # --- duplicate-dist and conda-after-pip: pip first, then conda ------------------------------
 
 
-@pytest.fixture
-def conda_after_pip_env(make_env, wheelhouse, channel) -> Path:
+@pytest.fixture(scope="module")
+def conda_after_pip_env(tmp_path_factory, wheelhouse, channel) -> Path:
     """pip installs beta 2.0; later conda installs alpha, which lays beta 1.0 beside it."""
-    prefix = make_env(("python", "pip"))
+    prefix = tmp_path_factory.mktemp("conda-after-pip") / "env"
+    conda_install(prefix, ["python", "pip"], channel)
     assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
     time.sleep(1.1)  # history is to the second
     conda_install(prefix, ["alpha"], channel)
@@ -271,9 +283,9 @@ def test_requirements_behind_false_markers_and_extras_are_skipped(mixed_env, tmp
 # --- pip-in-base ----------------------------------------------------------------------------
 
 
-def test_pip_package_in_base_is_pip_in_base(mixed_env, monkeypatch):
-    monkeypatch.setenv("CONDA_ROOT", str(mixed_env))
-    data = doctor_json(mixed_env, code=1)
+def test_pip_package_in_base_is_pip_in_base(healthy_env, monkeypatch):
+    monkeypatch.setenv("CONDA_ROOT", str(healthy_env))
+    data = doctor_json(healthy_env, code=1)
     [finding] = fired(data, "pip-in-base")
     assert finding["package"] == "epsilon"
     assert "pip uninstall -y epsilon" in finding["fix"]
@@ -306,50 +318,50 @@ LOG = "\n".join(
 )
 
 
-def test_known_warnings_in_logs_are_found_with_line_numbers(mixed_env, tmp_path):
+def test_known_warnings_in_logs_are_found_with_line_numbers(healthy_env, tmp_path):
     log = tmp_path / "install.log"
     log.write_text(LOG)
-    data = doctor_json(mixed_env, "--log", str(log), code=0)
+    data = doctor_json(healthy_env, "--log", str(log), code=0)
     findings = fired(data, "install-log-warning")
     assert [f["message"].split(": ", 1)[0] for f in findings] == [
         f"{log}:{n}" for n in (3, 4, 5, 6, 7, 8)
     ]
     assert "pinned specs were ignored: numpy=1.26" in findings[0]["message"]
     assert all(f["severity"] == "warning" for f in findings)
-    strict = condapip("doctor", "-p", str(mixed_env), "--log", str(log), "--strict")
+    strict = condapip("doctor", "-p", str(healthy_env), "--log", str(log), "--strict")
     assert strict.returncode == 1
 
 
-def test_log_option_is_repeatable(mixed_env, tmp_path):
+def test_log_option_is_repeatable(healthy_env, tmp_path):
     a, b = tmp_path / "a.log", tmp_path / "b.log"
     a.write_text("Warning: pinned specs were ignored\n")
     b.write_text("ok\nClobberWarning: shared path\n")
-    data = doctor_json(mixed_env, "--log", str(a), "--log", str(b))
+    data = doctor_json(healthy_env, "--log", str(a), "--log", str(b))
     assert [f["message"].split(": ", 1)[0] for f in fired(data, "install-log-warning")] == [
         f"{a}:1",
         f"{b}:2",
     ]
 
 
-def test_clean_log_is_silent(mixed_env, tmp_path):
+def test_clean_log_is_silent(healthy_env, tmp_path):
     log = tmp_path / "clean.log"
     log.write_text("Solving environment: done\nSuccessfully installed epsilon-1.0\n")
-    assert doctor_json(mixed_env, "--log", str(log), "--strict", code=0)["findings"] == []
+    assert doctor_json(healthy_env, "--log", str(log), "--strict", code=0)["findings"] == []
 
 
 # --- channel-priority -----------------------------------------------------------------------
 
 
-def test_flexible_channel_priority_in_condarc_is_a_warning(mixed_env, monkeypatch, tmp_path):
+def test_flexible_channel_priority_in_condarc_is_a_warning(healthy_env, monkeypatch, tmp_path):
     rc = tmp_path / "condarc"
     rc.write_text("channels:\n  - conda-forge\nchannel_priority: flexible\n")
     monkeypatch.setenv("CONDARC", str(rc))
-    data = doctor_json(mixed_env, code=0)
+    data = doctor_json(healthy_env, code=0)
     [finding] = fired(data, "channel-priority")
     assert finding["severity"] == "warning"
     assert "'flexible'" in finding["message"] and str(rc) in finding["message"]
     assert finding["fix"] == f"conda config --file {rc} --set channel_priority strict"
-    assert condapip("doctor", "-p", str(mixed_env), "--strict").returncode == 1
+    assert condapip("doctor", "-p", str(healthy_env), "--strict").returncode == 1
 
 
 def test_prefix_condarc_overrides_user_condarc(mixed_env, monkeypatch, tmp_path):
@@ -361,19 +373,19 @@ def test_prefix_condarc_overrides_user_condarc(mixed_env, monkeypatch, tmp_path)
     assert str(mixed_env / ".condarc") in finding["message"]
 
 
-def test_unset_priority_with_a_condarc_is_a_warning(mixed_env, monkeypatch, tmp_path):
+def test_unset_priority_with_a_condarc_is_a_warning(healthy_env, monkeypatch, tmp_path):
     rc = tmp_path / "condarc"
     rc.write_text("channels:\n  - conda-forge\n")
     monkeypatch.setenv("CONDARC", str(rc))
-    [finding] = fired(doctor_json(mixed_env), "channel-priority")
+    [finding] = fired(doctor_json(healthy_env), "channel-priority")
     assert "not set" in finding["message"]
 
 
-def test_strict_priority_is_silent(mixed_env, monkeypatch, tmp_path):
+def test_strict_priority_is_silent(healthy_env, monkeypatch, tmp_path):
     rc = tmp_path / "condarc"
     rc.write_text("channels:\n  - conda-forge\nchannel_priority: strict\n")
     monkeypatch.setenv("CONDARC", str(rc))
-    assert fired(doctor_json(mixed_env, "--strict", code=0), "channel-priority") == []
+    assert fired(doctor_json(healthy_env, "--strict", code=0), "channel-priority") == []
 
 
 def test_conda_forge_records_behind_another_channel_are_a_warning(
@@ -416,9 +428,11 @@ def test_missing_prefix_is_bad_input(tmp_path):
     _assert_bad_input(condapip("doctor", "-p", str(tmp_path / "nope")), "does not exist")
 
 
-def test_missing_log_file_is_bad_input(mixed_env, tmp_path):
+def test_missing_log_file_is_bad_input(healthy_env, tmp_path):
     missing = tmp_path / "nope.log"
-    _assert_bad_input(condapip("doctor", "-p", str(mixed_env), "--log", str(missing)), str(missing))
+    _assert_bad_input(
+        condapip("doctor", "-p", str(healthy_env), "--log", str(missing)), str(missing)
+    )
 
 
 def test_corrupt_record_is_bad_input(make_env):
@@ -488,5 +502,5 @@ def test_all_with_only_healthy_envs_exits_0(make_env, monkeypatch):
     assert json.loads(result.stdout)["healthy"] is True
 
 
-def test_all_with_a_prefix_is_bad_usage(mixed_env):
-    _assert_bad_input(condapip("doctor", "--all", "-p", str(mixed_env)), "--all")
+def test_all_with_a_prefix_is_bad_usage(healthy_env):
+    _assert_bad_input(condapip("doctor", "--all", "-p", str(healthy_env)), "--all")

@@ -71,7 +71,8 @@ class Context:
         return out
 
     def installed_by_pip(self, dist: Dist) -> bool:
-        return self.world[dist.path] == "pip"
+        # An orphaned dist-info that says INSTALLER conda was not pip's doing.
+        return self.world[dist.path] == "pip" and dist.installer != "conda"
 
     @property
     def quoted_prefix(self) -> str:
