@@ -20,6 +20,9 @@ class Outcome:
 
 
 def plan(name: str | None, prefix: str | None) -> list[Cache]:
+    from condapip.output import status
+
+    status("measuring caches and the envs that link to them...")
     return find_caches(_prefix(name, prefix))
 
 
