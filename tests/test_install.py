@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -295,3 +296,57 @@ def test_pip_never_runs_with_condapips_own_interpreter(make_env, channel, find_l
         check=False,
     )
     assert own.returncode != 0  # it went into the prefix, not beside condapip
+
+
+# --- the conda/mamba/micromamba executable engine --------------------------------------
+
+
+def test_missing_conda_executable_is_bad_input(make_env, channel, monkeypatch):
+    monkeypatch.setenv("PATH", "/nonexistent")
+    prefix = make_env()
+    result = condapip("install", "-p", str(prefix), "--engine", "micromamba", "--yes", "zeta")
+    assert result.returncode == 2
+    assert "no micromamba executable" in result.stderr
+
+
+def test_executable_engine_solves_strictly_and_reads_urls_from_conda_json(tmp_path):
+    from condapip.engines.executable import ExecutableEngine
+
+    base = "https://conda.anaconda.org/conda-forge"
+    answer = {
+        "success": True,
+        "actions": {
+            # conda: LINK without URLs, FETCH with them
+            "LINK": [
+                {"name": "zlib", "version": "1.3", "build_string": "h0", "platform": "linux-64"}
+            ],
+            "FETCH": [
+                {
+                    "name": "zlib",
+                    "version": "1.3",
+                    "build": "h0",
+                    "subdir": "linux-64",
+                    "url": f"{base}/linux-64/zlib-1.3-h0.conda",
+                    "md5": "0" * 32,
+                    "sha256": "1" * 64,
+                }
+            ],
+        },
+    }
+    argv_file = tmp_path / "argv.json"
+    fake = tmp_path / "conda"
+    fake.write_text(
+        f"#!{sys.executable}\nimport json, sys\n"
+        f"open({str(argv_file)!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
+        f"print(json.dumps({answer!r}))\n"
+    )
+    fake.chmod(0o755)
+    solved = ExecutableEngine("conda", str(fake)).solve(tmp_path / "p", ["conda-forge"], ["zlib"])
+    assert [(p.name, p.build, p.subdir, p.url) for p in solved] == [
+        ("zlib", "h0", "linux-64", f"{base}/linux-64/zlib-1.3-h0.conda")
+    ]
+    assert solved[0].channel == base
+    argv = json.loads(argv_file.read_text())
+    assert argv[:4] == ["create", "--dry-run", "--json", "-y"]
+    assert "--override-channels" in argv and "--strict-channel-priority" in argv
+    assert argv[-3:] == ["-c", "conda-forge", "zlib"]
