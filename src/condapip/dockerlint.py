@@ -387,12 +387,17 @@ def bare_pip(stage: Stage) -> list[Finding]:
                 Finding(
                     "bare-pip",
                     cmd.line,
-                    f"`{' '.join(_unwrap(cmd.argv)[:2])}` runs whichever pip is first on PATH "
+                    f"`{_shown(cmd)}` runs whichever pip is first on PATH "
                     "(base, if no env is on it): call the env's interpreter, "
                     "/opt/conda/envs/NAME/bin/python -m pip",
                 )
             )
     return out
+
+
+def _shown(cmd: Command) -> str:
+    argv = _unwrap(cmd.argv)
+    return " ".join(argv[:3] if argv[1:2] == ("-m",) else argv[:2])
 
 
 def pip_in_base(stage: Stage) -> list[Finding]:
