@@ -350,3 +350,12 @@ def test_executable_engine_solves_strictly_and_reads_urls_from_conda_json(tmp_pa
     assert argv[:4] == ["create", "--dry-run", "--json", "-y"]
     assert "--override-channels" in argv and "--strict-channel-priority" in argv
     assert argv[-3:] == ["-c", "conda-forge", "zlib"]
+
+
+def test_install_into_an_env_without_history_keeps_what_is_installed(make_env, channel, find_links):
+    prefix = make_env()
+    (prefix / "conda-meta" / "history").write_text("")  # as rattler or pixi leave it
+    result = _install(prefix, "zeta", channel=channel)
+    assert result.returncode == 0, result.stderr
+    rows = _rows(prefix)
+    assert {"alpha", "beta", "pip", "python", "zeta"} <= set(rows)

@@ -16,6 +16,10 @@ def solve(
     from condapip.specs import spec_name
 
     wanted = requested_specs(read_history(prefix / "conda-meta" / "history"))
+    if not wanted:
+        # No history (an env made by rattler, pixi or by hand): everything installed
+        # counts as asked for, or the solve would drop it all.
+        wanted = {name: name for name in _installed_names(prefix)}
     for spec in specs:
         wanted[spec_name(spec)] = spec
     return engine.solve(prefix, channels, list(wanted.values()))
@@ -35,3 +39,10 @@ def apply(
             prefix, added=change.added, removed=change.removed, update_specs=specs, argv=argv
         )
     return change
+
+
+def _installed_names(prefix: Path) -> list[str]:
+    from condapip.prefix import read_records
+
+    meta = prefix / "conda-meta"
+    return sorted(read_records(meta)) if meta.is_dir() else []

@@ -47,8 +47,8 @@ def run(
     pip = pip_engine(pip_engine_name)
     old = old_path(prefix_path)
     with transaction.locked(prefix_path):
-        _recover(prefix_path, old)
-        prefix = read_prefix(prefix_path)
+        # A rebuild killed midway left the old environment aside: it is the truth.
+        prefix = read_prefix(old if old.is_dir() else prefix_path)
         refuse_base(prefix)
         snap = transaction.interrupted(prefix.path)
         target = snap.state if snap is not None else state.capture(prefix)
@@ -57,32 +57,26 @@ def run(
         rows += [Row(p.name, "pip", f"{p.requirement} ({why})", p.requirement) for p in target.pip]
         if not decide(rows):
             return target
-        prefix.path.rename(old)
+        if old.is_dir():
+            shutil.rmtree(prefix_path, ignore_errors=True)
+        else:
+            prefix_path.rename(old)
         try:
-            with step(f"building a fresh {prefix.path} ({len(target.conda)} conda packages)"):
-                state.apply(prefix.path, target, conda, pip, exact=False, argv=argv)
+            with step(f"building a fresh {prefix_path} ({len(target.conda)} conda packages)"):
+                state.apply(prefix_path, target, conda, pip, exact=False, argv=argv)
             with step("checking the new environment"):
-                check(prefix.path)
+                check(prefix_path)
         except BaseException as exc:
-            shutil.rmtree(prefix.path, ignore_errors=True)
-            old.rename(prefix.path)
+            shutil.rmtree(prefix_path, ignore_errors=True)
+            old.rename(prefix_path)
             if isinstance(exc, CondapipError):
                 raise CondapipError(
-                    f"rebuild failed, {prefix.path} is as it was: {exc}", exit_code=exc.exit_code
+                    f"rebuild failed, {prefix_path} is as it was: {exc}", exit_code=exc.exit_code
                 ) from None
             raise
         with step(f"removing the old environment ({old.name})"):
             shutil.rmtree(old)
     return target
-
-
-def _recover(prefix: Path, old: Path) -> None:
-    # A rebuild killed midway left the old environment aside: it is the truth.
-    if not old.is_dir():
-        return
-    if prefix.exists():
-        shutil.rmtree(prefix)
-    old.rename(prefix)
 
 
 def check(prefix: Path) -> None:
