@@ -45,6 +45,16 @@ _ENV = {"-n": _NAME, "--name": _NAME, "-p": _PREFIX, "--prefix": _PREFIX, "--jso
 
 FAST: dict[str, Verb] = {
     "list": Verb("condapip.commands.list_packages", _ENV),
+    "doctor": Verb(
+        "condapip.commands.doctor",
+        {
+            **_ENV,
+            "--verify": Opt("verify", "flag"),
+            "--log": Opt("log", "multiple", path=True),
+            "--strict": Opt("strict", "flag"),
+            "--all": Opt("all_envs", "flag"),
+        },
+    ),
 }
 
 

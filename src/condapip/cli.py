@@ -67,30 +67,17 @@ def doctor(
     """Find every way conda and pip broke the environment, and how to fix each."""
     from condapip.commands import doctor as cmd
 
-    if all_envs:
-        envs = cmd.run_all(verify=verify, strict=strict, name=name, prefix=prefix, logs=log or [])
-        if json:
-            from condapip.output import emit_json
-
-            emit_json(cmd.all_json(envs))
-        else:
-            from condapip.output import table
-
-            table(None, cmd.ALL_HEADER, cmd.all_rows(envs), fold=True)
-            print(cmd.all_summary(envs))
-        raise typer.Exit(0 if all(e.healthy for e in envs) else 1)
-    report = cmd.run(_prefix(name, prefix), verify=verify, logs=log or [])
-    if json:
-        from condapip.output import emit_json
-
-        emit_json(report.as_json(strict))
-    else:
-        from condapip.output import table
-
-        for title, rows in cmd.grouped(report):
-            table(title, cmd.HEADER, rows, fold=True)
-        print(cmd.summary(report, strict))
-    raise typer.Exit(0 if report.healthy(strict) else 1)
+    raise typer.Exit(
+        cmd.main(
+            name=name,
+            prefix=prefix,
+            json=json,
+            verify=verify,
+            log=log,
+            strict=strict,
+            all_envs=all_envs,
+        )
+    )
 
 
 @channel_app.command("build")

@@ -13,6 +13,45 @@ HEADER = ["Rule", "Package", "Message", "Fix"]
 ALL_HEADER = ["Prefix", "Healthy", "Errors", "Warnings", "Problem"]
 
 
+def main(
+    *,
+    name: str | None = None,
+    prefix: str | None = None,
+    json: bool = False,
+    verify: bool = False,
+    log: list[Path] | None = None,
+    strict: bool = False,
+    all_envs: bool = False,
+) -> int:
+    """The whole verb, as typer and the fast path in ``__main__`` both call it."""
+    if all_envs:
+        envs = run_all(verify=verify, strict=strict, name=name, prefix=prefix, logs=log or [])
+        if json:
+            from condapip.output import emit_json
+
+            emit_json(all_json(envs))
+        else:
+            from condapip.output import table
+
+            table(None, ALL_HEADER, all_rows(envs), fold=True)
+            print(all_summary(envs))
+        return 0 if all(e.healthy for e in envs) else 1
+    from condapip.locate import resolve
+
+    report = run(resolve(name, prefix), verify=verify, logs=log or [])
+    if json:
+        from condapip.output import emit_json
+
+        emit_json(report.as_json(strict))
+    else:
+        from condapip.output import table
+
+        for title, rows in grouped(report):
+            table(title, HEADER, rows, fold=True)
+        print(summary(report, strict))
+    return 0 if report.healthy(strict) else 1
+
+
 def run(prefix: Path, *, verify: bool, logs: Sequence[Path]) -> Report:
     return diagnose(prefix, verify=verify, logs=logs)
 
