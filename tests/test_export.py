@@ -452,6 +452,7 @@ def test_bad_usage_is_one_line_exit_2(mixed_env, args, needle):
 
 
 def _have_create() -> bool:
+    """`create` belongs to the install work; its round trips wait for it."""
     try:
         import condapip.commands.create  # noqa: F401
     except ImportError:
