@@ -55,6 +55,19 @@ FAST: dict[str, Verb] = {
             "--all": Opt("all_envs", "flag"),
         },
     ),
+    "export": Verb(
+        "condapip.commands.export",
+        {
+            **_ENV,
+            "-o": Opt("output", "value", path=True),
+            "--output": Opt("output", "value", path=True),
+            "--format": Opt("fmt", "value"),
+            "--from-history": Opt("from_history", "flag"),
+            "--no-builds": Opt("no_builds", "flag"),
+            "--as-is": Opt("as_is", "flag"),
+            "--pip-engine": Opt("pip_engine", "value"),
+        },
+    ),
 }
 
 

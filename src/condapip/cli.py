@@ -159,25 +159,20 @@ def export(
 ) -> None:
     """Write both layers with exact pins: conda builds, pip versions, git commits, paths."""
     from condapip.commands import export as cmd
-    from condapip.output import warn
 
-    exported = cmd.run(
-        _prefix(name, prefix),
-        fmt=fmt,
-        from_history=from_history,
-        no_builds=no_builds,
-        as_is=as_is,
-        pip_engine=pip_engine,
-        output=output,
+    raise typer.Exit(
+        cmd.main(
+            name=name,
+            prefix=prefix,
+            output=output,
+            fmt=fmt,
+            from_history=from_history,
+            no_builds=no_builds,
+            as_is=as_is,
+            pip_engine=pip_engine,
+            json=json,
+        )
     )
-    for message in exported.warnings:
-        warn(message)
-    if json:
-        from condapip.output import emit_json
-
-        emit_json(cmd.as_json(exported, fmt))
-    elif output is None:
-        sys.stdout.write(exported.text)
 
 
 @app.command("lock")

@@ -9,6 +9,44 @@ from condapip.export import Exported, export
 from condapip.prefix import read_prefix
 
 
+def main(
+    *,
+    name: str | None = None,
+    prefix: str | None = None,
+    output: Path | None = None,
+    fmt: str = "environment",
+    from_history: bool = False,
+    no_builds: bool = False,
+    as_is: bool = False,
+    pip_engine: str | None = None,
+    json: bool = False,
+) -> int:
+    """The whole verb, as typer and the fast path in ``__main__`` both call it."""
+    import sys
+
+    from condapip.locate import resolve
+    from condapip.output import warn
+
+    exported = run(
+        resolve(name, prefix),
+        fmt=fmt,
+        from_history=from_history,
+        no_builds=no_builds,
+        as_is=as_is,
+        pip_engine=pip_engine,
+        output=output,
+    )
+    for message in exported.warnings:
+        warn(message)
+    if json:
+        from condapip.output import emit_json
+
+        emit_json(as_json(exported, fmt))
+    elif output is None:
+        sys.stdout.write(exported.text)
+    return 0
+
+
 def run(
     prefix: Path,
     *,
