@@ -1,0 +1,58 @@
+"""Issue 4's benchmark: ``condapip doctor`` against ``pip check`` and pipdeptree, and
+``doctor --verify`` against ``sha256sum`` over the same files, on one prefix.
+
+    python -m bench.doctor [--n 500] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from bench import harness
+from bench.run import DOCTOR, VERIFY
+from bench.synthetic import build_prefix, write_file_list
+
+
+def main() -> None:
+    args = _args()
+    prefix = build_prefix(args.n)
+    with tempfile.TemporaryDirectory() as tmp:
+        file_list = write_file_list(prefix, Path(tmp) / "files.bin")
+        tools = [
+            harness.Tool(DOCTOR, harness.condapip("doctor", "-p", str(prefix), "--json")),
+            harness.Tool(
+                VERIFY, harness.condapip("doctor", "-p", str(prefix), "--verify", "--json")
+            ),
+            harness.pip_check(prefix),
+            harness.sha256_floor(prefix, file_list),
+        ]
+        deptree = harness.pipdeptree(prefix)
+        if deptree is not None:
+            tools.append(deptree)
+        results = harness.measure(tools, args.repeat)
+    harness.print_results(f"doctor, N={args.n}", results)
+    doctor = results[DOCTOR].median_ms
+    verify = results[VERIFY].median_ms
+    check = results["pip check (env's python)"].median_ms
+    sha = results["floor: sha256sum every file"].median_ms
+    print(f"doctor / pip check: {harness.ratio(doctor, check)} (issue 4 aim: <= 2)")
+    if deptree is not None:
+        tree = results[deptree.label].median_ms
+        print(f"doctor / pipdeptree --warn fail: {harness.ratio(doctor, tree)} (issue 9: <= 1.5)")
+    print(f"doctor --verify / sha256sum: {harness.ratio(verify, sha)} (issue 9: <= 1.3)")
+    print(
+        f"sha256sum / doctor --verify (throughput): {harness.ratio(sha, verify)} (issue 4: >= 0.7)"
+    )
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()

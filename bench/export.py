@@ -1,0 +1,47 @@
+"""Issue 6's benchmark: ``condapip export`` against ``pip freeze`` (and ``conda env
+export`` plus ``pip freeze`` when a conda is on PATH), on one prefix.
+
+    python -m bench.export [--n 500] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from bench import harness
+from bench.run import EXPORT
+from bench.synthetic import build_prefix
+
+
+def main() -> None:
+    args = _args()
+    prefix = build_prefix(args.n)
+    conda = [t for t in harness.conda_tools(prefix) if t.label == "conda env export"]
+    tools = [
+        harness.Tool(EXPORT, harness.condapip("export", "-p", str(prefix))),
+        harness.pip_freeze(prefix),
+        *conda,
+    ]
+    results = harness.measure(tools, args.repeat)
+    harness.print_results(f"export, N={args.n}", results)
+    mine = results[EXPORT].median_ms
+    freeze = results["pip freeze (env's python)"].median_ms
+    print(f"export / pip freeze: {harness.ratio(mine, freeze)} (issue 6 aim: <= 1)")
+    if conda:
+        both = (results["conda env export"].median_ms or 0) + (freeze or 0)
+        print(f"export / (conda env export + pip freeze): {harness.ratio(mine, both)}")
+    else:
+        ref = harness.CONDA_REFERENCE["conda env export"].get(args.n)
+        print(f"no conda on PATH; issue 9's reference for conda env export at N={args.n}: {ref} ms")
+        print(f"export / that reference: {harness.ratio(mine, ref)} (issue 9 aim: <= 0.25)")
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    main()
