@@ -9,7 +9,6 @@ is redacted before it is written.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -144,30 +143,17 @@ def _pip_requested(prefix: Prefix) -> dict[str, str]:
     """Top-level pip requests: condapip's record, else pip's REQUESTED markers."""
     recorded = pip_requests(prefix.path)
     marked = {d.key: d.key for d in prefix.dists if d.requested}
-    return {**marked, **(recorded or {})}
+    return {**marked, **recorded}
 
 
-def pip_requests(prefix: Path) -> dict[str, str] | None:
-    """``conda-meta/condapip/requests.json``'s ``pip_requests``, by normalized name.
+def pip_requests(prefix: Path) -> dict[str, str]:
+    """What ``condapip install`` recorded the user asked pip for, by normalized name."""
+    from condapip.pip_layer import read_requests
 
-    None if absent. (Not ``conda-meta/*.json``: conda, mamba and rattler read
-    every such file as a package record.)
-    """
-    path = prefix / "conda-meta" / "condapip" / "requests.json"
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError) as exc:
-        raise CondapipError(f"corrupt {path}: {exc}") from None
-    requests = data.get("pip_requests") if isinstance(data, dict) else None
-    if requests is None:
-        return None
-    if not isinstance(requests, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in requests.items()
-    ):
-        raise CondapipError(f"corrupt {path}: pip_requests is not a mapping of strings")
-    return {canonicalize_name(k): v for k, v in requests.items()}
+    requests = read_requests(prefix)
+    if not all(isinstance(v, str) for v in requests.values()):
+        raise CondapipError(f"corrupt pip requests record in {prefix}: not all strings")
+    return {canonicalize_name(str(k)): v for k, v in requests.items()}
 
 
 def export(
@@ -244,7 +230,7 @@ def history_pip(prefix: Prefix, layers: Layers) -> list[str]:
     A dist no other dist requires was asked for by someone, so even a pip
     call made outside condapip is kept.
     """
-    recorded = pip_requests(prefix.path) or {}
+    recorded = pip_requests(prefix.path)
     needed = _required_keys(prefix.dists)
     out = []
     for dist in layers.pip:
