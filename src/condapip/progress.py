@@ -12,8 +12,9 @@ from contextlib import contextmanager
 
 
 @contextmanager
-def step(message: str) -> Iterator[None]:
-    if not sys.stderr.isatty():
+def step(message: str, *, spinner: bool = True) -> Iterator[None]:
+    """``spinner=False`` for work that draws its own progress bars (rattler's linking)."""
+    if not spinner or not sys.stderr.isatty():
         print(f"condapip: {message}", file=sys.stderr, flush=True)
         yield
         return
@@ -22,4 +23,4 @@ def step(message: str) -> Iterator[None]:
     console = Console(stderr=True)
     with console.status(message):
         yield
-    console.print(f"[green]done[/green] {message}")
+    console.print(f"[green]done[/green] {message}", highlight=False)

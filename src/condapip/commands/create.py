@@ -59,7 +59,7 @@ def run(
         with step("solving the conda layer"):
             solution = conda_layer.solve(conda, path, channels, specs)
         with _half_made(path):
-            with step(f"linking the conda layer ({len(solution)} packages)"):
+            with step(f"linking the conda layer ({len(solution)} packages)", spinner=False):
                 conda_layer.apply(conda, path, solution, specs, argv=argv)
             _pip_layer(path, list(spec.pip), pip)
     return path
@@ -89,7 +89,7 @@ def _run_explicit(
         if not decide(rows):
             return path
         with _half_made(path):
-            with step(f"linking the conda layer ({len(packages)} packages)"):
+            with step(f"linking the conda layer ({len(packages)} packages)", spinner=False):
                 change = conda.install(path, packages, [p.name for p in packages])
                 append_history(
                     path,

@@ -64,7 +64,7 @@ def run(
                     relayer = state.pip_pins(prefix, only_pip=True)
                     with step(f"re-layering: setting aside {len(relayer)} pip package(s)"):
                         pip_layer.uninstall(prefix.path, [p.name for p in relayer], pip)
-                with step("linking the conda layer"):
+                with step("linking the conda layer", spinner=False):
                     _apply_conda(conda, prefix, solution, conda_specs, changes, argv)
             asked = {pip_layer.request_name(r, prefix) for r in pip_requests}
             todo = [p.requirement for p in relayer if p.name not in asked] + pip_requests

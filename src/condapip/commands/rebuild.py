@@ -62,7 +62,10 @@ def run(
         else:
             prefix_path.rename(old)
         try:
-            with step(f"building a fresh {prefix_path} ({len(target.conda)} conda packages)"):
+            with step(
+                f"building a fresh {prefix_path} ({len(target.conda)} conda packages)",
+                spinner=False,
+            ):
                 state.apply(prefix_path, target, conda, pip, exact=False, argv=argv)
             with step("checking the new environment"):
                 check(prefix_path)

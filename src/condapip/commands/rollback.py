@@ -33,7 +33,7 @@ def run(
             raise Refused(f"{prefix.path} has no condapip snapshot to roll back to")
         if not decide(changes(state.capture(prefix), snap.state)):
             return snap
-        with step(f"restoring the snapshot taken before: {snap.command}"):
+        with step(f"restoring the snapshot taken before: {snap.command}", spinner=False):
             transaction.restore(prefix.path, snap, conda, pip)
         transaction.discard(snap)
     return snap
