@@ -1,7 +1,8 @@
 """Synthetic conda prefixes for the benchmarks, in conda's real PrefixRecord schema.
 
 A prefix of size N holds N conda records: ``python``, ``python_abi``, ``pip``
-(the real pip wheel, unpacked, so ``bin/python -m pip`` works) and N-3
+(the real pip wheel, unpacked and byte-compiled as conda links it, with its
+``pyc_file`` entries, so ``bin/python -m pip`` works at its real speed) and N-3
 generated packages of about 30 files each. 40% of those are Python packages
 with a real dist-info (METADATA, RECORD, INSTALLER ``conda``); the rest are
 C-library-like packages. N/5 pip dists (INSTALLER ``pip``) sit beside them.
