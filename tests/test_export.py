@@ -331,6 +331,8 @@ def test_editable_install_is_exported_as_its_path_with_a_warning(make_env, tmp_p
 
 
 def test_credentials_never_reach_the_output(fresh_mixed, tmp_path, find_links):
+    from condapip.history import append_history
+
     # hostile input on purpose: a record carrying a credential in its URL
     dist_info = next(fresh_mixed.glob("lib/python*/site-packages/iota-2.0.dist-info"))
     du_path = dist_info / "direct_url.json"
@@ -351,6 +353,14 @@ def test_credentials_never_reach_the_output(fresh_mixed, tmp_path, find_links):
         assert "s3cr3t" not in text and "5ecret" not in text, fmt
         assert "redacted" in result.stderr
     assert "https://***@pkgs.example.com/" in (tmp_path / "out-requirements").read_text()
+    append_history(
+        fresh_mixed,
+        added=[],
+        removed=[],
+        update_specs=["https://bob:pa55word@conda.example.com/private::gamma"],
+    )
+    history = export("-p", str(fresh_mixed), "--from-history").stdout
+    assert "pa55word" not in history and "https://***@conda.example.com/private::gamma" in history
     lock = tmp_path / "condapip.lock.yml"
     result = condapip("lock", "-p", str(fresh_mixed), "-o", str(lock))
     assert result.returncode == 0, result.stderr

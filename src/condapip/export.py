@@ -217,7 +217,7 @@ def history_conda(prefix: Prefix) -> list[str]:
 
     specs = requested_specs(prefix.history)
     if specs:
-        return [specs[name] for name in sorted(specs)]
+        return [_redact_spec(specs[name]) for name in sorted(specs)]
     needed = {_dep_name(d) for r in prefix.records.values() for d in r.depends}
     return sorted(name for name in prefix.records if name not in needed)
 
@@ -258,6 +258,11 @@ def _required_keys(dists: Sequence[Dist]) -> set[str]:
 
 def _dep_name(depend: str) -> str:
     return depend.split()[0].split("=")[0].split("<")[0].split(">")[0].lower()
+
+
+def _redact_spec(spec: str) -> str:
+    channel, sep, rest = spec.rpartition("::")
+    return f"{redact_url(channel)[0]}{sep}{rest}" if sep else spec
 
 
 def _redact_requirement(text: str) -> str:
