@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from packaging.utils import canonicalize_name
 
@@ -22,6 +22,9 @@ from condapip.engines.base import SolvedPackage
 from condapip.errors import CondapipError
 from condapip.pins import pin, redact
 from condapip.prefix import CondaRecord, Dist, Prefix, channel_name
+
+if TYPE_CHECKING:
+    from condapip.envfile import EnvSpec
 
 Format = Literal["environment", "explicit", "requirements", "pylock"]
 FORMATS: tuple[Format, ...] = ("environment", "explicit", "requirements", "pylock")
@@ -191,7 +194,7 @@ def export(
 
 def environment(
     prefix: Prefix, layers: Layers, *, from_history: bool = False, no_builds: bool = False
-) -> Any:
+) -> EnvSpec:
     """The environment.yml document as an ``envfile.EnvSpec``."""
     from condapip.envfile import EnvSpec
 
