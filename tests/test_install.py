@@ -359,3 +359,12 @@ def test_install_into_an_env_without_history_keeps_what_is_installed(make_env, c
     assert result.returncode == 0, result.stderr
     rows = _rows(prefix)
     assert {"alpha", "beta", "pip", "python", "zeta"} <= set(rows)
+
+
+def test_without_channels_configured_install_uses_the_envs_own_channel(
+    make_env, find_links, pip_engine
+):
+    prefix = make_env()
+    result = condapip("install", "-p", str(prefix), "--pip-engine", pip_engine, "--yes", "zeta")
+    assert result.returncode == 0, result.stderr
+    assert _rows(prefix)["zeta"]["owner"] == "conda"

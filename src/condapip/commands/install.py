@@ -46,7 +46,7 @@ def run(
         refuse_interrupted(prefix.path)
         prefix = read_prefix(prefix.path)  # as it is now that we hold the lock
         state.check_repairable(prefix)
-        chans = list(channels) or _channels(prefix.path)
+        chans = list(channels) or _channels(prefix)
         with step("planning: which packages a channel has"):
             rows = plan.route(requests, chans, pip_only)
         if not decide(rows):
@@ -94,10 +94,18 @@ def refuse_interrupted(prefix: Path) -> None:
         )
 
 
-def _channels(prefix: Path) -> list[str]:
+def _channels(prefix: Prefix) -> list[str]:
+    """The condarc's channels when it sets any, else those the env's packages came from."""
+    from collections import Counter
+
     from condapip import condarc
 
-    return condarc.channels(prefix)
+    if condarc.effective(prefix.path).get("channels") is None:
+        # Most packages first: the env's main channel keeps the top priority.
+        used = Counter(r.channel.rstrip("/") for r in prefix.records.values() if r.channel)
+        if used:
+            return [c for c, _ in used.most_common()]
+    return condarc.channels(prefix.path)
 
 
 def _apply_conda(
