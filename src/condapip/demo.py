@@ -231,8 +231,10 @@ def _story(work: Path, show: Printer) -> list[Step]:
 
 def _error_line(stderr: str) -> str:
     lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    # numpy 2 reports the ABI break first (_ARRAY_API not found); the final
+    # ImportError only says that the import failed.
     errors = [ln for ln in lines if "Error" in ln.split(":", 1)[0]]
-    return (errors or lines or ["(no output)"])[-1]
+    return (errors or lines[-1:] or ["(no output)"])[0]
 
 
 def _short_path(arg: str, work: Path) -> str:
