@@ -101,3 +101,36 @@ def test_rebuild_repairs_the_seeds_numpy_scipy_breakage(make_env, real_channel, 
     assert _rows(prefix)["numpy"]["owner"] == "conda"
     doctor = condapip("doctor", "-p", str(prefix), "--json")
     assert doctor.returncode == 0, doctor.stdout
+
+
+def test_exact_urls_are_read_with_one_repodata_query_per_channel(make_env):
+    """rebuild, rollback and exact creates look records up by URL: one query per channel,
+    not one per package (against conda-forge that is minutes for a large env)."""
+    import rattler
+
+    from condapip import state
+    from condapip.engines.base import SolvedPackage
+    from condapip.engines.rattler import records_from_urls
+    from condapip.errors import CondapipError
+    from condapip.prefix import read_prefix
+
+    wanted = state.capture(read_prefix(make_env(["python", "pip", "zeta", "gamma"]))).conda
+    assert len(wanted) >= 5
+
+    class Counting:
+        def __init__(self) -> None:
+            self.inner, self.calls = rattler.Gateway(), 0
+
+        def query(self, *args, **kwargs):
+            self.calls += 1
+            return self.inner.query(*args, **kwargs)
+
+    gateway = Counting()
+    found = records_from_urls(wanted, gateway)
+    assert gateway.calls == 1
+    assert {str(rec.url) for rec in found.values()} == {p.url for p in wanted}
+
+    base = wanted[0]
+    lost = SolvedPackage(**{**base.__dict__, "url": base.url.replace(".conda", "-gone.conda")})
+    with pytest.raises(CondapipError, match="-gone.conda"):
+        records_from_urls([*wanted, lost], gateway)

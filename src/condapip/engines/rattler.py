@@ -61,6 +61,7 @@ class RattlerEngine:
     def __init__(self, progress: bool | None = None) -> None:
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._records: dict[str, Any] = {}
+        self._gateway_obj: Any = None
 
     def solve(
         self, prefix: Path, channels: Sequence[str], specs: Sequence[str]
@@ -103,7 +104,11 @@ class RattlerEngine:
     ) -> CondaChange:
         import rattler
 
-        records = [self._record(p) for p in packages]
+        known = self._records
+        missing = [p for p in packages if p.url not in known]
+        if missing:
+            known.update(records_from_urls(missing, self._gateway()))
+        records = [known[p.url] for p in packages]
         installed = installed_records(prefix)
         before = {_dist(r) for r in installed}
         try:
@@ -123,40 +128,70 @@ class RattlerEngine:
             added=tuple(sorted(after - before)), removed=tuple(sorted(before - after))
         )
 
-    def _record(self, pkg: SolvedPackage) -> Any:
-        rec = self._records.get(pkg.url)
-        if rec is None:
-            rec = record_from_url(pkg)
-            self._records[pkg.url] = rec
-        return rec
+    def _gateway(self) -> Any:
+        # One gateway for the engine's life: it caches each channel's repodata.
+        if self._gateway_obj is None:
+            import rattler
+
+            self._gateway_obj = rattler.Gateway()
+        return self._gateway_obj
 
 
-def record_from_url(pkg: SolvedPackage) -> Any:
-    """A RepoDataRecord for an exact URL, read from that channel's repodata.
+def records_from_urls(packages: Sequence[SolvedPackage], gateway: Any = None) -> dict[str, Any]:
+    """RepoDataRecords for exact URLs, read from their channels' repodata.
 
-    A query, not a solve: the package's dependencies may live in another
-    subdir or channel, and an exact install names them itself.
+    A query, not a solve: a package's dependencies may live in another subdir
+    or channel, and an exact install names them itself. One query per channel
+    with every wanted name, so an environment of hundreds of packages costs
+    one repodata fetch per channel and subdir, not one per package.
     """
     import rattler
 
-    channel_url, _, _ = pkg.url.rpartition("/")
-    channel_url = channel_url.rsplit("/", 1)[0]
-    try:
-        result = asyncio.run(
-            rattler.Gateway().query(
-                [rattler.Channel(channel_url)],
-                [rattler.Subdir(pkg.subdir)],
-                [f"{pkg.name} =={pkg.version} {pkg.build}"],
-                recursive=False,
+    by_channel: dict[str, tuple[set[str], set[str]]] = {}
+    for pkg in packages:
+        names, subdirs = by_channel.setdefault(_channel_url(pkg.url), (set(), set()))
+        names.add(pkg.name)
+        subdirs.add(pkg.subdir)
+    gateway = gateway or rattler.Gateway()
+
+    async def query_all() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                gateway.query(
+                    [rattler.Channel(url)],
+                    [rattler.Subdir(s) for s in sorted(subdirs)],
+                    sorted(names),
+                    recursive=False,
+                )
+                for url, (names, subdirs) in by_channel.items()
             )
         )
+
+    try:
+        results = asyncio.run(query_all())
     except Exception as exc:
-        raise CondapipError(f"cannot find {pkg.url}: {_first_lines(exc)}") from None
-    for records in result:
-        for rec in records:
-            if str(rec.url) == pkg.url:
-                return rec
-    raise CondapipError(f"cannot find {pkg.url} in its channel")
+        channels = ", ".join(sorted(by_channel))
+        raise CondapipError(
+            f"cannot read the repodata of {channels}: {_first_lines(exc)}"
+        ) from None
+    wanted = {p.url for p in packages}
+    found = {
+        str(rec.url): rec
+        for result in results
+        for records in result
+        for rec in records
+        if str(rec.url) in wanted
+    }
+    lost = sorted(wanted - set(found))
+    if lost:
+        shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        raise CondapipError(f"not in their channels' repodata: {shown}")
+    return found
+
+
+def _channel_url(url: str) -> str:
+    """``https://host/conda-forge/linux-64/x.conda`` -> ``https://host/conda-forge``."""
+    return url.rsplit("/", 2)[0]
 
 
 def _dist(rec: Any) -> str:
