@@ -187,3 +187,17 @@ def test_create_from_an_explicit_file_reproduces_the_conda_layer(tmp_path, make_
     assert result.returncode == 0, result.stderr
     want = {(r["name"], r["version"], r["build"]) for r in _rows(source).values()}
     assert {(r["name"], r["version"], r["build"]) for r in _rows(prefix).values()} == want
+
+
+def test_channels_from_c_replace_the_files_channels(tmp_path, channel):
+    yml = _yml(tmp_path / "environment.yml", tmp_path / "no-such-channel", [], ["python", "zeta"])
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "-c", str(channel), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert {r["channel"] for r in _rows(prefix).values()} == {channel.as_uri()}
+    explicit = tmp_path / "explicit.txt"
+    explicit.write_text("@EXPLICIT\n")
+    for source in (["-f", str(explicit)], ["--lock", str(yml)]):
+        result = condapip("create", *source, "-p", str(tmp_path / "other"), "-c", str(channel))
+        assert result.returncode == 2 and "-c does not apply" in result.stderr, result.stderr
+    assert not (tmp_path / "other").exists()

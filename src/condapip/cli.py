@@ -428,6 +428,10 @@ def create(
     ] = None,
     name: NameOpt = None,
     prefix: PrefixOpt = None,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option("-c", "--channel", help="Channel (repeatable); replaces the file's channels."),
+    ] = None,
     engine: EngineOpt = "rattler",
     pip_engine: PipEngineOpt = None,
     dry_run: DryRunOpt = False,
@@ -439,6 +443,8 @@ def create(
     if (file is None) == (lock_file is None):
         raise CondapipError("give exactly one of -f FILE or --lock FILE")
     if lock_file is not None:
+        if channel:
+            raise CondapipError("-c does not apply to --lock: a lock names every package's URL")
         path = cmd.target(name, prefix, None)
         locked = cmd.run_lock(
             path, lock_file, engine=engine, pip_engine=pip_engine, dry_run=dry_run, yes=yes
@@ -451,6 +457,7 @@ def create(
         file,
         name=name,
         prefix=prefix,
+        channels=channel or [],
         engine=engine,
         pip_engine_name=pip_engine,
         decide=_decide("Create", dry_run=dry_run, yes=yes),

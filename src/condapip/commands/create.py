@@ -28,12 +28,17 @@ def run(
     *,
     name: str | None,
     prefix: str | None,
+    channels: Sequence[str] = (),
     engine: str = "rattler",
     pip_engine_name: str | None = None,
     decide: Decide,
     argv: list[str] | None = None,
 ) -> Path:
     if is_explicit(file):
+        if channels:
+            raise CondapipError(
+                f"-c does not apply to {file}: an @EXPLICIT file names every package's URL"
+            )
         return _run_explicit(file, name, prefix, engine, pip_engine_name, decide, argv)
     from condapip import envfile
 
@@ -49,7 +54,8 @@ def run(
     specs = list(spec.conda)
     if spec.pip and pip.name == "pip" and "pip" not in {spec_name(s) for s in specs}:
         specs.append("pip")  # the pip layer runs through the env's own pip
-    channels = list(spec.channels) or _default_channels()
+    # As conda's -c: the command line's channels replace the file's.
+    channels = list(channels) or list(spec.channels) or _default_channels()
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     rows += [Row(_pip_label(r), "pip", f"{file.name} pip:", r) for r in spec.pip]
     with transaction.locked(path):
