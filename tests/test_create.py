@@ -158,14 +158,18 @@ def test_existing_prefix_is_refused_unless_empty(tmp_path, channel, make_env):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "where"),
     [
-        "name: x\ndependencies:\n  - numpy; rm -rf /\n",
-        "name: x\ndependencies: [python\n",
-        "- just\n- a list\n",
+        ("name: x\ndependencies:\n  - python\n  - numpy; rm -rf /\n", "line 4: dependency"),
+        ("name: x\ndependencies: [python\n", "line 3"),
+        ("- just\n- a list\n", "top level"),
+        ("dependencies:\n  - pip:\n    - ok==1\n    - $(touch x)\n", "line 4: pip entry"),
+        ("dependencies:\n  - pip:\n    - --target /\n", "line 3: pip entry '--target /'"),
+        ("channels:\n  - a\n  - b;c\n", "line 3: invalid channel"),
+        ("dependencies:\n  - python\n  - {foo: 1}\n", "line 3: unexpected dependency"),
     ],
 )
-def test_malformed_environment_file_is_bad_input(tmp_path, text):
+def test_malformed_environment_file_is_bad_input(tmp_path, text, where):
     yml = tmp_path / "environment.yml"
     yml.write_text(text)
     prefix = tmp_path / "new"
@@ -173,8 +177,9 @@ def test_malformed_environment_file_is_bad_input(tmp_path, text):
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("condapip: error: "), result.stderr
-    assert "environment.yml" in lines[0]
+    assert "environment.yml" in lines[0] and where in lines[0], lines[0]
     assert not prefix.exists()
+    assert not (tmp_path / "x").exists()
 
 
 def test_create_from_an_explicit_file_reproduces_the_conda_layer(tmp_path, make_env):
@@ -201,3 +206,29 @@ def test_channels_from_c_replace_the_files_channels(tmp_path, channel):
         result = condapip("create", *source, "-p", str(tmp_path / "other"), "-c", str(channel))
         assert result.returncode == 2 and "-c does not apply" in result.stderr, result.stderr
     assert not (tmp_path / "other").exists()
+
+
+def test_pip_list_takes_requirement_files_links_and_paths_relative_to_the_file(
+    tmp_path, channel, wheelhouse
+):
+    here = tmp_path / "project"
+    here.mkdir()
+    (here / "requirements.txt").write_text("epsilon==1.0\n")
+    local = make_wheel(here / "dist", "theta", "2.1")
+    yml = _yml(
+        here / "environment.yml",
+        channel,
+        [
+            f"--find-links {wheelhouse}",
+            "-r requirements.txt",
+            f"./dist/{local.name}",
+        ],
+        ["python", "pip"],
+    )
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = _rows(prefix)
+    assert rows["epsilon"]["version"] == "1.0" and rows["theta"]["version"] == "2.1"
+    requests = json.loads((prefix / "conda-meta" / "condapip" / "requests.json").read_text())
+    assert requests["pip_requests"] == {"theta": local.as_uri()}

@@ -78,12 +78,14 @@ def uninstall(prefix_path: Path, names: Sequence[str], engine: PipEngine) -> Non
 
 
 def _args(requirements: Sequence[str]) -> list[str]:
-    # An editable pin ("name @ file:///src" flagged editable) is reinstalled with -e;
+    # An editable pin ("name @ file:///src" flagged editable) is reinstalled with -e,
+    # and an environment.yml's "--index-url URL" is an option and its value;
     # everything else is one argument, never split, never shell.
     out: list[str] = []
     for req in requirements:
-        if req.startswith("-e "):
-            out += ["-e", req[3:].strip()]
+        if req.startswith("-"):
+            option, _, value = req.partition(" ")
+            out += [option, value.strip()]
         else:
             out.append(req)
     return out

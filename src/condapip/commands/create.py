@@ -43,7 +43,7 @@ def run(
     from condapip import envfile
 
     try:
-        spec = envfile.load(file)
+        spec = envfile.load(file, pip_options=True)
     except CondapipError as exc:
         if str(file) in str(exc):
             raise
@@ -57,7 +57,8 @@ def run(
     # As conda's -c: the command line's channels replace the file's.
     channels = list(channels) or list(spec.channels) or _default_channels()
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
-    rows += [Row(_pip_label(r), "pip", f"{file.name} pip:", r) for r in spec.pip]
+    pip_entries = [_anchored(entry, file.absolute().parent) for entry in spec.pip]
+    rows += [Row(_pip_label(r), "pip", f"{file.name} pip:", r) for r in pip_entries]
     with transaction.locked(path):
         refuse_existing(path)
         if not decide(rows):
@@ -67,7 +68,7 @@ def run(
         with _half_made(path):
             with step(f"linking the conda layer ({len(solution)} packages)", spinner=False):
                 conda_layer.apply(conda, path, solution, specs, argv=argv)
-            _pip_layer(path, list(spec.pip), pip)
+            _pip_layer(path, pip_entries, pip)
     return path
 
 
@@ -201,9 +202,24 @@ def _half_made(path: Path) -> Iterator[None]:
         raise
 
 
+def _anchored(entry: str, base: Path) -> str:
+    """Relative paths in a yml's pip list are relative to the yml, as conda reads them."""
+    option, _, value = entry.partition(" ") if entry.startswith("-") else ("", "", entry)
+    if option in ("--index-url", "--extra-index-url") or "://" in value:
+        return entry
+    if not option and not value.startswith((".", "~", "/")):
+        return entry  # a requirement, not a path
+    path = (base / Path(value).expanduser()).resolve()
+    if not option:
+        return path.as_uri()  # as a URL pip records it, so the request is matched to its dist
+    return f"{option} {path}"
+
+
 def _pip_label(requirement: str) -> str:
     from packaging.requirements import InvalidRequirement, Requirement
 
+    if requirement.startswith("-"):
+        return requirement
     try:
         return Requirement(requirement).name
     except InvalidRequirement:
