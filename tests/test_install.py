@@ -368,3 +368,30 @@ def test_without_channels_configured_install_uses_the_envs_own_channel(
     result = condapip("install", "-p", str(prefix), "--pip-engine", pip_engine, "--yes", "zeta")
     assert result.returncode == 0, result.stderr
     assert _rows(prefix)["zeta"]["owner"] == "conda"
+
+
+def test_pip_leaving_a_requirement_unmet_is_refused_and_rolled_back(
+    make_env, channel, wheelhouse, tmp_path, monkeypatch
+):
+    # pip installs epsilon 2.0 over theta's epsilon<2 and only warns, exit 0
+    more = tmp_path / "more"
+    make_wheel(more, "theta", "1.0", ["epsilon<2"])
+    make_wheel(more, "epsilon", "2.0")
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheelhouse} {more}")
+    prefix = make_env()
+    assert _install(prefix, "theta", channel=channel).returncode == 0
+    result = _install(prefix, "epsilon==2.0", channel=channel)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "theta 1.0 requires epsilon<2, but you have epsilon 2.0" in result.stderr
+    assert "left as it was" in result.stderr
+    assert _rows(prefix)["epsilon"]["version"] == "1.0"
+    _doctor_clean(prefix)
+
+
+def test_warnings_of_a_successful_step_are_passed_on(capsys):
+    from condapip.pip_layer import heed
+
+    heed("Collecting x\nWarning: pinned specs were ignored\nSuccessfully installed x", "conda")
+    assert (
+        capsys.readouterr().err == "condapip: warning: conda: Warning: pinned specs were ignored\n"
+    )

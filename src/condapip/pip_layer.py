@@ -9,6 +9,7 @@ named: which conda package holds the pin, and which request wants it moved.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from condapip.engines.base import PipEngine
 from condapip.engines.pip import PipFailed
 from condapip.errors import CondapipError, Refused
 from condapip.prefix import Dist, Prefix, interpreter, read_prefix
+
+_UNMET = re.compile(r"requires .+, but you have .+ which is incompatible", re.IGNORECASE)
 
 
 def requests_path(prefix: Path) -> Path:
@@ -65,11 +68,36 @@ def install(
     had_lock = uv_lock.exists()
     with constraints_file(prefix) as cfile:
         try:
-            engine.install(interpreter(prefix.path), args, constraints=cfile, no_deps=no_deps)
+            said = engine.install(
+                interpreter(prefix.path), args, constraints=cfile, no_deps=no_deps
+            )
         except PipFailed as exc:
             if not had_lock and uv_lock.is_file() and uv_lock.stat().st_size == 0:
                 uv_lock.unlink()
             raise Refused(explain(prefix, requirements, exc)) from None
+    heed(said, engine.name)
+
+
+def heed(output: str, tool: str) -> None:
+    """Warnings a successful pip printed are not noise (the seed's rule).
+
+    pip installs what was asked even when that leaves an installed package's
+    requirement unmet, and says so only in a warning: that is a broken
+    environment, so the change is refused (and the transaction restores the
+    snapshot). Other warnings that mean trouble are passed on.
+    """
+    from condapip.engines.base import notable_lines
+    from condapip.output import warn
+
+    lines = notable_lines(output)
+    unmet = [line for line in lines if _UNMET.search(line)]
+    if unmet:
+        raise Refused(
+            f"{tool} left requirements unmet: {' '.join(unmet)} Ask for versions that fit "
+            "together, or include the package that needs the old version in the request"
+        )
+    for line in lines:
+        warn(f"{tool}: {line}")
 
 
 def uninstall(prefix_path: Path, names: Sequence[str], engine: PipEngine) -> None:

@@ -68,7 +68,9 @@ class PipEngine(Protocol):
         no_deps: bool = False,
         require_hashes: bool = False,
         requirement_file: Path | None = None,
-    ) -> None: ...
+    ) -> str:
+        """Install; returns what the tool said, for the warnings a success may carry."""
+        ...
 
     def uninstall(self, python: Path, names: Sequence[str]) -> None: ...
 
@@ -82,3 +84,15 @@ class PipEngine(Protocol):
     ) -> list[dict[str, object]]:
         """pip's ``--dry-run --report`` install items for ``requirements``."""
         ...
+
+
+def notable_lines(output: str) -> list[str]:
+    """The lines of a tool's output that mean trouble although it succeeded
+    ("pinned specs were ignored", pip's unchecked dependency conflicts, ...)."""
+    from condapip.rules.install_log_warning import _PATTERNS
+
+    return [
+        line.strip()
+        for line in output.splitlines()
+        if any(pattern.search(line) for pattern, _, _ in _PATTERNS)
+    ]

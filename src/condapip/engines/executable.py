@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from condapip.engines.base import CondaChange, SolvedPackage
+from condapip.engines.base import CondaChange, SolvedPackage, notable_lines
 from condapip.errors import CondapipError, Refused
 
 
@@ -100,6 +100,11 @@ class ExecutableEngine:
             if what == "solve":
                 raise Refused(f"the conda solve failed ({self.name}): {text}")
             raise CondapipError(f"{self.name} {what} failed: {text}", exit_code=1)
+        from condapip.output import warn
+
+        # "pinned specs were ignored" and the like come on stderr of a success
+        for line in notable_lines(proc.stderr):
+            warn(f"{self.name}: {line}")
         return out
 
 

@@ -30,11 +30,22 @@ class PipFailed(CondapipError):
 
 
 def run(args: list[str], what: str) -> str:
+    """pip's stdout; a failure raises with everything pip said."""
+    return _run(args, what).stdout
+
+
+def run_logged(args: list[str], what: str) -> str:
+    """Everything pip said, stdout then stderr: its warnings are on stderr."""
+    proc = _run(args, what)
+    return (proc.stdout + "\n" + proc.stderr).strip()
+
+
+def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(args, capture_output=True, text=True, env=_env(), check=False)
     if proc.returncode != 0:
         out = (proc.stdout + "\n" + proc.stderr).strip()
         raise PipFailed(f"{what} failed: {_summary(out)}", out)
-    return proc.stdout
+    return proc
 
 
 def _summary(output: str) -> str:
@@ -63,12 +74,12 @@ class PipRunner:
         no_deps: bool = False,
         require_hashes: bool = False,
         requirement_file: Path | None = None,
-    ) -> None:
+    ) -> str:
         args = [*self._base(python), "install", "--no-input"]
         args += _common(
             constraints, find_links, no_index, no_deps, require_hashes, requirement_file
         )
-        run([*args, *requirements], "pip install")
+        return run_logged([*args, *requirements], "pip install")
 
     def uninstall(self, python: Path, names: Sequence[str]) -> None:
         if names:
@@ -111,12 +122,12 @@ class UvRunner:
         no_deps: bool = False,
         require_hashes: bool = False,
         requirement_file: Path | None = None,
-    ) -> None:
+    ) -> str:
         args = [self.exe, "pip", "install", "--python", str(python)]
         args += _common(
             constraints, find_links, no_index, no_deps, require_hashes, requirement_file
         )
-        run([*args, *requirements], "uv pip install")
+        return run_logged([*args, *requirements], "uv pip install")
 
     def uninstall(self, python: Path, names: Sequence[str]) -> None:
         if names:
