@@ -205,11 +205,25 @@ def test_install_refuses_an_env_where_pip_already_replaced_conda(make_env, chann
 # --- refusals and bad input ----------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def untouched_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
+    """One prefix for the tests that must leave it as it is."""
+    from condapip import conda_layer
+    from condapip.engines.rattler import RattlerEngine
+
+    prefix = tmp_path_factory.mktemp("untouched") / "env"
+    engine = RattlerEngine(progress=False)
+    specs = ["python", "pip", "alpha"]
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
+    return prefix
+
+
 @pytest.mark.parametrize(
     "spec", ["numpy; rm -rf /", "$(touch pwned)", "../evil", "evil/pkg", "`touch pwned`"]
 )
-def test_hostile_spec_is_bad_input_and_nothing_runs(make_env, channel, tmp_path, spec):
-    prefix = make_env()
+def test_hostile_spec_is_bad_input_and_nothing_runs(untouched_env, channel, tmp_path, spec):
+    prefix = untouched_env
     before = tree_digest(prefix)
     parent = sorted(p.name for p in prefix.parent.iterdir())
     result = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", spec, cwd=tmp_path)
@@ -395,3 +409,12 @@ def test_warnings_of_a_successful_step_are_passed_on(capsys):
     assert (
         capsys.readouterr().err == "condapip: warning: conda: Warning: pinned specs were ignored\n"
     )
+
+
+def test_install_into_a_missing_environment_is_bad_input(tmp_path, channel):
+    result = _install(tmp_path / "nope", "alpha", channel=channel)
+    assert result.returncode == 2
+    assert result.stderr.startswith("condapip: error: environment does not exist: "), result.stderr
+    assert "condapip create" in result.stderr
+    assert not (tmp_path / "nope").exists()
+    assert not list(tmp_path.glob(".nope*"))  # not even a lock file

@@ -14,7 +14,7 @@ from pathlib import Path
 from condapip import conda_layer, pip_layer, plan, state, transaction
 from condapip.engines import conda_engine, pip_engine
 from condapip.engines.base import CondaEngine, SolvedPackage
-from condapip.errors import Refused
+from condapip.errors import CondapipError, Refused
 from condapip.plan import Row
 from condapip.prefix import Prefix, read_prefix
 from condapip.progress import step
@@ -38,6 +38,12 @@ def run(
     requests = plan.parse(specs)
     for name in pip_only:
         check_pip_requirement(name)
+    if not (prefix_path / "conda-meta").is_dir():
+        # as conda says it; install never creates an environment
+        raise CondapipError(
+            f"environment does not exist: {prefix_path} "
+            f"(make it with condapip create -p {prefix_path} -f environment.yml)"
+        )
     prefix = read_prefix(prefix_path)
     refuse_base(prefix)
     conda = conda_engine(engine)
