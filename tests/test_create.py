@@ -231,4 +231,4 @@ def test_pip_list_takes_requirement_files_links_and_paths_relative_to_the_file(
     rows = _rows(prefix)
     assert rows["epsilon"]["version"] == "1.0" and rows["theta"]["version"] == "2.1"
     requests = json.loads((prefix / "conda-meta" / "condapip" / "requests.json").read_text())
-    assert requests["pip_requests"] == {"theta": local.as_uri()}
+    assert requests["pip_requests"] == {"theta": local.as_uri(), "epsilon": "epsilon==1.0"}

@@ -133,7 +133,26 @@ def _pip_layer(path: Path, requirements: Sequence[str], pip: Any) -> None:
         return
     with step(f"installing the pip layer ({len(requirements)} requirement(s))"):
         pip_layer.install(path, requirements, pip)
-    pip_layer.record_requests(path, requirements)
+    pip_layer.record_requests(path, _requests(requirements))
+
+
+def _requests(entries: Sequence[str]) -> list[str]:
+    """What the user asked pip for: the entries, and the lines of ``-r`` files."""
+    out: list[str] = []
+    for entry in entries:
+        option, _, value = entry.partition(" ")
+        if option == "--requirement":
+            try:
+                lines = Path(value).read_text().splitlines()
+            except OSError:
+                continue  # pip read it a moment ago; at worst a request goes unrecorded
+            for line in lines:
+                line = line.split(" #", 1)[0].strip()
+                if line and not line.startswith(("#", "-")):
+                    out.append(line)
+        elif not entry.startswith("-"):
+            out.append(entry)
+    return out
 
 
 def is_explicit(file: Path) -> bool:
