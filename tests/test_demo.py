@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from tests.conftest import condapip
 
@@ -26,5 +27,27 @@ def test_demo_runs_every_step_and_reports_them_in_json(real_wheels, tmp_path):
     assert any("scipy is broken" in n for n in users["notes"])
     # the export step printed a rebuildable spec
     export = account["steps"][6]["commands"][-1]
-    assert "scipy=1.11.4" in export["stdout"]
+    assert "scipy=1.11.4" in export["output"]
+    # both refusals: conda first finds no numpy>=2, and pip may not replace conda's numpy
+    prevention = account["steps"][5]["commands"]
+    assert [c["exit_code"] for c in prevention] == [1, 1]
+    assert "scipy" in prevention[1]["output"]  # the refusal names the conflict
     assert (keep / "envs" / "sci" / "conda-meta").is_dir()
+
+
+def test_demo_without_wheels_or_network_stops_at_set_up_with_one_line(tmp_path):
+    # an empty wheel cache and no index (the autouse fixture sets PIP_NO_INDEX)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    result = condapip("demo", "--keep", str(tmp_path / "demo"), env=env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("condapip demo: set-up failed, nothing else ran")
+    assert "cannot download numpy" in result.stdout
+    assert "== 2." not in result.stdout  # no later step ran against nothing
+    assert not (tmp_path / "demo" / "envs").exists()
+
+    account = json.loads(condapip("demo", "--json", env=env).stdout)
+    assert account["ok"] is False
+    assert [s["title"] for s in account["steps"]] == [account["steps"][0]["title"]]
+    assert account["steps"][0]["title"].startswith("Set-up")

@@ -30,6 +30,7 @@ def test_pip_installed_package_is_owned_by_pip(make_env, wheelhouse):
     assert rows["epsilon"]["owner"] == "pip"
     assert rows["epsilon"]["installer"] == "pip"
     assert rows["epsilon"]["channel"] == "pypi"
+    assert rows["epsilon"]["build"] == "pypi_0"  # as conda list shows pip's packages
 
 
 def test_pip_upgrade_of_conda_package_is_pip_over_conda(make_env, wheelhouse):
@@ -39,6 +40,7 @@ def test_pip_upgrade_of_conda_package_is_pip_over_conda(make_env, wheelhouse):
     assert rows["beta"]["owner"] == "pip-over-conda"
     assert rows["beta"]["version"] == "2.0"
     assert rows["beta"]["conda_version"] == "1.0"
+    assert (rows["beta"]["build"], rows["beta"]["conda_build"]) == ("pypi_0", "pyh_0")
     assert rows["alpha"]["owner"] == "conda"
 
 
@@ -56,6 +58,45 @@ def test_list_finds_env_by_name_in_conda_envs_path(make_env, monkeypatch):
     monkeypatch.setenv("CONDA_ENVS_PATH", str(prefix.parent))
     rows = _by_name(condapip("list", "-n", "named", "--json"))
     assert "alpha" in rows
+
+
+def _listed_prefix(result) -> str:
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    return first.removeprefix("# packages in environment at ").removesuffix(":")
+
+
+def test_named_env_is_found_in_conda_envs_path_then_condarc_envs_dirs(
+    make_env, monkeypatch, tmp_path
+):
+    first = make_env(name="first/named")
+    second = make_env(name="second/named")
+    condarc = tmp_path / "condarc"
+    condarc.write_text(f"envs_dirs:\n  - {second.parent}\n")
+    monkeypatch.setenv("CONDARC", str(condarc))
+    assert _listed_prefix(condapip("list", "-n", "named")) == str(second)
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(first.parent))
+    assert _listed_prefix(condapip("list", "-n", "named")) == str(first)
+
+
+def test_named_env_is_found_in_environments_txt_then_home_conda_envs(
+    make_env, monkeypatch, tmp_path
+):
+    home = tmp_path / "home"
+    listed = make_env(name="elsewhere/listed")
+    default = make_env(name="home/.conda/envs/plain")
+    (home / ".conda" / "environments.txt").write_text(f"{listed}\n/gone/env\n")
+    monkeypatch.setenv("HOME", str(home))
+    assert _listed_prefix(condapip("list", "-n", "listed")) == str(listed)
+    assert _listed_prefix(condapip("list", "-n", "plain")) == str(default)
+    missing = condapip("list", "-n", "gone")
+    assert missing.returncode == 2 and "no environment named 'gone'" in missing.stderr
+
+
+def test_hostile_env_names_are_bad_input(tmp_path):
+    for name in ["x; rm -rf /", "$(touch pwned)", "../etc", "a/b"]:
+        _assert_bad_input(condapip("list", "-n", name, cwd=tmp_path), "environment name")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_list_defaults_to_conda_prefix(make_env, monkeypatch):
@@ -123,3 +164,15 @@ def test_real_numpy_scipy_prefix_imports_scipy_linalg(real_channel, tmp_path):
         check=False,
     )
     assert proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_channel_build_of_a_bad_wheel_is_bad_input_and_writes_nothing(tmp_path, wheelhouse):
+    corrupt = tmp_path / "broken-1.0-py3-none-any.whl"
+    corrupt.write_bytes(b"not a zip")
+    misnamed = tmp_path / "junk.whl"
+    misnamed.write_bytes(b"")
+    good = wheelhouse / "epsilon-1.0-py3-none-any.whl"
+    for bad, needle in [(corrupt, "not a readable wheel"), (misnamed, "not a wheel file name")]:
+        out = tmp_path / "chan"
+        _assert_bad_input(condapip("channel", "build", str(good), str(bad), "-o", str(out)), needle)
+        assert not out.exists()

@@ -72,6 +72,11 @@ def build_channel(
             wheels.append(item)
         else:
             raise CondapipError(f"not a wheel or a folder of wheels: {item}")
+    # one build per wheel file (--host-python adds the bundled pip, which may
+    # be given too), and every wheel checked before anything is written
+    wheels = list({whl.name: whl for whl in wheels}.values())
+    for whl in wheels:
+        _check_wheel(whl)
     pyver = python_version or f"{sys.version_info.major}.{sys.version_info.minor}"
     out.mkdir(parents=True, exist_ok=True)
     (out / "noarch").mkdir(exist_ok=True)
@@ -182,6 +187,18 @@ def wheel_to_conda(whl: Path, out: Path, *, python_version: str) -> BuiltPackage
         (info_dir / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
         files = _write_paths(stage, placeholders)
         return _archive(stage, files, out / subdir, name, version, build, subdir)
+
+
+def _check_wheel(whl: Path) -> None:
+    try:
+        parse_wheel_filename(whl.name)
+    except ValueError as exc:
+        raise CondapipError(f"not a wheel file name: {whl.name} ({exc})") from None
+    try:
+        with zipfile.ZipFile(whl) as zf:
+            _dist_info_dir(zf, whl)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise CondapipError(f"not a readable wheel: {whl} ({exc})") from None
 
 
 def _dist_info_dir(zf: zipfile.ZipFile, whl: Path) -> str:

@@ -119,13 +119,17 @@ def demo(
         from condapip.output import emit_json
 
         emit_json({"ok": not failed, "steps": [s.as_json() for s in steps]})
+    if failed and len(steps) == 1:
+        # the printer showed why, unless under --json
+        reason = steps[0].notes[-1].removeprefix("UNEXPECTED: ") if json else "see above"
+        print(f"condapip demo: set-up failed, nothing else ran ({reason})", file=sys.stderr)
     elif failed:
         print(
-            f"\ncondapip demo: {len(failed)} step(s) did not behave as described: "
+            f"condapip demo: {len(failed)} step(s) did not behave as described: "
             + "; ".join(failed),
             file=sys.stderr,
         )
-    else:
+    elif not json:
         print(f"\ncondapip demo: all {len(steps)} steps behaved as described.")
     if failed:
         raise typer.Exit(1)
@@ -233,6 +237,9 @@ def clean(
     if json:
         emit_json(cmd.as_json(outcomes, dry_run=dry_run))
         return
+    if not outcomes:
+        print("no conda, rattler, pip or uv cache found: nothing to free")
+        return
     title = "Caches (dry run: nothing removed)" if dry_run else "Caches"
     table(title, cmd.HEADER, cmd.rows(outcomes))
     freed = sum(o.cache.size - o.size_after for o in outcomes)
@@ -286,7 +293,7 @@ def channels(
     if json:
         emit_json(cmd.as_json(report))
     else:
-        table("channels (highest priority first)", ["#", "Channel", "From"], cmd.rows(report))
+        table("channels (highest priority first)", ["Rank", "Channel", "From"], cmd.rows(report))
         print(cmd.priority_line(report))
         for problem in report.problems:
             print(f"problem: {problem}")

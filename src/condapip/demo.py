@@ -42,7 +42,7 @@ class Step:
         }
 
 
-Printer = Callable[[str, str], None]  # (kind, text): kind is title|cmd|out|note|fail
+Printer = Callable[[str, str], None]  # (kind, text): kind is intro|title|cmd|out|note|fail
 
 
 class Demo:
@@ -63,6 +63,8 @@ class Demo:
                 "PIP_FIND_LINKS": str(self.wheels),
                 "PIP_DISABLE_PIP_VERSION_CHECK": "1",
                 "PIP_CONFIG_FILE": os.devnull,
+                # stdout and stderr share one pipe: keep their lines in order
+                "PYTHONUNBUFFERED": "1",
             }
         )
         for var in ("CONDA_PREFIX", "PYTHONPATH"):
@@ -93,24 +95,39 @@ class Demo:
         self._step.notes.append(f"UNEXPECTED: {text}")
         self.show("fail", text)
 
-    def run(self, args: list[str], *, show_output: bool = True) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, args: list[str], *, trim: Callable[[str], str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``args`` as a user would and show the command, then its output.
+
+        stderr joins stdout, unbuffered, so progress lines and errors appear
+        where they happened; ``trim`` shortens what is shown (the account keeps
+        the whole output).
+        """
         shown = [_short_path(a, self.work) for a in args]
+        if args[:3] == [sys.executable, "-m", "condapip"]:
+            shown = ["condapip", *shown[3:]]  # as the user types it
         self.show("cmd", "$ " + " ".join(_quote(a) for a in shown))
         proc = subprocess.run(
-            args, capture_output=True, text=True, env=self.env, cwd=self.work, check=False
+            args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=self.env,
+            cwd=self.work,
+            check=False,
         )
         assert self._step is not None
         self._step.commands.append(
-            {"argv": shown, "exit_code": proc.returncode, "stdout": proc.stdout[-4000:]}
+            {"argv": shown, "exit_code": proc.returncode, "output": proc.stdout[-4000:]}
         )
-        if show_output:
-            text = (proc.stdout + proc.stderr).rstrip()
-            if text:
-                self.show("out", text.replace(str(self.work), "$DEMO"))
+        text = (trim(proc.stdout) if trim else proc.stdout).rstrip()
+        if text:
+            self.show("out", text.replace(str(self.work), "$DEMO"))
         return proc
 
-    def condapip(self, *args: str, show_output: bool = True) -> subprocess.CompletedProcess[str]:
-        return self.run([sys.executable, "-m", "condapip", *args], show_output=show_output)
+    def condapip(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return self.run([sys.executable, "-m", "condapip", *args])
 
     @property
     def python(self) -> str:
@@ -118,20 +135,33 @@ class Demo:
 
     def import_scipy(self) -> subprocess.CompletedProcess[str]:
         return self.run(
-            [self.python, "-c", "import scipy.linalg; print('import scipy.linalg: ok')"]
+            [self.python, "-c", 'import scipy.linalg; print("import scipy.linalg: ok")'],
+            trim=_trim_traceback,
         )
 
     def doctor(self) -> tuple[int, set[tuple[str, str]]]:
+        """Show ``condapip doctor`` as a user sees it; check its findings through --json."""
         import json
 
-        proc = self.condapip("doctor", "-p", str(self.prefix), "--json", show_output=False)
+        shown = self.condapip("doctor", "-p", str(self.prefix))
+        proc = subprocess.run(
+            [sys.executable, "-m", "condapip", "doctor", "-p", str(self.prefix), "--json"],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=False,
+        )
         try:
             findings = json.loads(proc.stdout).get("findings", [])
         except ValueError:
             self.fail(f"doctor gave no JSON: {proc.stderr.strip()[:300]}")
             return proc.returncode, set()
-        self.condapip("doctor", "-p", str(self.prefix))
+        if proc.returncode != shown.returncode:
+            self.fail(f"doctor --json exited {proc.returncode}, doctor {shown.returncode}")
         return proc.returncode, {(f["rule"], f["package"]) for f in findings}
+
+
+SETUP = "Set-up: real wheels and a local conda channel"
 
 
 def run_demo(keep: Path | None, show: Printer) -> list[Step]:
@@ -149,21 +179,28 @@ def _story(work: Path, show: Printer) -> list[Step]:
     from condapip.wheelcache import real_wheels
 
     demo = Demo(work, show)
+    show(
+        "intro",
+        "The numpy/scipy breakage that mixing conda and pip causes: found, refused and "
+        f"repaired. Every command below really runs; $DEMO is {work}",
+    )
 
-    with demo.step("Set-up: real wheels and a local conda channel"):
+    with demo.step(SETUP):
         wheels = real_wheels()
         demo.wheels.mkdir()
         for whl in (wheels.numpy1, wheels.scipy, wheels.numpy2):
             shutil.copy2(whl, demo.wheels / whl.name)
-        demo.note(f"wheels cached once in {wheels.numpy1.parent}")
+        demo.note(f"real wheels, downloaded once into {wheels.numpy1.parent}")
         built = demo.condapip(
             "channel", "build", str(demo.wheels / wheels.numpy1.name),
             str(demo.wheels / wheels.scipy.name), "-o", str(demo.channel), "--host-python",
         )  # fmt: skip
         if built.returncode != 0:
             demo.fail("channel build failed")
-            return demo.steps
-        demo.note("from here on, everything is offline")
+        else:
+            demo.note("a local conda channel: from here on, everything is offline")
+    if not demo.steps[0].ok:
+        return demo.steps  # nothing to show the story on
 
     with demo.step("Conda first: numpy and scipy from the channel"):
         yml = work / "environment.yml"
@@ -191,7 +228,7 @@ def _story(work: Path, show: Printer) -> list[Step]:
         if broken.returncode == 0:
             demo.fail("scipy.linalg should now fail to import")
         else:
-            demo.note("pip said yes; scipy is broken: " + _error_line(broken.stderr))
+            demo.note("pip said yes; scipy is broken: " + _error_line(broken.stdout))
 
     with demo.step("condapip sees it"):
         code, findings = demo.doctor()
@@ -217,8 +254,17 @@ def _story(work: Path, show: Printer) -> list[Step]:
         proc = demo.condapip("install", "-p", str(demo.prefix), "--yes", "numpy>=2")
         if proc.returncode != 1:
             demo.fail(f"install should refuse with exit 1, got {proc.returncode}")
+        else:
+            demo.note("conda first: no numpy>=2 in the channel fits, so condapip stops there")
+        proc = demo.condapip(
+            "install", "-p", str(demo.prefix), "--yes", "--pip-only", "numpy", "numpy>=2"
+        )
+        if proc.returncode != 1:
+            demo.fail(f"install --pip-only should refuse with exit 1, got {proc.returncode}")
+        else:
+            demo.note("and pushed onto pip, it will not let pip replace conda's numpy")
         if tree_hash(demo.prefix) != before:
-            demo.fail("the refused install changed the environment")
+            demo.fail("a refused install changed the environment")
         else:
             demo.note("the environment is byte-for-byte unchanged")
 
@@ -226,20 +272,32 @@ def _story(work: Path, show: Printer) -> list[Step]:
         proc = demo.condapip("export", "-p", str(demo.prefix))
         if proc.returncode != 0 or "scipy=1.11.4" not in proc.stdout:
             demo.fail("export should print the environment.yml with scipy=1.11.4")
+        else:
+            demo.note("exact pins: `condapip create -f` rebuilds this anywhere")
     return demo.steps
 
 
-def _error_line(stderr: str) -> str:
-    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+def _error_lines(output: str) -> list[str]:
+    return [ln.strip() for ln in output.splitlines() if "Error" in ln.split(":", 1)[0]]
+
+
+def _error_line(output: str) -> str:
     # numpy 2 reports the ABI break first (_ARRAY_API not found); the final
     # ImportError only says that the import failed.
-    errors = [ln for ln in lines if "Error" in ln.split(":", 1)[0]]
-    return (errors or lines[-1:] or ["(no output)"])[0]
+    lines = _error_lines(output) or [ln.strip() for ln in output.splitlines() if ln.strip()][-1:]
+    return (lines or ["(no output)"])[0]
+
+
+def _trim_traceback(output: str) -> str:
+    """A failed import's error lines, without the tracebacks around them."""
+    errors = _error_lines(output)
+    if not errors:
+        return output
+    hidden = len(output.splitlines()) - len(errors)
+    return "\n".join([*errors, f"({hidden} lines of warnings and traceback not shown)"])
 
 
 def _short_path(arg: str, work: Path) -> str:
-    if arg == sys.executable:
-        return "python"
     return arg.replace(str(work), "$DEMO")
 
 
@@ -263,14 +321,28 @@ def printer(json_mode: bool) -> Printer:
         return plain
     from rich.console import Console
     from rich.markup import escape
+    from rich.padding import Padding
+    from rich.text import Text
 
     console = Console()
-    styles = {"cmd": "bold cyan", "out": "dim", "note": "green", "fail": "bold red"}
 
     def fancy(kind: str, text: str) -> None:
         if kind == "title":
-            console.rule(f"[bold]{escape(text)}")
+            console.print()
+            console.rule(f"[bold]{escape(text)}", align="left")
+        elif kind == "cmd":
+            console.print(Text(text, style="bold cyan"))
+        elif kind == "out":
+            # a wrapped line keeps its own indent, so tables and blocks stay readable
+            for line in text.splitlines():
+                body = line.lstrip()
+                indent = 2 + len(line) - len(body)
+                console.print(Padding(Text(body, style="dim"), (0, 0, 0, indent), expand=False))
+        elif kind == "note":
+            console.print(Text("→ " + text, style="green"))
+        elif kind == "fail":
+            console.print(Text("✗ " + text, style="bold red"))
         else:
-            console.print(escape(text), style=styles.get(kind, ""), highlight=False)
+            console.print(Text(text))
 
     return fancy

@@ -22,7 +22,8 @@ def resolve(name: str | None, prefix: str | None) -> Path:
 
 
 def find_named(name: str) -> Path:
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
+    # the characters conda refuses in an environment name
+    if not name or any(c in name for c in "/\\ :#\0") or name in (".", ".."):
         raise CondapipError(f"invalid environment name: {name!r}")
     if name == "base":
         root = root_prefix()

@@ -64,5 +64,8 @@ def _fetch(pin: str, dest: Path, version: tuple[int, int]) -> Path:
     existing = sorted(dest.glob(f"{name}-{ver}-{tag}-*.whl"))
     if proc.returncode != 0 or not existing:
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no wheel"]
-        raise CondapipError(f"cannot download {pin} for {tag}: {detail[0]}")
+        raise CondapipError(
+            f"cannot download {pin} for {tag} into {dest} (the first run needs PyPI, "
+            f"or an index in your pip configuration): {detail[0]}"
+        )
     return existing[0]

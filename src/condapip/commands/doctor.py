@@ -44,10 +44,7 @@ def main(
 
         emit_json(report.as_json(strict))
     else:
-        from condapip.output import table
-
-        for title, rows in grouped(report):
-            table(title, HEADER, rows, fold=True)
+        show(report)
         print(summary(report, strict))
     return 0 if report.healthy(strict) else 1
 
@@ -76,6 +73,24 @@ def grouped(report: Report) -> list[tuple[str, list[list[str]]]]:
         if rows:
             out.append((f"{severity}s ({len(rows)})", rows))
     return out
+
+
+def show(report: Report) -> None:
+    """A table per severity on a terminal; in pipes a block per finding, as
+    a message and its fix are too long to share a line."""
+    import sys
+
+    if sys.stdout.isatty():
+        from condapip.output import table
+
+        for title, rows in grouped(report):
+            table(title, HEADER, rows, fold=True)
+        return
+    for title, rows in grouped(report):
+        print(title)
+        for rule, package, message, fix in rows:
+            head = rule if package == "-" else f"{rule}: {package}"
+            print(f"  {head}\n    {message}\n    fix: {fix}")
 
 
 def _row(f: Finding) -> list[str]:

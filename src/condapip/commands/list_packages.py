@@ -35,7 +35,7 @@ def as_json(pkg: Package) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": pkg.name,
         "version": pkg.version,
-        "build": pkg.build,
+        "build": build(pkg),
         "channel": pkg.channel,
         "owner": pkg.owner,
         "installer": pkg.installer,
@@ -53,8 +53,14 @@ def as_json(pkg: Package) -> dict[str, Any]:
             out["editable"] = True
     if pkg.record is not None:
         out["conda_version"] = pkg.record.version
+        out["conda_build"] = pkg.record.build
     return out
 
 
 def as_row(pkg: Package) -> list[str]:
-    return [pkg.name, pkg.version, pkg.build, pkg.channel, pkg.owner]
+    return [pkg.name, pkg.version, build(pkg), pkg.channel, pkg.owner]
+
+
+def build(pkg: Package) -> str:
+    """conda list's build column: ``pypi_0`` for what pip installed, as conda shows it."""
+    return "pypi_0" if pkg.owner in ("pip", "pip-over-conda") else pkg.build
