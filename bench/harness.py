@@ -14,7 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +34,8 @@ class Tool:
     label: str
     argv: Sequence[str]
     ok: tuple[int, ...] = (0,)
+    env: Mapping[str, str] = field(default_factory=dict)  # on top of bench_env()
+    before: Callable[[], None] | None = None  # before each run, untimed
 
 
 @dataclass
@@ -62,17 +64,24 @@ def bench_env() -> dict[str, str]:
 
 
 def measure(tools: Sequence[Tool], repeat: int, *, cwd: Path | None = None) -> dict[str, Timing]:
-    env = bench_env()
+    base = bench_env()
+    envs = {t.label: {**base, **t.env} for t in tools}
     out = {t.label: Timing() for t in tools}
     for tool in tools:  # warm-up: fills caches, writes bytecode, and checks it works
-        proc = subprocess.run(tool.argv, capture_output=True, env=env, cwd=cwd, check=False)
+        if tool.before is not None:
+            tool.before()
+        proc = subprocess.run(
+            tool.argv, capture_output=True, env=envs[tool.label], cwd=cwd, check=False
+        )
         if proc.returncode not in tool.ok:
             text = (proc.stderr or proc.stdout).decode(errors="replace").strip().splitlines()
             out[tool.label].error = f"exit {proc.returncode}: {text[-1] if text else ''}"
     live = [t for t in tools if out[t.label].error is None]
     for _ in range(repeat):
         for tool in live:
-            wall, cpu = _run_once(tool.argv, env, cwd)
+            if tool.before is not None:
+                tool.before()
+            wall, cpu = _run_once(tool.argv, envs[tool.label], cwd)
             out[tool.label].wall.append(wall)
             out[tool.label].cpu.append(cpu)
     return out
@@ -98,6 +107,22 @@ def condapip(*args: str) -> list[str]:
     if script.exists():
         return [str(script), *args]
     return [sys.executable, "-m", "condapip", *args]
+
+
+def cold_memo(label: str, argv: Sequence[str], cache: Path) -> Tool:
+    """``argv`` with an empty memo every run: what doctor costs on a new or changed env.
+
+    condapip keeps the memo (``condapip.memo``) in platformdirs' user cache,
+    which follows XDG_CACHE_HOME on Linux; the cache is emptied before each
+    run, so the run computes every answer and writes the memo as a first run does.
+    """
+    return Tool(
+        label,
+        argv,
+        ok=(0, 1),
+        env={"XDG_CACHE_HOME": str(cache)},
+        before=lambda: shutil.rmtree(cache, ignore_errors=True),
+    )
 
 
 def env_python(prefix: Path) -> str:

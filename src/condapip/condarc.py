@@ -67,6 +67,25 @@ def load(path: Path) -> dict[str, Any]:
         return {}
     except OSError as exc:
         raise CondapipError(f"cannot read {path}: {exc.strerror}") from None
+    # Parsing is a pure function of the text, and ruamel.yaml costs more to
+    # import than a doctor run spends on its rules: remember the answer under
+    # a hash of the text and the parser's version (condapip.memo).
+    from condapip import memo
+
+    code = memo.code([__file__], ["ruamel.yaml"])
+    slot = memo.slot("condarc", str(path.absolute()))
+    digest = memo.key(code, text) if code is not None else None
+    if digest is not None:
+        remembered = memo.recall(slot, digest)
+        if isinstance(remembered, dict):
+            return remembered
+    data = _parse(path, text)
+    if digest is not None and _plain(data):
+        memo.remember(slot, digest, data)
+    return data
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
     from ruamel.yaml import YAML, YAMLError
 
     try:
@@ -78,6 +97,16 @@ def load(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CondapipError(f"malformed condarc {path}: top level is not a mapping")
     return data
+
+
+def _plain(data: dict[str, Any]) -> bool:
+    """True when JSON keeps ``data`` exactly (no dates, no non-string keys)."""
+    import orjson
+
+    try:
+        return orjson.loads(orjson.dumps(data)) == data
+    except TypeError:
+        return False
 
 
 def effective(prefix: Path | None = None) -> dict[str, Setting]:

@@ -10,12 +10,14 @@ import hashlib
 import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from typing import TypeVar
 
 _CHUNK = 1 << 20
 
+P = TypeVar("P", str, "os.PathLike[str]")
 
-def sha256_files(paths: Sequence[Path]) -> dict[Path, str | None]:
+
+def sha256_files(paths: Sequence[P]) -> dict[P, str | None]:
     """Hex sha256 of each file; None for a file that cannot be read."""
     if not paths:
         return {}
@@ -25,20 +27,20 @@ def sha256_files(paths: Sequence[Path]) -> dict[Path, str | None]:
     # One task per worker, not per file: many conda files are tiny, and a task
     # per file would cost more in scheduling than in hashing.
     batches = [paths[i::workers] for i in range(workers)]
-    out: dict[Path, str | None] = {}
+    out: dict[P, str | None] = {}
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for part in pool.map(_hash_batch, batches):
             out.update(part)
     return out
 
 
-def _hash_batch(paths: Sequence[Path]) -> dict[Path, str | None]:
+def _hash_batch(paths: Sequence[P]) -> dict[P, str | None]:
     buf = bytearray(_CHUNK)
     view = memoryview(buf)
     return {path: _sha256(path, buf, view) for path in paths}
 
 
-def _sha256(path: Path, buf: bytearray, view: memoryview) -> str | None:
+def _sha256(path: str | os.PathLike[str], buf: bytearray, view: memoryview) -> str | None:
     digest = hashlib.sha256()
     try:
         with open(path, "rb", buffering=0) as fh:

@@ -4,30 +4,98 @@ pip's side: each ``Requires-Dist`` whose marker holds for the prefix's own
 interpreter must be met by a dist on disk. conda's side: each ``depends``
 entry must be met by an installed record, matched with rattler's MatchSpec.
 Where pip replaced a conda package, what is on disk counts, not the record.
+
+The findings are a pure function of the two ledgers' names, versions and
+requirements, and loading rattler costs more than the whole check, so they are
+memoized (``condapip.memo``) under a hash of exactly what the check reads.
+A cold run, or any change to those inputs, runs the check itself.
 """
 
 from __future__ import annotations
 
+import os
 import shlex
+import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion
-
+from condapip import memo
 from condapip.doctor import Context, Finding
-from condapip.names import pypi_to_conda
-from condapip.prefix import CondaRecord, Dist
+from condapip.prefix import CondaRecord, Dist, interpreter
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 RULE = "broken-requirement"
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The code behind the answer: a change to any of these is a new memo key.
+_CODE = [
+    os.path.join(_PACKAGE, *rel.split("/"))
+    for rel in ("rules/broken_requirement.py", "doctor.py", "names.py", "prefix.py", "channel.py")
+]
 
 
 def check(ctx: Context) -> list[Finding]:
-    return _pip_side(ctx) + _conda_side(ctx)
+    on_disk = _on_disk(ctx)
+    code = memo.code(_CODE, ["py-rattler", "packaging"])
+    if code is None:
+        return _pip_side(ctx) + _conda_side(ctx, on_disk)
+    digest = memo.key(code, _inputs(ctx, on_disk))
+    slot = memo.slot(RULE, str(ctx.prefix.path))
+    remembered = memo.recall(slot, digest)
+    if remembered is not memo.MISS:
+        try:
+            return [Finding(**f) for f in remembered]
+        except TypeError:
+            pass  # not what this code writes: compute afresh
+    findings = _pip_side(ctx) + _conda_side(ctx, on_disk)
+    memo.remember(slot, digest, [f.as_json() for f in findings])
+    return findings
+
+
+def _inputs(ctx: Context, on_disk: dict[str, _OnDisk | None]) -> dict[str, object]:
+    """Everything the check reads, for the memo's key."""
+    prefix = ctx.prefix
+    world = ctx.world
+    return {
+        "prefix": str(prefix.path),
+        "python": str(interpreter(prefix.path)),
+        # What ctx.marker_env is made of (condapip.channel.marker_environment and
+        # packaging's default_environment), without importing either on a hit.
+        "interpreter": [
+            prefix.python_version,
+            sys.version,
+            sys.implementation.name,
+            list(sys.implementation.version),
+            os.name,
+            sys.platform,
+            list(_uname()),
+        ],
+        "records": [
+            [r.name, r.version, r.build, r.build_number, r.subdir, r.depends]
+            for _, r in sorted(prefix.records.items())
+        ],
+        "dists": [
+            [str(d.path), d.name, d.key, d.version, world[d.path], d.requires] for d in prefix.dists
+        ],
+        "on_disk": {
+            name: None if o is None else [o.version, o.world, o.dist.name if o.dist else None]
+            for name, o in on_disk.items()
+        },
+    }
+
+
+def _uname() -> tuple[str, ...]:
+    if hasattr(os, "uname"):
+        return tuple(os.uname())
+    import platform
+
+    return tuple(platform.uname())
 
 
 def _pip_side(ctx: Context) -> list[Finding]:
+    from packaging.requirements import InvalidRequirement, Requirement
+
     prefix = ctx.prefix
     env = ctx.marker_env
     findings = []
@@ -52,6 +120,10 @@ def _pip_side(ctx: Context) -> list[Finding]:
 
 def _pip_found(ctx: Context, req: Requirement) -> str | None:
     """None when met; else what was found, for the message."""
+    from packaging.utils import canonicalize_name
+
+    from condapip.names import pypi_to_conda
+
     key = canonicalize_name(req.name)
     dists = ctx.prefix.dists_by_key.get(key)
     if dists:
@@ -69,6 +141,8 @@ def _pip_found(ctx: Context, req: Requirement) -> str | None:
 
 
 def _satisfies(req: Requirement, version: str) -> bool:
+    from packaging.version import InvalidVersion
+
     if req.url or not req.specifier:
         return True
     try:
@@ -100,13 +174,12 @@ class _OnDisk:
     dist: Dist | None
 
 
-def _conda_side(ctx: Context) -> list[Finding]:
+def _conda_side(ctx: Context, on_disk: dict[str, _OnDisk | None]) -> list[Finding]:
     records = ctx.prefix.records
     if not any(rec.depends for rec in records.values()):
         return []
     import rattler
 
-    on_disk = _on_disk(ctx)
     specs: dict[str, Any] = {}
     package_records: dict[str, Any] = {}
     findings = []

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from condapip.doctor import Context, Finding
@@ -73,6 +71,11 @@ def _pip_cuda(ctx: Context, dist: Dist) -> _Need | None:
     if m := _LOCAL_CUDA.match(local):
         digits = m.group(1)
         return _Need(int(digits if len(digits) <= 2 else digits[:-1]), f"+{local}")
+    # Only a CUDA framework's dist gets here; importing packaging's requirement
+    # parser costs every doctor run ~15 ms, so it waits until then.
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
     for text in dist.requires:
         try:
             req = Requirement(text)

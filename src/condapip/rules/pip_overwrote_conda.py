@@ -63,18 +63,22 @@ def _finding(
     )
 
 
-def _generated(rel: str) -> bool:
-    # Bytecode is written by the interpreter after install; conda skips it too.
-    return rel.endswith((".pyc", ".pyo")) or "__pycache__/" in rel
+# Bytecode is written by the interpreter after install; conda skips it too.
+_BYTECODE = (".pyc", ".pyo")
 
 
 def _file_damage(root: Path, records: Iterable[CondaRecord], verify: bool) -> dict[str, list[int]]:
-    """``[missing, altered, checked]`` per record name."""
-    from condapip.hashing import sha256_files
+    """``[missing, altered, checked]`` per record name.
 
-    base = str(root)
+    This loop runs once per conda file of every Python package (tens of
+    thousands at N=2000), so it is kept to one ``lstat`` and a few dict reads:
+    string concatenation rather than ``os.path.join``, and no ``Path`` unless
+    the file is to be hashed.
+    """
+    base = str(root) + os.sep
+    lstat = os.lstat
     counts: dict[str, list[int]] = {}
-    to_hash: list[tuple[str, Path, str]] = []
+    to_hash: list[tuple[str, str, str]] = []
     for rec in records:
         missing = altered = total = 0
         entries = (rec.raw.get("paths_data") or {}).get("paths")
@@ -83,12 +87,17 @@ def _file_damage(root: Path, records: Iterable[CondaRecord], verify: bool) -> di
         for entry in entries:
             rel = entry.get("_path", "")
             path_type = entry.get("path_type", "hardlink")
-            if not rel or path_type == "directory" or _generated(rel):
+            if (
+                not rel
+                or path_type == "directory"
+                or rel.endswith(_BYTECODE)
+                or "__pycache__/" in rel
+            ):
                 continue
             total += 1
-            path = os.path.join(base, rel)
+            path = base + rel
             try:
-                st = os.lstat(path)
+                st = lstat(path)
             except OSError:
                 missing += 1
                 continue
@@ -105,9 +114,11 @@ def _file_damage(root: Path, records: Iterable[CondaRecord], verify: bool) -> di
                     continue
                 expected = entry.get("sha256")
             if verify and expected:
-                to_hash.append((rec.name, Path(path), expected))
+                to_hash.append((rec.name, path, expected))
         counts[rec.name] = [missing, altered, total]
     if to_hash:
+        from condapip.hashing import sha256_files
+
         digests = sha256_files([path for _, path, _ in to_hash])
         for name, path, expected in to_hash:
             if digests[path] != expected:
