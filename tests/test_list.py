@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from pathlib import Path
 
 from tests.conftest import condapip, pip, tree_digest
@@ -176,3 +178,56 @@ def test_channel_build_of_a_bad_wheel_is_bad_input_and_writes_nothing(tmp_path, 
         out = tmp_path / "chan"
         _assert_bad_input(condapip("channel", "build", str(good), str(bad), "-o", str(out)), needle)
         assert not out.exists()
+
+
+def test_dist_without_installer_is_unknown_and_egg_info_is_read(make_env, wheelhouse):
+    prefix = make_env()
+    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    site = next(prefix.glob("lib/python*/site-packages"))
+    (site / "epsilon-1.0.dist-info" / "INSTALLER").unlink()
+    # an old setup.py install leaves an egg-info; no installer today writes one
+    egg = site / "Legacy_Pkg-0.3-py3.11.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: Legacy-Pkg\nVersion: 0.3\n")
+    rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
+    assert (rows["epsilon"]["owner"], rows["epsilon"]["installer"]) == ("unknown", None)
+    assert (rows["legacy-pkg"]["version"], rows["legacy-pkg"]["owner"]) == ("0.3", "unknown")
+
+
+def test_channel_build_makes_conda_packages_from_wheel_metadata(channel, tmp_path):
+    from conda_package_handling.api import extract
+
+    def info(pkg: str) -> Path:
+        out = tmp_path / pkg
+        extract(str(next(channel.glob(f"noarch/{pkg}-*.conda"))), dest_dir=str(out))
+        return out
+
+    alpha, gamma = info("alpha"), info("gamma")
+    index = json.loads((alpha / "info" / "index.json").read_text())
+    assert index["name"] == "alpha" and index["noarch"] == "python"
+    assert "beta >=1.0" in index["depends"]
+    assert any(d.startswith("python") for d in index["depends"])
+    # gamma's only requirement has a marker false for any python 3
+    gamma_deps = json.loads((gamma / "info" / "index.json").read_text())["depends"]
+    assert not any(d.startswith("beta") for d in gamma_deps)
+    paths = json.loads((alpha / "info" / "paths.json").read_text())["paths"]
+    files = (alpha / "info" / "files").read_text().split()
+    assert sorted(p["_path"] for p in paths) == sorted(files)
+    for entry in paths:
+        data = (alpha / entry["_path"]).read_bytes()
+        assert entry["size_in_bytes"] == len(data)
+        assert entry["sha256"] == hashlib.sha256(data).hexdigest()
+    assert json.loads((alpha / "info" / "link.json").read_text())["noarch"]["type"] == "python"
+    assert (alpha / "info" / "about.json").is_file()
+    installer = next(alpha.glob("site-packages/alpha-1.0.dist-info/INSTALLER"))
+    assert installer.read_text().strip() == "conda"
+    assert (channel / "noarch" / "repodata.json").is_file()
+
+
+def test_created_env_has_history_in_condas_format(make_env):
+    prefix = make_env()
+    text = (prefix / "conda-meta" / "history").read_text()
+    assert re.search(r"^==> \d{4}-\d\d-\d\d \d\d:\d\d:\d\d <==$", text, re.M)
+    assert re.search(r"^# cmd: condapip create", text, re.M)
+    assert re.search(r"^\+file://.+::alpha-1\.0-pyh_0$", text, re.M)
+    assert re.search(r"^# update specs: \[.*'alpha'.*\]$", text, re.M)

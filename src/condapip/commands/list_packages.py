@@ -63,4 +63,6 @@ def as_row(pkg: Package) -> list[str]:
 
 def build(pkg: Package) -> str:
     """conda list's build column: ``pypi_0`` for what pip installed, as conda shows it."""
-    return "pypi_0" if pkg.owner in ("pip", "pip-over-conda") else pkg.build
+    if pkg.owner == "conda" or (pkg.owner == "unknown" and pkg.record is not None):
+        return pkg.build
+    return "pypi_0"
