@@ -143,15 +143,18 @@ def fast(argv: Sequence[str]) -> Callable[[], int] | None:
 
 def main() -> None:
     argv = sys.argv[1:]
-    call = fast(argv)
-    if call is not None:
-        code = call()
-    else:
-        from condapip.cli import run
+    try:
+        call = fast(argv)
+        if call is not None:
+            code = call()
+        else:
+            from condapip.cli import run
 
-        code = run(argv)
-    sys.stdout.flush()
-    sys.stderr.flush()
+            code = run(argv)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = 141  # the reader left early (`condapip list --json | head`): as a shell would
     os._exit(code)
 
 
