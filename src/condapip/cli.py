@@ -53,7 +53,7 @@ def doctor(
     prefix: PrefixOpt = None,
     json: JsonOpt = False,
     verify: Annotated[
-        bool, typer.Option("--verify", help="Compare the sha256 of every conda file, not sizes.")
+        bool, typer.Option("--verify", help="Compare file hashes (sha256), not only sizes.")
     ] = False,
     log: Annotated[
         list[Path] | None,
