@@ -101,8 +101,8 @@ class Demo:
         """Run ``args`` as a user would and show the command, then its output.
 
         stderr joins stdout, unbuffered, so progress lines and errors appear
-        where they happened; ``trim`` shortens what is shown (the account keeps
-        the whole output).
+        where they happened; ``trim`` shortens what is shown, not what the
+        account keeps (the output's last 4000 characters).
         """
         shown = [_short_path(a, self.work) for a in args]
         if args[:3] == [sys.executable, "-m", "condapip"]:
@@ -167,7 +167,10 @@ SETUP = "Set-up: real wheels and a local conda channel"
 def run_demo(keep: Path | None, show: Printer) -> list[Step]:
     """Run the whole story; return its steps (each with ``ok``)."""
     if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CondapipError(f"--keep {keep}: {exc.strerror or exc}") from None
         if any(keep.iterdir()):
             raise CondapipError(f"--keep folder is not empty: {keep}")
         return _story(keep.absolute(), show)
