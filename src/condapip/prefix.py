@@ -422,9 +422,12 @@ def _read_egg_info(path: str) -> Dist:
 
 
 def _read_text(path: str) -> str | None:
+    # Bytes then decode: a text-mode file object costs more to set up than
+    # the read itself, three files per dist-info. Line ends stay as written;
+    # the header parser takes all three kinds.
     try:
-        with open(path, encoding="utf-8") as fh:
-            return fh.read()
+        with open(path, "rb") as fh:
+            return fh.read().decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
 
