@@ -24,7 +24,10 @@ from condapip.engines.pip import PipFailed
 from condapip.errors import CondapipError, Refused
 from condapip.prefix import Dist, Prefix, interpreter, read_prefix
 
-_UNMET = re.compile(r"requires .+, but you have .+ which is incompatible", re.IGNORECASE)
+# pip's warning, and uv's check: "The package `a` requires `b<2`, but `2.0` is installed"
+_UNMET = re.compile(
+    r"requires .+, but (?:you have .+ which is incompatible|`.+` is installed)", re.IGNORECASE
+)
 
 
 def requests_path(prefix: Path) -> Path:
@@ -89,14 +92,14 @@ def heed(output: str, tool: str) -> None:
     from condapip.engines.base import notable_lines
     from condapip.output import warn
 
-    lines = notable_lines(output)
-    unmet = [line for line in lines if _UNMET.search(line)]
+    unmet = [line.strip() for line in output.splitlines() if _UNMET.search(line)]
     if unmet:
         raise Refused(
-            f"{tool} left requirements unmet: {' '.join(unmet)} Ask for versions that fit "
-            "together, or include the package that needs the old version in the request"
+            f"{tool} left requirements unmet: {'; '.join(u.rstrip('.') for u in unmet)}. "
+            "Ask for versions that fit together, or include the package that needs the "
+            "old version in the request"
         )
-    for line in lines:
+    for line in notable_lines(output):
         warn(f"{tool}: {line}")
 
 

@@ -127,7 +127,24 @@ class UvRunner:
         args += _common(
             constraints, find_links, no_index, no_deps, require_hashes, requirement_file
         )
-        return run_logged([*args, *requirements], "uv pip install")
+        if no_deps:
+            return run_logged([*args, *requirements], "uv pip install")
+        # pip warns when an install leaves an installed package's requirement
+        # unmet; uv says nothing, so its own check is asked before and after.
+        before = self._unmet(python)
+        said = run_logged([*args, *requirements], "uv pip install")
+        return "\n".join([said, *(line for line in self._unmet(python) if line not in before)])
+
+    def _unmet(self, python: Path) -> list[str]:
+        proc = subprocess.run(
+            [self.exe, "pip", "check", "--python", str(python)],
+            capture_output=True,
+            text=True,
+            env=_env(),
+            check=False,
+        )
+        said = (proc.stdout + "\n" + proc.stderr).splitlines()
+        return [ln.strip() for ln in said if ln.startswith("The package ")]
 
     def uninstall(self, python: Path, names: Sequence[str]) -> None:
         if names:
