@@ -498,3 +498,19 @@ def test_export_does_not_import_rattler_or_pip(mixed_env):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_channels_are_listed_in_the_condarc_priority_order(
+    make_env, channel, tmp_path, monkeypatch
+):
+    second = tmp_path / "second-channel"
+    shutil.copytree(channel, second)
+    prefix = make_env(["python", "pip", "alpha"])
+    added = condapip("install", "-p", str(prefix), "-c", str(second), "--yes", "zeta")
+    assert added.returncode == 0, added.stderr
+    for order in ([second, channel], [channel, second]):
+        condarc = tmp_path / "condarc"
+        condarc.write_text("channels:\n" + "".join(f"  - {c.as_uri()}\n" for c in order))
+        monkeypatch.setenv("CONDARC", str(condarc))
+        doc = load_yml(export("-p", str(prefix)).stdout)
+        assert doc["channels"] == [c.as_uri() for c in order]
