@@ -74,9 +74,11 @@ def test_keys_differ_when_any_part_differs():
 
 
 def test_library_versions_are_found_without_importing_them():
-    [rattler] = memo.installed(["py-rattler"])
+    [rattler, yaml] = memo.installed({"py-rattler": "rattler", "ruamel.yaml": "ruamel.yaml"})
     assert rattler.startswith("py_rattler-") and rattler.endswith(".dist-info")
-    assert memo.installed(["no-such-library-here"]) is None
+    assert yaml.startswith("ruamel") and yaml.endswith(".dist-info")
+    assert memo.installed({"no-such-library": "no_such_library"}) is None
+    assert memo.installed({"no-such-library": "rattler"}) is None
 
 
 # --- broken-requirement through the CLI ---------------------------------------------------

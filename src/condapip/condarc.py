@@ -72,7 +72,7 @@ def load(path: Path) -> dict[str, Any]:
     # a hash of the text and the parser's version (condapip.memo).
     from condapip import memo
 
-    code = memo.code([__file__], ["ruamel.yaml"])
+    code = memo.code([__file__], {"ruamel.yaml": "ruamel.yaml"})
     slot = memo.slot("condarc", str(path.absolute()))
     digest = memo.key(code, text) if code is not None else None
     if digest is not None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -69,30 +69,42 @@ def slot(kind: str, scope: str) -> str:
     return f"{kind}-{hashlib.sha256(scope.encode('utf-8', 'surrogateescape')).hexdigest()[:32]}"
 
 
-def installed(dist_names: Iterable[str]) -> list[str] | None:
-    """The dist-info folder names (name and version) of these libraries, without importing them.
+def installed(libraries: Mapping[str, str]) -> list[str] | None:
+    """The dist-info names (name and version) of libraries, without importing them.
 
-    None when one cannot be found: then there is no safe key, and no memo.
+    ``libraries`` maps a distribution to its import package (``{"py-rattler":
+    "rattler"}``); the dist-info looked for is the one beside the package that
+    ``import`` would find first. None when one is missing: no safe key, no memo.
     """
-    wanted = {n.replace(".", "_").replace("-", "_").lower() for n in dist_names}
-    found: dict[str, str] = {}
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith(".dist-info"):
+    found = []
+    listings: dict[str, list[str]] = {}
+    for dist, package in libraries.items():
+        wanted = dist.replace(".", "_").replace("-", "_").lower()
+        for entry in sys.path:
+            root = entry or "."
+            if not os.path.isdir(os.path.join(root, *package.split("."))):
                 continue
-            dist = name.split("-", 1)[0].replace(".", "_").lower()
-            if dist in wanted and dist not in found:
-                found[dist] = name
-        if len(found) == len(wanted):
-            return sorted(found.values())
-    return None
+            if root not in listings:
+                try:
+                    listings[root] = os.listdir(root)
+                except OSError:
+                    listings[root] = []
+            names = [
+                n
+                for n in listings[root]
+                if n.endswith(".dist-info")
+                and n.split("-", 1)[0].replace(".", "_").lower() == wanted
+            ]
+            if len(names) != 1:
+                return None  # none, or stale copies beside each other: no telling which
+            found.append(names[0])
+            break
+        else:
+            return None
+    return found
 
 
-def code(files: Iterable[str], dists: Iterable[str]) -> list[str] | None:
+def code(files: Iterable[str], libraries: Mapping[str, str]) -> list[str] | None:
     """What computes an answer: a digest of each source file and each library's version.
 
     None when one cannot be read (a frozen or zipped install): then no memo.
@@ -104,8 +116,8 @@ def code(files: Iterable[str], dists: Iterable[str]) -> list[str] | None:
                 out.append(hashlib.sha256(fh.read()).hexdigest())
         except OSError:
             return None
-    libraries = installed(dists)
-    return None if libraries is None else out + libraries
+    versions = installed(libraries)
+    return None if versions is None else out + versions
 
 
 def _path(slot: str) -> str | None:

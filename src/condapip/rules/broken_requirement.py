@@ -37,7 +37,7 @@ _CODE = [
 
 def check(ctx: Context) -> list[Finding]:
     on_disk = _on_disk(ctx)
-    code = memo.code(_CODE, ["py-rattler", "packaging"])
+    code = memo.code(_CODE, {"py-rattler": "rattler", "packaging": "packaging"})
     if code is None:
         return _pip_side(ctx) + _conda_side(ctx, on_disk)
     digest = memo.key(code, _inputs(ctx, on_disk))
