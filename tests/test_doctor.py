@@ -457,6 +457,8 @@ def test_human_output_groups_findings_by_severity(make_env, wheelhouse, tmp_path
     out = result.stdout
     assert out.index("errors (1)") < out.index("pip-overwrote-conda") < out.index("warnings (1)")
     assert out.index("warnings (1)") < out.index("install-log-warning")
+    # in a pipe each finding is a block: what is wrong, then the fix on its own line
+    assert f"    fix: {prefix}/bin/python -m pip uninstall -y beta" in out
     assert out.strip().splitlines()[-1] == f"unhealthy: 1 error, 1 warning in {prefix}"
 
 
