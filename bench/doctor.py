@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 from bench import harness
-from bench.run import DOCTOR, VERIFY
+from bench.run import DOCTOR, DOCTOR_COLD, VERIFY
 from bench.synthetic import build_prefix, write_file_list
 
 
@@ -22,6 +22,11 @@ def main() -> None:
         file_list = write_file_list(prefix, Path(tmp) / "files.bin")
         tools = [
             harness.Tool(DOCTOR, harness.condapip("doctor", "-p", str(prefix), "--json")),
+            harness.cold_memo(
+                DOCTOR_COLD,
+                harness.condapip("doctor", "-p", str(prefix), "--json"),
+                Path(tmp) / "cold-cache",
+            ),
             harness.Tool(
                 VERIFY, harness.condapip("doctor", "-p", str(prefix), "--verify", "--json")
             ),
@@ -34,6 +39,7 @@ def main() -> None:
         results = harness.measure(tools, args.repeat)
     harness.print_results(f"doctor, N={args.n}", results)
     doctor = results[DOCTOR].median_ms
+    cold = results[DOCTOR_COLD].median_ms
     verify = results[VERIFY].median_ms
     check = results["pip check (env's python)"].median_ms
     sha = results["floor: sha256sum every file"].median_ms
@@ -41,6 +47,7 @@ def main() -> None:
     if deptree is not None:
         tree = results[deptree.label].median_ms
         print(f"doctor / pipdeptree --warn fail: {harness.ratio(doctor, tree)} (issue 9: <= 1.5)")
+        print(f"doctor, cold memo / pipdeptree --warn fail: {harness.ratio(cold, tree)}")
     print(f"doctor --verify / sha256sum: {harness.ratio(verify, sha)} (issue 9: <= 1.3)")
     print(
         f"sha256sum / doctor --verify (throughput): {harness.ratio(sha, verify)} (issue 4: >= 0.7)"
