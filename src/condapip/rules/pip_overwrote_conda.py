@@ -78,7 +78,7 @@ def _file_damage(root: Path, records: Iterable[CondaRecord], verify: bool) -> di
     base = str(root) + os.sep
     lstat = os.lstat
     counts: dict[str, list[int]] = {}
-    to_hash: list[tuple[str, str, str]] = []
+    to_hash: list[tuple[str, str, str, int]] = []
     for rec in records:
         missing = altered = total = 0
         entries = (rec.raw.get("paths_data") or {}).get("paths")
@@ -114,13 +114,13 @@ def _file_damage(root: Path, records: Iterable[CondaRecord], verify: bool) -> di
                     continue
                 expected = entry.get("sha256")
             if verify and expected:
-                to_hash.append((rec.name, path, expected))
+                to_hash.append((rec.name, path, expected, st.st_size))
         counts[rec.name] = [missing, altered, total]
     if to_hash:
         from condapip.hashing import sha256_files
 
-        digests = sha256_files([path for _, path, _ in to_hash])
-        for name, path, expected in to_hash:
+        digests = sha256_files([t[1] for t in to_hash], [t[3] for t in to_hash])
+        for name, path, expected, _ in to_hash:
             if digests[path] != expected:
                 counts[name][1] += 1
     return counts
