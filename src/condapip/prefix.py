@@ -10,7 +10,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,9 +17,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from packaging.utils import canonicalize_name
+
 from condapip.errors import CondapipError
 
 if TYPE_CHECKING:
+    from email.message import Message
     from importlib.metadata import PathDistribution
 
     from condapip.history import HistoryEntry
@@ -399,7 +401,7 @@ def _read_dist_info(path: str) -> Dist:
     return _dist(
         path,
         headers,
-        tuple(headers.get("requires-dist", ())),
+        tuple(headers.get_all("requires-dist") or ()),
         _read_text(os.path.join(path, "INSTALLER")),
         _read_text(os.path.join(path, "direct_url.json")),
     )
@@ -417,7 +419,7 @@ def _read_egg_info(path: str) -> Dist:
     if text is None:
         raise CondapipError(f"unreadable dist-info (no METADATA): {path}")
     headers = _metadata_headers(text)
-    requires = tuple(headers.get("requires-dist", ())) or _egg_requires(dist)
+    requires = tuple(headers.get_all("requires-dist") or ()) or _egg_requires(dist)
     return _dist(path, headers, requires, dist.read_text("INSTALLER"), None)
 
 
@@ -434,13 +436,13 @@ def _read_text(path: str) -> str | None:
 
 def _dist(
     path: str,
-    headers: dict[str, list[str]],
+    headers: Message,
     requires: tuple[str, ...],
     installer: str | None,
     raw_direct_url: str | None,
 ) -> Dist:
-    name = headers.get("name", ("",))[0]
-    version = headers.get("version", ("",))[0]
+    name = headers.get("name")
+    version = headers.get("version")
     if not name or not version:
         raise CondapipError(f"unreadable dist-info (no Name/Version in METADATA): {path}")
     direct_url = None
@@ -451,7 +453,7 @@ def _dist(
             raise CondapipError(f"corrupt direct_url.json in {path}") from None
     return Dist(
         name=name,
-        key=canonical_name(name),
+        key=canonicalize_name(name),
         version=version,
         installer=installer.strip() if installer else None,
         path=Path(path),
@@ -461,56 +463,13 @@ def _dist(
     )
 
 
-def _metadata_headers(text: str) -> dict[str, list[str]]:
-    """The header fields of a METADATA/PKG-INFO text, by lower-cased name, in order.
-
-    What ``email.parser.HeaderParser`` (the compat32 policy that
-    ``importlib.metadata`` uses) gives for a header block: a folded line's
-    continuation keeps its newline, a line that is not a header ends the block,
-    stray ``From `` lines, nameless fields and headless continuations are dropped. The email
-    package costs ~10 ms to import and ~50 us a file to parse, a tenth of a
-    2000-package read; tests hold the two to the same answers.
-    """
+def _metadata_headers(text: str) -> Message:
     # The long description after the first blank line can be megabytes;
-    # the headers are all any rule needs.
+    # the headers are all any rule needs. HeaderParser is what importlib.metadata uses.
+    from email.parser import HeaderParser
+
     head = text.partition("\n\n")[0]
-    if "\r" in head:
-        head = head.replace("\r\n", "\n").replace("\r", "\n").partition("\n\n")[0]
-    out: dict[str, list[str]] = {}
-    field: list[str] | None = None  # the lines of the header being read
-    fields: list[tuple[str, list[str]]] = []
-    for line in head.split("\n"):
-        if line[:1] in (" ", "\t"):
-            if field is not None:
-                field.append(line)
-            continue
-        name, colon, value = line.partition(":")
-        if line.startswith("From ") or (colon and not name):
-            continue
-        if not colon or not _HEADER_NAME.fullmatch(name):
-            break  # not a header line: the body starts here
-        field = [value.lstrip(" \t")]
-        fields.append((name.lower(), field))
-    for name, lines in fields:
-        out.setdefault(name, []).append("\n".join(lines))
-    return out
-
-
-# RFC 5322 field names: printable ASCII except the colon (email.feedparser.headerRE).
-_HEADER_NAME = re.compile(r"[\041-\071\073-\176]+")
-
-
-def canonical_name(name: str) -> str:
-    """PEP 503's normalized name, as ``packaging.utils.canonicalize_name`` gives it.
-
-    packaging.utils imports packaging.tags (and with it subprocess, logging and
-    sysconfig), ~10 ms that every read would pay for one line of PEP 503;
-    tests hold the two to the same answers.
-    """
-    return _SEPARATORS.sub("-", name).lower()
-
-
-_SEPARATORS = re.compile(r"[-_.]+")
+    return HeaderParser().parsestr(head)
 
 
 def _egg_requires(dist: PathDistribution) -> tuple[str, ...]:
@@ -543,7 +502,7 @@ def _record_dist_dirs(rec: CondaRecord) -> Iterator[str]:
 
 def _dist_dir_key(dist_dir: str) -> str:
     stem = dist_dir.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    return canonical_name(stem.split("-", 1)[0])
+    return canonicalize_name(stem.split("-", 1)[0])
 
 
 def _link_owners(prefix: Prefix) -> dict[Path, tuple[Owner, CondaRecord | None]]:

@@ -89,10 +89,10 @@ class PipEngine(Protocol):
 def notable_lines(output: str) -> list[str]:
     """The lines of a tool's output that mean trouble although it succeeded
     ("pinned specs were ignored", pip's unchecked dependency conflicts, ...)."""
-    from condapip.rules.install_log_warning import _PATTERNS
+    from condapip.rules.install_log_warning import KNOWN_WARNINGS
 
     return [
         line.strip()
         for line in output.splitlines()
-        if any(pattern.search(line) for pattern, _, _ in _PATTERNS)
+        if any(pattern.search(line) for pattern, _, _ in KNOWN_WARNINGS)
     ]

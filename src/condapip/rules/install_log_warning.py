@@ -48,14 +48,14 @@ _KNOWN: tuple[tuple[str, str, str], ...] = (
     ),
     (r"Found conflicts!", "conda's solver found conflicts", "rebuild"),
 )
-_PATTERNS = tuple((re.compile(p, re.IGNORECASE), what, fix) for p, what, fix in _KNOWN)
+KNOWN_WARNINGS = tuple((re.compile(p, re.IGNORECASE), what, fix) for p, what, fix in _KNOWN)
 
 
 def check(ctx: Context) -> list[Finding]:
     findings = []
     for log in ctx.logs:
         for lineno, line in _lines(log):
-            for pattern, what, action in _PATTERNS:
+            for pattern, what, action in KNOWN_WARNINGS:
                 if pattern.search(line):
                     findings.append(
                         Finding(
