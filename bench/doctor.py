@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from bench.synthetic import build_prefix, write_file_list
 
 
 def main() -> None:
-    args = _args()
+    args = harness.prefix_args(__doc__)
     prefix = build_prefix(args.n)
     with tempfile.TemporaryDirectory() as tmp:
         file_list = write_file_list(prefix, Path(tmp) / "files.bin")
@@ -52,13 +51,6 @@ def main() -> None:
     print(
         f"sha256sum / doctor --verify (throughput): {harness.ratio(sha, verify)} (issue 4: >= 0.7)"
     )
-
-
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
-    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -6,15 +6,13 @@ export`` plus ``pip freeze`` when a conda is on PATH), on one prefix.
 
 from __future__ import annotations
 
-import argparse
-
 from bench import harness
 from bench.run import EXPORT
 from bench.synthetic import build_prefix
 
 
 def main() -> None:
-    args = _args()
+    args = harness.prefix_args(__doc__)
     prefix = build_prefix(args.n)
     conda = [t for t in harness.conda_tools(prefix) if t.label == "conda env export"]
     tools = [
@@ -34,13 +32,6 @@ def main() -> None:
         ref = harness.CONDA_REFERENCE["conda env export"].get(args.n)
         print(f"no conda on PATH; issue 9's reference for conda env export at N={args.n}: {ref} ms")
         print(f"export / that reference: {harness.ratio(mine, ref)} (issue 9 aim: <= 0.25)")
-
-
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
-    return parser.parse_args()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ the machine hits all tools alike. Besides wall time, the children's CPU time
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import shutil
@@ -236,3 +237,11 @@ def print_results(title: str, results: dict[str, Timing]) -> None:
 
 def _runs(results: dict[str, Timing]) -> int:
     return max((len(t.wall) for t in results.values()), default=0)
+
+
+def prefix_args(doc: str | None) -> argparse.Namespace:
+    """The options every per-verb benchmark takes: the prefix size and the repeats."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
+    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
+    return parser.parse_args()

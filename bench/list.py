@@ -5,14 +5,12 @@ python -m bench.list [--n 500] [--repeat 7]
 
 from __future__ import annotations
 
-import argparse
-
 from bench import harness
 from bench.synthetic import build_prefix
 
 
 def main() -> None:
-    args = _args()
+    args = harness.prefix_args(__doc__)
     prefix = build_prefix(args.n)
     tools = [
         harness.Tool("condapip list --json", harness.condapip("list", "-p", str(prefix), "--json")),
@@ -25,13 +23,6 @@ def main() -> None:
     for label in ("condapip list --json", "condapip list"):
         mine = results[label].median_ms
         print(f"{label} / pip list: {harness.ratio(mine, pip)} (aim: <= 1)")
-
-
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=500, help="conda records in the prefix")
-    parser.add_argument("--repeat", type=int, default=7, help="timed runs of each command")
-    return parser.parse_args()
 
 
 if __name__ == "__main__":
