@@ -170,21 +170,6 @@ def list_json(prefix: Path) -> dict[str, tuple]:
     }
 
 
-def _have_create() -> bool:
-    """`create` belongs to the install work; its round trips wait for it."""
-    return _have("condapip.commands.create")
-
-
-def _have_install() -> bool:
-    return _have("condapip.commands.install")
-
-
-def _have(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
-
-
 # --- environment format ------------------------------------------------------------
 
 
@@ -275,7 +260,6 @@ def test_from_history_pip_leaves_out_what_other_dists_require(make_env, tmp_path
     assert history == ["kappa==1.0"]
 
 
-@pytest.mark.skipif(not _have_install(), reason="`condapip install` is not written yet")
 def test_from_history_pip_uses_what_condapip_install_recorded(
     make_env, tmp_path, channel, monkeypatch
 ):
@@ -476,7 +460,6 @@ def test_bad_usage_is_one_line_exit_2(mixed_env, args, needle):
 # --- the round trip through `condapip create -f` -------------------------------------
 
 
-@pytest.mark.skipif(not _have_create(), reason="`condapip create` is not written yet")
 @pytest.mark.parametrize("fmt, filename", [("environment", "env.yml"), ("explicit", "env.txt")])
 def test_round_trip_export_then_create_keeps_every_package(
     mixed_env, tmp_path, channel, find_links, fmt, filename

@@ -13,15 +13,13 @@ from ruamel.yaml import YAML
 
 from tests import test_export as shared
 from tests.conftest import condapip
-from tests.test_export import _have_create, git_url, list_json
+from tests.test_export import git_url, list_json
 
 # The export tests' fixtures: the same real mixed prefix, git repo and index.
 mixed_env = shared.mixed_env
 git_repo = shared.git_repo
 local_wheel = shared.local_wheel
 find_links = shared.find_links
-
-needs_create = pytest.mark.skipif(not _have_create(), reason="`condapip create` is not written yet")
 
 
 def lock(prefix: Path, out: Path) -> subprocess.CompletedProcess[str]:
@@ -110,7 +108,6 @@ def test_create_lock_installs_exactly_the_locked_env(mixed_env, lockfile, tmp_pa
     assert "- alpha\n" in again.stdout and "beta" not in again.stdout
 
 
-@needs_create
 def test_create_lock_cli_round_trip(mixed_env, lockfile, tmp_path):
     target = tmp_path / "from-lock-cli"
     result = condapip("create", "-p", str(target), "--lock", str(lockfile), "--yes")
@@ -136,7 +133,6 @@ def _tamper(lockfile: Path, layer: str, name: str) -> None:
     lockfile.write_text(text.replace(entry["sha256"], "ab" * 32))
 
 
-@needs_create
 @pytest.mark.parametrize("layer, name", [("conda", "alpha"), ("pip", "epsilon"), ("pip", "iota")])
 def test_a_tampered_hash_is_refused_and_leaves_no_prefix(lockfile, tmp_path, layer, name):
     _tamper(lockfile, layer, name)
