@@ -6,7 +6,7 @@ the seed's shape: conda dependencies, ``pip``, then ``pip:`` with exact pins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,6 @@ class EnvSpec:
     channels: tuple[str, ...]
     conda: tuple[str, ...]
     pip: tuple[str, ...]
-    comments: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 # pip options an environment.yml's pip list may hold, as conda passes them on

@@ -36,16 +36,7 @@ PYPI_TO_CONDA: dict[str, str] = {
     "pyqt6": "pyqt",
 }
 
-CONDA_TO_PYPI: dict[str, str] = {
-    conda: pypi for pypi, conda in PYPI_TO_CONDA.items() if pypi not in ("opencv-python-headless",)
-}
-CONDA_TO_PYPI.update({"opencv": "opencv-python", "tensorflow": "tensorflow", "pyqt": "pyqt5"})
-
 
 def pypi_to_conda(name: str) -> str:
     key = canonicalize_name(name)
     return PYPI_TO_CONDA.get(key, key)
-
-
-def conda_to_pypi(name: str) -> str:
-    return CONDA_TO_PYPI.get(name, canonicalize_name(name))

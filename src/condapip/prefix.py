@@ -103,17 +103,6 @@ class Dist:
     requested: bool  # PEP 376 REQUESTED marker: pip wrote it for a top-level request
 
     @property
-    def is_egg_info(self) -> bool:
-        return self.path.name.endswith(".egg-info")
-
-    def record_files(self) -> list[Path]:
-        """The absolute paths that RECORD (or installed-files.txt) lists."""
-        from importlib.metadata import PathDistribution
-
-        files = PathDistribution(self.path).files or []
-        return [Path(f.locate()).resolve() if ".." in str(f) else Path(f.locate()) for f in files]
-
-    @property
     def source(self) -> str:
         """Where pip took it from: ``pypi``, a VCS URL with commit, or a local path."""
         du = self.direct_url

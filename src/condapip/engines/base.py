@@ -63,8 +63,6 @@ class PipEngine(Protocol):
         requirements: Sequence[str],
         *,
         constraints: Path | None = None,
-        find_links: Sequence[str] = (),
-        no_index: bool = False,
         no_deps: bool = False,
         require_hashes: bool = False,
         requirement_file: Path | None = None,
@@ -79,7 +77,6 @@ class PipEngine(Protocol):
         python: Path,
         requirements: Sequence[str],
         *,
-        find_links: Sequence[str] = (),
         no_deps: bool = False,
     ) -> list[dict[str, object]]:
         """pip's ``--dry-run --report`` install items for ``requirements``."""

@@ -69,16 +69,12 @@ class PipRunner:
         requirements: Sequence[str],
         *,
         constraints: Path | None = None,
-        find_links: Sequence[str] = (),
-        no_index: bool = False,
         no_deps: bool = False,
         require_hashes: bool = False,
         requirement_file: Path | None = None,
     ) -> str:
         args = [*self._base(python), "install", "--no-input"]
-        args += _common(
-            constraints, find_links, no_index, no_deps, require_hashes, requirement_file
-        )
+        args += _common(constraints, no_deps, require_hashes, requirement_file)
         return run_logged([*args, *requirements], "pip install")
 
     def uninstall(self, python: Path, names: Sequence[str]) -> None:
@@ -90,14 +86,13 @@ class PipRunner:
         python: Path,
         requirements: Sequence[str],
         *,
-        find_links: Sequence[str] = (),
         no_deps: bool = False,
     ) -> list[dict[str, object]]:
         args = [*self._base(python), "install", "--dry-run", "--ignore-installed", "--quiet"]
         args += [
             "--report",
             "-",
-            *_common(None, find_links, bool(find_links), no_deps, False, None),
+            *_common(None, no_deps, False, None),
         ]
         out = run([*args, *requirements], "pip install --dry-run --report")
         return list(json.loads(out).get("install", []))
@@ -117,16 +112,12 @@ class UvRunner:
         requirements: Sequence[str],
         *,
         constraints: Path | None = None,
-        find_links: Sequence[str] = (),
-        no_index: bool = False,
         no_deps: bool = False,
         require_hashes: bool = False,
         requirement_file: Path | None = None,
     ) -> str:
         args = [self.exe, "pip", "install", "--python", str(python)]
-        args += _common(
-            constraints, find_links, no_index, no_deps, require_hashes, requirement_file
-        )
+        args += _common(constraints, no_deps, require_hashes, requirement_file)
         if no_deps:
             return run_logged([*args, *requirements], "uv pip install")
         # pip warns when an install leaves an installed package's requirement
@@ -155,17 +146,14 @@ class UvRunner:
         python: Path,
         requirements: Sequence[str],
         *,
-        find_links: Sequence[str] = (),
         no_deps: bool = False,
     ) -> list[dict[str, object]]:
         # uv has no --report; pip on the same interpreter gives the same answer.
-        return PipRunner().report(python, requirements, find_links=find_links, no_deps=no_deps)
+        return PipRunner().report(python, requirements, no_deps=no_deps)
 
 
 def _common(
     constraints: Path | None,
-    find_links: Sequence[str],
-    no_index: bool,
     no_deps: bool,
     require_hashes: bool,
     requirement_file: Path | None,
@@ -173,10 +161,6 @@ def _common(
     args: list[str] = []
     if constraints is not None:
         args += ["--constraint", str(constraints)]
-    for link in find_links:
-        args += ["--find-links", link]
-    if no_index:
-        args.append("--no-index")
     if no_deps:
         args.append("--no-deps")
     if require_hashes:
