@@ -11,7 +11,7 @@ from io import StringIO
 from pathlib import Path
 from typing import Any
 
-from condapip.errors import CondapipError
+from condapip.errors import CondapipError, read_input
 from condapip.specs import check_conda_spec, check_pip_requirement
 
 
@@ -41,12 +41,7 @@ PIP_OPTIONS = {
 
 
 def load(path: Path, *, pip_options: bool = False) -> EnvSpec:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise CondapipError(f"environment file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CondapipError(f"cannot read environment file {path}: {exc}") from None
+    text = read_input(path, "environment file")
     return loads(text, source=str(path), pip_options=pip_options)
 
 

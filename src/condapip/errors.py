@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class CondapipError(Exception):
     """A failure the user can act on; the CLI prints it as one line.
@@ -20,3 +22,13 @@ class Refused(CondapipError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, exit_code=1)
+
+
+def read_input(path: Path, what: str) -> str:
+    """The text of a file the user named; a missing or unreadable one is bad input."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise CondapipError(f"{what} not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CondapipError(f"cannot read {what} {path}: {exc}") from None

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 
 from condapip import __version__
 from condapip.engines.base import SolvedPackage
-from condapip.errors import CondapipError
+from condapip.errors import CondapipError, read_input
 from condapip.pins import pin, redact
 from condapip.prefix import CondaRecord, Dist, Prefix, channel_name
 
@@ -431,13 +431,7 @@ _URL_META = re.compile(r"[;&|`$<>\\\"'(){}]")
 
 def load_explicit(path: Path) -> ExplicitFile:
     """Parse conda's ``@EXPLICIT`` format and condapip's pip comment block after it."""
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise CondapipError(f"explicit file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CondapipError(f"cannot read explicit file {path}: {exc}") from None
-    return loads_explicit(text, source=str(path))
+    return loads_explicit(read_input(path, "explicit file"), source=str(path))
 
 
 def loads_explicit(text: str, source: str = "explicit file") -> ExplicitFile:

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 
 from condapip import __version__
 from condapip.engines.base import SolvedPackage
-from condapip.errors import CondapipError
+from condapip.errors import CondapipError, read_input
 from condapip.export import Layers, PipArtifact, redact_url, select
 from condapip.pins import pin
 from condapip.prefix import Dist, Prefix
@@ -274,13 +274,7 @@ def _pip_doc(a: PipArtifact) -> dict[str, Any]:
 
 
 def load(path: Path) -> Lock:
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise CondapipError(f"lock file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CondapipError(f"cannot read lock file {path}: {exc}") from None
-    return loads(text, source=str(path))
+    return loads(read_input(path, "lock file"), source=str(path))
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")
