@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from packaging.utils import canonicalize_name
 
 from condapip import __version__
-from condapip.engines.base import SolvedPackage
+from condapip.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
 from condapip.pins import pin, redact
 from condapip.prefix import CondaRecord, Dist, Prefix, channel_name
@@ -401,8 +401,7 @@ class ExplicitPackage:
         """The package as an engine installs it: name, version and build from the file name."""
         stem = self.filename.removesuffix(".conda").removesuffix(".tar.bz2")
         name, version, build = stem.rsplit("-", 2)
-        base, _, _ = self.url.rpartition("/")
-        channel, _, subdir = base.rpartition("/")
+        channel, subdir = channel_and_subdir(self.url)
         return SolvedPackage(
             name=name,
             version=version,

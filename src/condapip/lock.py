@@ -18,7 +18,7 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from condapip import __version__
-from condapip.engines.base import SolvedPackage
+from condapip.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
 from condapip.export import Layers, PipArtifact, redact_url, select
 from condapip.pins import pin
@@ -39,8 +39,7 @@ class CondaLocked:
     md5: str | None
 
     def solved(self) -> SolvedPackage:
-        base, _, _ = self.url.rpartition("/")
-        channel = base.rpartition("/")[0]
+        channel, _ = channel_and_subdir(self.url)
         return SolvedPackage(
             name=self.name,
             version=self.version,

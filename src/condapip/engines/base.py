@@ -38,6 +38,12 @@ class CondaChange:
         return not self.added and not self.removed
 
 
+def channel_and_subdir(url: str) -> tuple[str, str]:
+    """A conda package URL is ``CHANNEL/SUBDIR/FILE``: its channel and subdir."""
+    channel, _, subdir = url.rpartition("/")[0].rpartition("/")
+    return channel, subdir
+
+
 class CondaEngine(Protocol):
     name: str
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from condapip.engines.base import CondaChange, SolvedPackage, notable_lines
+from condapip.engines.base import CondaChange, SolvedPackage, channel_and_subdir, notable_lines
 from condapip.errors import CondapipError, Refused
 
 
@@ -112,13 +112,13 @@ def _solved(item: dict[str, Any]) -> SolvedPackage:
     url = item.get("url")
     if not url:
         raise CondapipError(f"cannot tell the URL of {item.get('name')} from the solver's output")
-    channel, _, _ = str(url).rpartition("/")
+    channel, subdir = channel_and_subdir(str(url))
     return SolvedPackage(
         name=str(item["name"]),
         version=str(item["version"]),
         build=str(item.get("build") or item.get("build_string") or ""),
-        channel=channel.rpartition("/")[0],
-        subdir=str(item.get("subdir") or item.get("platform") or channel.rpartition("/")[2]),
+        channel=channel,
+        subdir=str(item.get("subdir") or item.get("platform") or subdir),
         url=str(url),
         sha256=item.get("sha256"),
         md5=item.get("md5"),
