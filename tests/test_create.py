@@ -4,66 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import condapip
+from tests.gitrepo import make_git_package
 from tests.wheelmaker import make_wheel
-
-# A build backend that lives in the repository itself (PEP 517 backend-path):
-# pip builds the checkout offline, with nothing to download.
-BACKEND = """
-import base64, hashlib, pathlib, zipfile
-
-NAME, VERSION = "iota", "0.3"
-
-
-def _digest(data):
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    info = f"{NAME}-{VERSION}.dist-info"
-    files = {
-        f"{NAME}/__init__.py": pathlib.Path(NAME, "__init__.py").read_bytes(),
-        f"{info}/METADATA": f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n"
-        "Requires-Dist: beta>=1.0\\n\\n".encode(),
-        f"{info}/WHEEL": b"Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\n"
-        b"Tag: py3-none-any\\n",
-    }
-    name = f"{NAME}-{VERSION}-py3-none-any.whl"
-    record = [f"{p},sha256={_digest(d)},{len(d)}" for p, d in files.items()]
-    record.append(f"{info}/RECORD,,")
-    with zipfile.ZipFile(pathlib.Path(wheel_directory) / name, "w") as zf:
-        for path, data in files.items():
-            zf.writestr(path, data)
-        zf.writestr(f"{info}/RECORD", "\\n".join(record) + "\\n")
-    return name
-"""
-
-
-def _git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 @pytest.fixture
 def git_repo(tmp_path: Path) -> tuple[Path, str]:
     """A local git repository of a pip-only package; returns it and its commit."""
-    repo = tmp_path / "iota-src"
-    (repo / "iota").mkdir(parents=True)
-    (repo / "iota" / "__init__.py").write_text("VERSION = '0.3'\n")
-    (repo / "backend.py").write_text(BACKEND)
-    (repo / "pyproject.toml").write_text(
-        '[build-system]\nrequires = []\nbuild-backend = "backend"\nbackend-path = ["."]\n'
-    )
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-qm", "iota")
-    return repo, _git(repo, "rev-parse", "HEAD")
+    return make_git_package(tmp_path / "iota-src", "iota", "0.3", ["beta>=1.0"])
 
 
 def _yml(path: Path, channel: Path, pip_entries: list[str], conda: list[str] | None = None):

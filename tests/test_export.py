@@ -17,72 +17,14 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests.conftest import condapip, pip
+from tests.gitrepo import make_git_package
 from tests.wheelmaker import make_wheel
-
-# A PEP 517 backend that lives in the repo and needs nothing installed, so pip
-# builds the git package offline with build isolation on (requires = []).
-BACKEND = """\
-import base64, hashlib, os, zipfile
-
-NAME, VERSION = "theta", "0.1"
-
-
-def _digest(data):
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-
-
-def _wheel(directory, files):
-    dist = f"{NAME}-{VERSION}.dist-info"
-    files[f"{dist}/METADATA"] = f"Metadata-Version: 2.1\\nName: {NAME}\\nVersion: {VERSION}\\n\\n"
-    files[f"{dist}/WHEEL"] = (
-        "Wheel-Version: 1.0\\nGenerator: t\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n"
-    )
-    data = {k: v.encode() for k, v in files.items()}
-    record = [f"{k},sha256={_digest(v)},{len(v)}" for k, v in data.items()] + [f"{dist}/RECORD,,"]
-    data[f"{dist}/RECORD"] = ("\\n".join(record) + "\\n").encode()
-    name = f"{NAME}-{VERSION}-py3-none-any.whl"
-    with zipfile.ZipFile(os.path.join(directory, name), "w") as zf:
-        for k, v in data.items():
-            zf.writestr(k, v)
-    return name
-
-
-def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
-    with open(f"{NAME}/__init__.py") as fh:
-        return _wheel(wheel_directory, {f"{NAME}/__init__.py": fh.read()})
-
-
-def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
-    return _wheel(wheel_directory, {f"_{NAME}_editable.pth": os.getcwd() + "\\n"})
-"""
-
-PYPROJECT = """\
-[build-system]
-requires = []
-build-backend = "backend"
-backend-path = ["."]
-"""
-
-
-def _git(repo: Path, *args: str) -> str:
-    cmd = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "init.defaultBranch=main"]
-    return subprocess.run(
-        [*cmd, *args], cwd=repo, capture_output=True, text=True, check=True
-    ).stdout.strip()
 
 
 @pytest.fixture(scope="session")
 def git_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A real git repo holding package theta 0.1; returns (path, commit)."""
-    repo = tmp_path_factory.mktemp("theta-repo")
-    (repo / "pyproject.toml").write_text(PYPROJECT)
-    (repo / "backend.py").write_text(BACKEND)
-    (repo / "theta").mkdir()
-    (repo / "theta" / "__init__.py").write_text("__version__ = '0.1'\n")
-    _git(repo, "init", "-q")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "theta 0.1")
-    return repo, _git(repo, "rev-parse", "HEAD")
+    return make_git_package(tmp_path_factory.mktemp("theta-repo"), "theta", "0.1")
 
 
 def git_url(repo: Path) -> str:
