@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from condapip.errors import CondapipError, read_input
-from condapip.specs import check_conda_spec, check_pip_requirement
+from condapip.specs import URL_UNSAFE, check_conda_spec, check_pip_requirement
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def loads(text: str, source: str = "environment.yml", *, pip_options: bool = Fal
         raise CondapipError(f"malformed {source}{_key_line(data, 'name')}: invalid name {name!r}")
     channels = _str_list(data.get("channels") or [], "channels", source)
     for i, ch in enumerate(channels):
-        if any(c in ch for c in ";&|`$<>\n\"'"):
+        if "\n" in ch or URL_UNSAFE.search(ch):
             where = _item_line(data.get("channels"), i)
             raise CondapipError(f"malformed {source}{where}: invalid channel {ch!r}")
     deps = data.get("dependencies") or []

@@ -425,7 +425,6 @@ _EXPLICIT_URL = re.compile(
     r"^(?P<url>(?:https?|file)://[^\s#]+/[^/\s#]+-[^/\s#-]+-[^/\s#-]+(?:\.conda|\.tar\.bz2))"
     r"(?:#(?:(?P<md5>[0-9a-f]{32})|(?:sha256[:=])?(?P<sha256>[0-9a-f]{64})))?$"
 )
-_URL_META = re.compile(r"[;&|`$<>\\\"'(){}]")
 
 
 def load_explicit(path: Path) -> ExplicitFile:
@@ -462,8 +461,10 @@ def loads_explicit(text: str, source: str = "explicit file") -> ExplicitFile:
 
 
 def _conda_line(line: str, source: str, lineno: int) -> ExplicitPackage:
+    from condapip.specs import URL_UNSAFE
+
     m = _EXPLICIT_URL.match(line)
-    if m is None or _URL_META.search(line):
+    if m is None or URL_UNSAFE.search(line):
         raise CondapipError(f"malformed {source}: line {lineno} is not a conda package URL")
     pkg = ExplicitPackage(url=m["url"], sha256=m["sha256"], md5=m["md5"])
     from condapip.specs import check_conda_spec

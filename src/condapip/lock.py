@@ -277,7 +277,7 @@ def load(path: Path) -> Lock:
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")
-_URL = re.compile(r"^(?:https?|file)://[^\s;&|`$<>\\\"'(){}]+$")
+_URL = re.compile(r"^(?:https?|file)://\S+$")
 
 
 def loads(text: str, source: str = DEFAULT_NAME) -> Lock:
@@ -358,8 +358,10 @@ def _hash(entry: dict[str, Any], key: str, size: int, bad: _Bad) -> str | None:
 
 
 def _url(entry: dict[str, Any], bad: _Bad, *, required: bool = True) -> str | None:
+    from condapip.specs import URL_UNSAFE
+
     value = _str(entry, "url", bad, required=required)
-    if value is not None and not _URL.match(value):
+    if value is not None and (not _URL.match(value) or URL_UNSAFE.search(value)):
         raise bad(f"entry {entry.get('name')!r} has an invalid url")
     return value
 

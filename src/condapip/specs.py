@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
 
@@ -20,6 +19,8 @@ _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 # "<" and ">" are version operators in both spec languages ("numpy>=2",
 # 'python_version < "3.12"'); everything else here only ever means shell.
 _SHELL_META = re.compile(r"[;&|`$\\\n\r\"'(){}]")
+# A channel or artifact URL never holds these, and each means something to a shell.
+URL_UNSAFE = re.compile(r"[;&|`$<>\\\"'(){}]")
 
 
 def spec_name(spec: str) -> str:
@@ -64,7 +65,3 @@ def check_pip_requirement(text: str) -> Requirement:
     if req.marker is not None and _SHELL_META.search(str(req.marker).replace('"', "")):
         raise CondapipError(f"invalid marker in pip requirement: {text!r}")
     return req
-
-
-def normalized(name: str) -> str:
-    return canonicalize_name(name)
