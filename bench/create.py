@@ -34,7 +34,7 @@ PIP = [
 _NAIVE = """
 import asyncio, sys
 import rattler
-from condapip.channel import current_subdir
+from condapip.ledger.platform import current_subdir
 channel, prefix, *specs = sys.argv[1:]
 records = asyncio.run(rattler.solve(
     sources=[rattler.Channel(channel)], specs=specs,
@@ -49,7 +49,7 @@ os._exit(0)  # py-rattler 0.28 may crash at interpreter exit, after the work is 
 
 def build_inputs(root: Path) -> tuple[Path, list[Path], Path]:
     """The local channel, the pip wheels, and the environment.yml naming both."""
-    from condapip.channel import build_channel
+    from condapip.channel_build.build import build_channel
     from condapip.commands.channel_build import bundled_pip_wheel
     from tests.wheelmaker import make_wheel
 

@@ -113,7 +113,7 @@ def condapip(*args: str) -> list[str]:
 def cold_memo(label: str, argv: Sequence[str], cache: Path) -> Tool:
     """``argv`` with an empty memo every run: what doctor costs on a new or changed env.
 
-    condapip keeps the memo (``condapip.memo``) in platformdirs' user cache,
+    condapip keeps the memo (``condapip.support.memo``) in platformdirs' user cache,
     which follows XDG_CACHE_HOME on Linux; the cache is emptied before each
     run, so the run computes every answer and writes the memo as a first run does.
     """

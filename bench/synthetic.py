@@ -453,7 +453,7 @@ def _header(metadata: bytes, key: str) -> str:
 
 
 def _subdir() -> str:
-    from condapip.channel import current_subdir
+    from condapip.ledger.platform import current_subdir
 
     return current_subdir()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel import build_channel
+from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
 from tests.wheelmaker import make_wheel
 
@@ -53,7 +53,7 @@ def channel(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_wheels():
-    from condapip.wheelcache import real_wheels
+    from condapip.demo.wheels import real_wheels
 
     try:
         return real_wheels()
@@ -91,8 +91,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def make_env(tmp_path: Path, channel: Path) -> Callable[..., Path]:
     """Create a prefix from the synthetic channel with rattler, as `create` would."""
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     def _make(
         specs: Sequence[str] = ("python", "pip", "alpha"),

@@ -187,7 +187,7 @@ def test_clean_keeps_a_package_a_registered_env_names_even_without_hardlinks(
     (caches["home"] / ".conda" / "environments.txt").write_text(f"{env}\n")
     pkgs = caches["rattler"] / "pkgs"
     names = extracted(pkgs)
-    from condapip.clean import is_linked
+    from condapip.change.caches import is_linked
 
     assert not any(is_linked(pkgs / n) for n in names)  # only the records can tell
 
@@ -203,7 +203,7 @@ def test_clean_asks_the_envs_own_pip_for_its_cache_dir(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from condapip.clean import pip_cache_dir
+    from condapip.change.caches import pip_cache_dir
 
     env = make_env(("python", "pip"), name="withpip")
     elsewhere = tmp_path / "env-pip-cache"

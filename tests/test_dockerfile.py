@@ -101,7 +101,7 @@ def test_dockerfile_from_the_seed_example_layers_conda_then_pip_and_passes_its_o
 def test_dockerfile_writes_each_layer_to_its_own_file_no_yml_value_in_shell(
     project: Path,
 ) -> None:
-    from condapip.envfile import load
+    from condapip.formats.envfile import load
 
     assert write(project).returncode == 0
     conda_layer = load(project / "conda-layer.yml")
@@ -237,7 +237,7 @@ def _dump(doc: dict, path: Path) -> None:
 def test_dockerfile_from_a_lock_installs_every_conda_package_by_url_and_hash(
     make_env, channel: Path, tmp_path: Path
 ) -> None:
-    from condapip.channel import current_subdir
+    from condapip.ledger.platform import current_subdir
 
     env = make_env(("python", "pip", "alpha"), name="locked")
     doc = _as_conda_forge(_lock_of(env, tmp_path / "raw.lock.yml"), channel)

@@ -40,8 +40,8 @@ def fired(data: dict, rule: str) -> list[dict]:
 
 def conda_install(prefix: Path, specs: Sequence[str], chan: Path) -> None:
     """A later conda transaction, as `conda install` would make it."""
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     engine = RattlerEngine(progress=False)
     pkgs = conda_layer.solve(engine, prefix, [str(chan)], list(specs))
@@ -77,8 +77,8 @@ def healthy_env(tmp_path_factory, channel, wheelhouse) -> Path:
 
 
 def test_pip_numpy2_over_conda_scipy_is_found_in_both_worlds(real_channel, real_wheels, tmp_path):
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     prefix = tmp_path / "sci"
     specs = ["python", "pip", "numpy", "scipy"]
@@ -392,7 +392,7 @@ def test_conda_forge_records_behind_another_channel_are_a_warning(
     tmp_path, monkeypatch, wheelhouse
 ):
     # A local mirror of conda-forge: its records come from conda-forge as much as the real one's.
-    from condapip.channel import build_channel
+    from condapip.channel_build.build import build_channel
     from condapip.commands.channel_build import bundled_pip_wheel
 
     forge = tmp_path / "mirror" / "conda-forge"

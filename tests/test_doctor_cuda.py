@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel import build_channel
+from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
 from tests.conftest import condapip, pip
 from tests.wheelmaker import make_wheel

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel import build_channel
+from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
 from tests.conftest import condapip, pip
 from tests.wheelmaker import make_wheel
@@ -22,8 +22,8 @@ def _name(i: int) -> str:
 @pytest.fixture(scope="module")
 def big_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """~500 conda records that depend on each other, then a pip layer that needs them."""
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     wheels = tmp_path_factory.mktemp("big-wheels")
     for i in range(N):

@@ -41,8 +41,8 @@ def build_mixed(
     dest: Path, channel: Path, wheelhouse: Path, git_repo: tuple[Path, str], local_wheel: Path
 ) -> Path:
     """conda: python, pip, alpha (+beta); pip: epsilon (index), theta (git), iota (wheel)."""
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     engine = RattlerEngine(progress=False)
     specs = ["python", "pip", "alpha"]
@@ -257,7 +257,7 @@ def test_editable_install_is_exported_as_its_path_with_a_warning(make_env, tmp_p
 
 
 def test_credentials_never_reach_the_output(fresh_mixed, tmp_path, find_links):
-    from condapip.history import append_history
+    from condapip.ledger.history import append_history
 
     # hostile input on purpose: a record carrying a credential in its URL
     dist_info = next(fresh_mixed.glob("lib/python*/site-packages/iota-2.0.dist-info"))
@@ -297,8 +297,8 @@ def test_credentials_never_reach_the_output(fresh_mixed, tmp_path, find_links):
 
 
 def test_explicit_lists_conda_urls_with_sha256_and_the_pip_layer_as_comments(mixed_env, tmp_path):
-    from condapip.export import load_explicit
-    from condapip.prefix import read_prefix
+    from condapip.formats.export import load_explicit
+    from condapip.ledger.prefix import read_prefix
 
     out = tmp_path / "explicit.txt"
     export("-p", str(mixed_env), "--format", "explicit", "-o", str(out))
@@ -329,7 +329,7 @@ def test_explicit_lists_conda_urls_with_sha256_and_the_pip_layer_as_comments(mix
 )
 def test_load_explicit_rejects_malformed_input(tmp_path, text, needle):
     from condapip.errors import CondapipError
-    from condapip.export import load_explicit
+    from condapip.formats.export import load_explicit
 
     path = tmp_path / "bad.txt"
     path.write_text(text)
@@ -339,7 +339,7 @@ def test_load_explicit_rejects_malformed_input(tmp_path, text, needle):
 
 
 def test_load_explicit_reads_md5_and_plain_conda_files(tmp_path):
-    from condapip.export import load_explicit
+    from condapip.formats.export import load_explicit
 
     path = tmp_path / "conda.txt"
     md5 = "a" * 32
@@ -417,7 +417,8 @@ def test_round_trip_export_then_create_keeps_every_package(
 def test_export_does_not_import_rattler_or_pip(mixed_env):
     """An export reads ledgers; it loads no solver and runs no pip."""
     code = (
-        "import sys; from condapip.export import export; from condapip.prefix import read_prefix;"
+        "import sys; from condapip.formats.export import export;"
+        " from condapip.ledger.prefix import read_prefix;"
         f"export(read_prefix({str(mixed_env)!r}));"
         "print('rattler' in sys.modules)"
     )

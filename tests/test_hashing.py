@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from condapip.hashing import sha256_files
+from condapip.support.hashing import sha256_files
 
 
 def test_small_and_large_files_hash_as_hashlib_does(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel import build_channel
+from condapip.channel_build.build import build_channel
 from tests.conftest import condapip, pip, tree_digest
 from tests.wheelmaker import make_wheel
 
@@ -208,8 +208,8 @@ def test_install_refuses_an_env_where_pip_already_replaced_conda(make_env, chann
 @pytest.fixture(scope="module")
 def untouched_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
     """One prefix for the tests that must leave it as it is."""
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     prefix = tmp_path_factory.mktemp("untouched") / "env"
     engine = RattlerEngine(progress=False)
@@ -324,7 +324,7 @@ def test_missing_conda_executable_is_bad_input(make_env, channel, monkeypatch):
 
 
 def test_executable_engine_solves_strictly_and_reads_urls_from_conda_json(tmp_path):
-    from condapip.engines.executable import ExecutableEngine
+    from condapip.change.engines.executable import ExecutableEngine
 
     base = "https://conda.anaconda.org/conda-forge"
     answer = {
@@ -405,7 +405,7 @@ def test_pip_leaving_a_requirement_unmet_is_refused_and_rolled_back(
 
 
 def test_warnings_of_a_successful_step_are_passed_on(capsys):
-    from condapip.pip_layer import heed
+    from condapip.change.pip_layer import heed
 
     heed("Collecting x\nWarning: pinned specs were ignored\nSuccessfully installed x", "conda")
     assert (

@@ -149,8 +149,8 @@ def test_dist_info_without_metadata_is_bad_input_and_changes_nothing(make_env, w
 def test_real_numpy_scipy_prefix_imports_scipy_linalg(real_channel, tmp_path):
     import subprocess
 
-    from condapip import conda_layer
-    from condapip.engines.rattler import RattlerEngine
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
 
     prefix = tmp_path / "sci"
     engine = RattlerEngine(progress=False)

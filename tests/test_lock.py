@@ -45,8 +45,8 @@ def _platform(doc: dict) -> dict:
 
 
 def test_lock_pins_conda_urls_and_hashes_per_platform(mixed_env, lockfile):
-    from condapip.channel import current_subdir
-    from condapip.prefix import read_prefix
+    from condapip.ledger.platform import current_subdir
+    from condapip.ledger.prefix import read_prefix
 
     doc = load(lockfile)
     assert list(doc["platforms"]) == [current_subdir()]
@@ -88,8 +88,8 @@ def test_lock_is_byte_identical_on_two_runs(mixed_env, find_links, tmp_path):
 
 
 def test_lock_reads_back_as_written(lockfile):
-    from condapip.lock import dumps
-    from condapip.lock import load as load_lock
+    from condapip.formats.lock import dumps
+    from condapip.formats.lock import load as load_lock
 
     assert dumps(load_lock(lockfile)) == lockfile.read_text()
 
@@ -154,9 +154,9 @@ def test_create_lock_refuses_a_prefix_that_exists(mixed_env, lockfile):
 
 
 def test_a_lock_for_another_platform_is_bad_input(lockfile, tmp_path):
-    from condapip.channel import current_subdir
     from condapip.commands import create_lock
     from condapip.errors import CondapipError
+    from condapip.ledger.platform import current_subdir
 
     lockfile.write_text(lockfile.read_text().replace(f"  {current_subdir()}:", "  plan9-64:"))
     with pytest.raises(CondapipError, match="no packages for"):
@@ -177,7 +177,7 @@ def test_a_lock_for_another_platform_is_bad_input(lockfile, tmp_path):
 )
 def test_a_hostile_lock_is_bad_input(lockfile, old, new, needle):
     from condapip.errors import CondapipError
-    from condapip.lock import load as load_lock
+    from condapip.formats.lock import load as load_lock
 
     text = lockfile.read_text()
     assert old in text

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from condapip import condarc, memo
-from condapip.doctor import Context
-from condapip.prefix import Prefix, read_prefix
-from condapip.rules import broken_requirement
+from condapip.doctor.findings import Context
+from condapip.doctor.rules import broken_requirement
+from condapip.ledger import condarc
+from condapip.ledger.prefix import Prefix, read_prefix
+from condapip.support import memo
 from tests.conftest import condapip, pip
 
 

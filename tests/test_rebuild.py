@@ -108,11 +108,11 @@ def test_exact_urls_are_read_with_one_repodata_query_per_channel(make_env):
     not one per package (against conda-forge that is minutes for a large env)."""
     import rattler
 
-    from condapip import state
-    from condapip.engines.base import SolvedPackage
-    from condapip.engines.rattler import records_from_urls
+    from condapip.change import state
+    from condapip.change.engines.base import SolvedPackage
+    from condapip.change.engines.rattler import records_from_urls
     from condapip.errors import CondapipError
-    from condapip.prefix import read_prefix
+    from condapip.ledger.prefix import read_prefix
 
     wanted = state.capture(read_prefix(make_env(["python", "pip", "zeta", "gamma"]))).conda
     assert len(wanted) >= 5

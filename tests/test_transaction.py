@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip import transaction
+from condapip.change import transaction
 from tests.conftest import condapip, tree_digest
 
 
@@ -29,7 +29,8 @@ def _names(prefix: Path) -> dict[str, str]:
 def _hold_lock(prefix: Path, seconds: float) -> subprocess.Popen[str]:
     """Another process holding the prefix's lock, as a running condapip would."""
     code = (
-        "import sys, time; from pathlib import Path; from condapip.transaction import locked\n"
+        "import sys, time; from pathlib import Path\n"
+        "from condapip.change.transaction import locked\n"
         f"with locked(Path({str(prefix)!r})):\n"
         "    print('held', flush=True); time.sleep(float(sys.argv[1]))\n"
     )

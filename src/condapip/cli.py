@@ -34,7 +34,7 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 
 
 def _prefix(name: str | None, prefix: str | None) -> Path:
-    from condapip.locate import resolve
+    from condapip.ledger.locate import resolve
 
     return resolve(name, prefix)
 
@@ -94,7 +94,7 @@ def channel_build(
 
     built = cmd.run(inputs, output, host_python=host_python)
     if json:
-        from condapip.output import emit_json
+        from condapip.support.output import emit_json
 
         emit_json([cmd.as_json(b) for b in built])
         return
@@ -111,12 +111,12 @@ def demo(
     json: JsonOpt = False,
 ) -> None:
     """Show the numpy/scipy breakage found, refused and repaired, offline."""
-    from condapip.demo import printer, run_demo
+    from condapip.demo.story import printer, run_demo
 
     steps = run_demo(keep, printer(json))
     failed = [s.title for s in steps if not s.ok]
     if json:
-        from condapip.output import emit_json
+        from condapip.support.output import emit_json
 
         emit_json({"ok": not failed, "steps": [s.as_json() for s in steps]})
     if failed and len(steps) == 1:
@@ -193,13 +193,13 @@ def lock(
 ) -> None:
     """Pin both layers to artifacts and hashes; `create --lock` installs exactly that."""
     from condapip.commands import lock as cmd
-    from condapip.output import warn
+    from condapip.support.output import warn
 
     locked = cmd.run(_prefix(name, prefix), output, pip_engine=pip_engine)
     for message in locked.warnings:
         warn(message)
     if json:
-        from condapip.output import emit_json
+        from condapip.support.output import emit_json
 
         emit_json(cmd.as_json(locked, output))
     else:
@@ -215,10 +215,10 @@ def clean(
     json: JsonOpt = False,
 ) -> None:
     """Free conda, rattler, pip and uv caches; never touch an environment."""
-    from condapip.clean import human
+    from condapip.change.caches import human
     from condapip.commands import clean as cmd
     from condapip.errors import Refused
-    from condapip.output import emit_json, table, warn
+    from condapip.support.output import emit_json, table, warn
 
     caches = cmd.plan(name, prefix)
     count, size = cmd.freeable(caches)
@@ -260,7 +260,7 @@ def channels(
     """Show the effective channels and channel_priority, and the file each came from."""
     from condapip.commands import channels as cmd
     from condapip.errors import Refused
-    from condapip.output import emit_json, table, warn
+    from condapip.support.output import emit_json, table, warn
 
     env = _prefix(name, prefix) if name or prefix else None
     if fix:
@@ -327,7 +327,7 @@ def dockerfile(
     """Write a layered Dockerfile (conda, then pip, never conda again), or --lint one."""
     from condapip.commands import dockerfile as cmd
     from condapip.errors import Refused
-    from condapip.output import emit_json
+    from condapip.support.output import emit_json
 
     if lint is not None:
         findings = cmd.lint(lint)
@@ -375,7 +375,7 @@ def _decide(title: str, *, dry_run: bool, yes: bool) -> Callable[[list[Any]], bo
     """Show a plan (package, layer, why), then stop for --dry-run or ask unless --yes."""
 
     def decide(rows: list[Any]) -> bool:
-        from condapip.output import table
+        from condapip.support.output import table
 
         table(title, ["package", "layer", "why"], [[r.package, r.layer, r.why] for r in rows])
         if dry_run:
@@ -407,8 +407,8 @@ def install(
     yes: YesOpt = False,
 ) -> None:
     """Install packages: conda for what a channel has, pip for the rest, pip last."""
+    from condapip.change.plan import parse
     from condapip.commands import install as cmd
-    from condapip.plan import parse
 
     parse(specs)  # a hostile spec is bad input before anything else runs
     path = _prefix(name, prefix)

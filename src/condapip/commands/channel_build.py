@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from condapip.channel import BuiltPackage, build_channel
+from condapip.channel_build.build import BuiltPackage, build_channel
 
 
 def run(inputs: list[Path], output: Path, *, host_python: bool) -> list[BuiltPackage]:

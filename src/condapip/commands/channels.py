@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip import condarc
-from condapip.condarc import Setting
+from condapip.ledger import condarc
+from condapip.ledger.condarc import Setting
 
 FIX_HINT = "run `condapip channels --fix` to put conda-forge first with strict priority"
 

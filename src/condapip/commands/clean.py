@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.clean import Cache, find_caches, human, remove, size_of
+from condapip.change.caches import Cache, find_caches, human, remove, size_of
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Outcome:
 
 
 def plan(name: str | None, prefix: str | None) -> list[Cache]:
-    from condapip.output import status
+    from condapip.support.output import status
 
     status("measuring caches and the envs that link to them...")
     return find_caches(_prefix(name, prefix))
@@ -30,7 +30,7 @@ def _prefix(name: str | None, prefix: str | None) -> Path | None:
     """The env whose pip to ask for its cache dir; none is fine for clean."""
     if not (name or prefix or os.environ.get("CONDA_PREFIX")):
         return None
-    from condapip.locate import resolve
+    from condapip.ledger.locate import resolve
 
     return resolve(name, prefix)
 

@@ -12,13 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from condapip import conda_layer, pip_layer, transaction
-from condapip.engines import conda_engine, pip_engine
-from condapip.engines.base import SolvedPackage
+from condapip.change import conda_layer, pip_layer, transaction
+from condapip.change.engines import conda_engine, pip_engine
+from condapip.change.engines.base import SolvedPackage
+from condapip.change.plan import Row
 from condapip.errors import CondapipError, Refused
-from condapip.plan import Row
-from condapip.progress import step
-from condapip.specs import spec_name
+from condapip.ledger.specs import spec_name
+from condapip.support.progress import step
 
 Decide = Callable[[list[Row]], bool]
 
@@ -40,7 +40,7 @@ def run(
                 f"-c does not apply to {file}: an @EXPLICIT file names every package's URL"
             )
         return _run_explicit(file, name, prefix, engine, pip_engine_name, decide, argv)
-    from condapip import envfile
+    from condapip.formats import envfile
 
     try:
         spec = envfile.load(file, pip_options=True)
@@ -81,8 +81,8 @@ def _run_explicit(
     decide: Decide,
     argv: list[str] | None,
 ) -> Path:
-    from condapip.export import load_explicit
-    from condapip.history import append_history
+    from condapip.formats.export import load_explicit
+    from condapip.ledger.history import append_history
 
     explicit = load_explicit(file)
     packages: list[SolvedPackage] = [p.solved() for p in explicit.conda]
@@ -172,7 +172,7 @@ def is_explicit(file: Path) -> bool:
 
 def target(name: str | None, prefix: str | None, file_name: str | None) -> Path:
     """Where the new environment goes: ``-p``, else ``-n`` (or the file's name) in envs_dirs."""
-    from condapip.locate import find_named
+    from condapip.ledger.locate import find_named
 
     if name and prefix:
         raise CondapipError("give either -n NAME or -p PREFIX, not both")
@@ -192,7 +192,7 @@ def target(name: str | None, prefix: str | None, file_name: str | None) -> Path:
 
 def envs_dir() -> Path:
     """The first of $CONDA_ENVS_PATH, condarc envs_dirs, ROOT/envs, ~/.conda/envs."""
-    from condapip.locate import root_prefix, search_dirs
+    from condapip.ledger.locate import root_prefix, search_dirs
 
     dirs = search_dirs()
     if dirs:
@@ -246,6 +246,6 @@ def _pip_label(requirement: str) -> str:
 
 
 def _default_channels() -> list[str]:
-    from condapip import condarc
+    from condapip.ledger import condarc
 
     return condarc.channels()

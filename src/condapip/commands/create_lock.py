@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from condapip.errors import CondapipError, Refused
-from condapip.export import PipArtifact
-from condapip.lock import CondaLocked, PlatformLock, load
+from condapip.formats.export import PipArtifact
+from condapip.formats.lock import CondaLocked, PlatformLock, load
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,7 @@ def run(
     dry_run: bool,
     yes: bool,
 ) -> LockPlan:
-    from condapip.channel import current_subdir
+    from condapip.ledger.platform import current_subdir
 
     lock = load(lockfile)
     platform = current_subdir()
@@ -82,8 +82,8 @@ def _install(
     engine_name: str,
     pip_engine_name: str | None,
 ) -> None:
-    from condapip import conda_layer
-    from condapip.engines import conda_engine
+    from condapip.change import conda_layer
+    from condapip.change.engines import conda_engine
 
     engine = conda_engine(engine_name)
     conda_layer.apply(engine, prefix, [c.solved() for c in locked.conda], requested)
@@ -95,7 +95,7 @@ def _install(
 
 def _check_conda(prefix: Path, conda: tuple[CondaLocked, ...]) -> None:
     """The installed records must be the locked artifacts, hash for hash."""
-    from condapip.prefix import read_records
+    from condapip.ledger.prefix import read_records
 
     records = read_records(prefix / "conda-meta")
     for c in conda:
@@ -112,8 +112,8 @@ def _check_conda(prefix: Path, conda: tuple[CondaLocked, ...]) -> None:
 
 
 def _install_pip(prefix: Path, pip: tuple[PipArtifact, ...], engine_name: str | None) -> None:
-    from condapip.engines import pip_engine
-    from condapip.prefix import interpreter
+    from condapip.change.engines import pip_engine
+    from condapip.ledger.prefix import interpreter
 
     engine = pip_engine(engine_name)
     python = interpreter(prefix)
@@ -136,7 +136,7 @@ def _hashed_line(a: PipArtifact) -> str:
 
 
 def _check_pip(prefix: Path, pip: tuple[PipArtifact, ...]) -> None:
-    from condapip.prefix import read_prefix
+    from condapip.ledger.prefix import read_prefix
 
     dists = read_prefix(prefix).dists_by_key
     for a in pip:

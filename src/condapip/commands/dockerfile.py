@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from condapip.dockerfile import Layers, Written, base_image, from_envfile, from_lock, render
-from condapip.dockerlint import Finding
+from condapip.docker.lint import Finding
+from condapip.docker.write import Layers, Written, base_image, from_envfile, from_lock, render
 
 
 def write_plan(env_file: Path, output: Path, base: str | None, user: str | None) -> dict[Path, str]:
@@ -23,10 +23,10 @@ def write_plan(env_file: Path, output: Path, base: str | None, user: str | None)
 def layers(path: Path) -> Layers:
     """An environment.yml, or a condapip lock (exact URLs and hashes) when given one."""
     if path.name.endswith(".lock.yml"):
-        from condapip.lock import load as load_lock
+        from condapip.formats.lock import load as load_lock
 
         return from_lock(load_lock(path), path.name)
-    from condapip.envfile import load
+    from condapip.formats.envfile import load
 
     return from_envfile(load(path), path.name)
 
@@ -54,7 +54,7 @@ def save(plan: dict[Path, str]) -> None:
 
 
 def lint(path: Path) -> list[Finding]:
-    from condapip.dockerlint import lint as run_lint
+    from condapip.docker.lint import lint as run_lint
 
     return run_lint(path)
 

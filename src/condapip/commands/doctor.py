@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from condapip.doctor import SEVERITIES, EnvSummary, Finding, Report, diagnose, survey
+from condapip.doctor.diagnose import diagnose, survey
+from condapip.doctor.findings import SEVERITIES, EnvSummary, Finding, Report
 from condapip.errors import CondapipError
 
 HEADER = ["Rule", "Package", "Message", "Fix"]
@@ -27,20 +28,20 @@ def main(
     if all_envs:
         envs = run_all(verify=verify, strict=strict, name=name, prefix=prefix, logs=log or [])
         if json:
-            from condapip.output import emit_json
+            from condapip.support.output import emit_json
 
             emit_json(all_json(envs))
         else:
-            from condapip.output import table
+            from condapip.support.output import table
 
             table(None, ALL_HEADER, all_rows(envs), fold=True)
             print(all_summary(envs))
         return 0 if all(e.healthy for e in envs) else 1
-    from condapip.locate import resolve
+    from condapip.ledger.locate import resolve
 
     report = run(resolve(name, prefix), verify=verify, logs=log or [])
     if json:
-        from condapip.output import emit_json
+        from condapip.support.output import emit_json
 
         emit_json(report.as_json(strict))
     else:
@@ -60,7 +61,7 @@ def run_all(
         raise CondapipError("--all audits every environment: do not pass -n or -p with it")
     if logs:
         raise CondapipError("--log belongs to one environment: do not pass it with --all")
-    from condapip.locate import all_envs
+    from condapip.ledger.locate import all_envs
 
     return survey(all_envs(), verify=verify, strict=strict)
 
@@ -81,7 +82,7 @@ def show(report: Report) -> None:
     import sys
 
     if sys.stdout.isatty():
-        from condapip.output import table
+        from condapip.support.output import table
 
         for title, rows in grouped(report):
             table(title, HEADER, rows, fold=True)

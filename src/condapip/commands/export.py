@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from condapip.export import Exported, export
-from condapip.prefix import read_prefix
+from condapip.formats.export import Exported, export
+from condapip.ledger.prefix import read_prefix
 
 
 def main(
@@ -24,8 +24,8 @@ def main(
     """The whole verb, as typer and the fast path in ``__main__`` both call it."""
     import sys
 
-    from condapip.locate import resolve
-    from condapip.output import warn
+    from condapip.ledger.locate import resolve
+    from condapip.support.output import warn
 
     exported = run(
         resolve(name, prefix),
@@ -39,7 +39,7 @@ def main(
     for message in exported.warnings:
         warn(message)
     if json:
-        from condapip.output import emit_json
+        from condapip.support.output import emit_json
 
         emit_json(as_json(exported, fmt))
     elif output is None:

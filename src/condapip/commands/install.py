@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from condapip import conda_layer, pip_layer, plan, state, transaction
-from condapip.engines import conda_engine, pip_engine
-from condapip.engines.base import CondaEngine, SolvedPackage
+from condapip.change import conda_layer, pip_layer, plan, state, transaction
+from condapip.change.engines import conda_engine, pip_engine
+from condapip.change.engines.base import CondaEngine, SolvedPackage
+from condapip.change.plan import Row
 from condapip.errors import CondapipError, Refused
-from condapip.plan import Row
-from condapip.prefix import Prefix, read_prefix
-from condapip.progress import step
-from condapip.specs import check_pip_requirement
+from condapip.ledger.prefix import Prefix, read_prefix
+from condapip.ledger.specs import check_pip_requirement
+from condapip.support.progress import step
 
 # Shows the plan; True goes ahead, False stops (a dry run, or the user said no).
 Decide = Callable[[list[Row]], bool]
@@ -82,7 +82,7 @@ def run(
 
 
 def refuse_base(prefix: Prefix) -> None:
-    from condapip.locate import is_base
+    from condapip.ledger.locate import is_base
 
     if is_base(prefix.path, prefix.records):  # type: ignore[arg-type]
         raise Refused(
@@ -104,7 +104,7 @@ def _channels(prefix: Prefix) -> list[str]:
     """The condarc's channels when it sets any, else those the env's packages came from."""
     from collections import Counter
 
-    from condapip import condarc
+    from condapip.ledger import condarc
 
     if condarc.effective(prefix.path).get("channels") is None:
         # Most packages first: the env's main channel keeps the top priority.
@@ -122,7 +122,7 @@ def _apply_conda(
     changes: bool,
     argv: list[str] | None,
 ) -> None:
-    from condapip.history import append_history, requested_specs
+    from condapip.ledger.history import append_history, requested_specs
 
     if changes:
         conda_layer.apply(conda, prefix.path, solution, specs, argv=argv)

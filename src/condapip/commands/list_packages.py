@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from condapip.prefix import Package, read_prefix
+from condapip.ledger.prefix import Package, read_prefix
 
 
 def main(*, name: str | None = None, prefix: str | None = None, json: bool = False) -> int:
     """The whole verb, as typer and the fast path in ``__main__`` both call it."""
-    from condapip.locate import resolve
+    from condapip.ledger.locate import resolve
 
     path, packages = run(resolve(name, prefix))
     if json:
-        from condapip.output import emit_json
+        from condapip.support.output import emit_json
 
         emit_json([as_json(p) for p in packages])
         return 0
-    from condapip.output import columns
+    from condapip.support.output import columns
 
     print(f"# packages in environment at {path}:\n#")
     print(columns([as_row(p) for p in packages], ["Name", "Version", "Build", "Channel", "Owner"]))

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from condapip.commands.export import write_atomic
-from condapip.lock import Locked, build, dumps
-from condapip.prefix import read_prefix
+from condapip.formats.lock import Locked, build, dumps
+from condapip.ledger.prefix import read_prefix
 
 
 def run(prefix: Path, output: Path, *, pip_engine: str | None) -> Locked:

@@ -20,13 +20,13 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from condapip import state, transaction
+from condapip.change import state, transaction
+from condapip.change.engines import conda_engine, pip_engine
+from condapip.change.plan import Row
 from condapip.commands.install import refuse_base
-from condapip.engines import conda_engine, pip_engine
 from condapip.errors import CondapipError, Refused
-from condapip.plan import Row
-from condapip.prefix import interpreter, read_prefix
-from condapip.progress import step
+from condapip.ledger.prefix import interpreter, read_prefix
+from condapip.support.progress import step
 
 Decide = Callable[[list[Row]], bool]
 
@@ -90,7 +90,7 @@ def check(prefix: Path) -> None:
     if proc.returncode != 0:
         raise Refused(f"the new environment's python does not start: {proc.stderr.strip()[:300]}")
     try:
-        from condapip.doctor import diagnose
+        from condapip.doctor.diagnose import diagnose
     except ImportError:
         return
     report = diagnose(prefix)

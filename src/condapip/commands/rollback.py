@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from condapip import state, transaction
+from condapip.change import state, transaction
+from condapip.change.engines import conda_engine, pip_engine
+from condapip.change.plan import Row
 from condapip.commands.install import refuse_base
-from condapip.engines import conda_engine, pip_engine
 from condapip.errors import Refused
-from condapip.plan import Row
-from condapip.prefix import read_prefix
-from condapip.progress import step
+from condapip.ledger.prefix import read_prefix
+from condapip.support.progress import step
 
 Decide = Callable[[list[Row]], bool]
 

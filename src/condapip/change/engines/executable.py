@@ -1,0 +1,154 @@
+"""A ``conda``, ``mamba`` or ``micromamba`` executable behind the CondaEngine interface.
+
+Solving is a ``create --dry-run --json`` into a throwaway prefix with an empty
+package cache, so the answer lists every package with its URL (conda puts
+URLs only in FETCH actions). Installing is an ``@EXPLICIT`` file of exact
+URLs, so what links is what was solved, never a fresh solve.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from condapip.change.engines.base import (
+    CondaChange,
+    SolvedPackage,
+    channel_and_subdir,
+    notable_lines,
+)
+from condapip.errors import CondapipError, Refused
+
+
+class ExecutableEngine:
+    def __init__(self, name: str, exe: str) -> None:
+        self.name = name
+        self.exe = exe
+
+    def solve(
+        self, prefix: Path, channels: Sequence[str], specs: Sequence[str]
+    ) -> list[SolvedPackage]:
+        if not channels:
+            raise CondapipError("no channels: pass -c CHANNEL or set channels in .condarc")
+        chan_args = [arg for c in channels for arg in ("-c", c)]
+        with tempfile.TemporaryDirectory(prefix="condapip-solve-") as tmp:
+            env = {**os.environ, "CONDA_PKGS_DIRS": str(Path(tmp) / "pkgs")}
+            out = self._run(
+                [
+                    "create",
+                    "--dry-run",
+                    "--json",
+                    "-y",
+                    "-p",
+                    str(Path(tmp) / "env"),
+                    "--override-channels",
+                    "--strict-channel-priority",
+                    *chan_args,
+                    *specs,
+                ],
+                env=env,
+                what="solve",
+            )
+        actions = out.get("actions") or {}
+        fetched = {item.get("name"): item for item in actions.get("FETCH") or ()}
+        return [_solved({**item, **fetched.get(item.get("name"), {})}) for item in actions["LINK"]]
+
+    def install(
+        self, prefix: Path, packages: Sequence[SolvedPackage], specs: Sequence[str]
+    ) -> CondaChange:
+        before = _installed(prefix)
+        wanted = {p.name for p in packages}
+        with tempfile.TemporaryDirectory(prefix="condapip-explicit-") as tmp:
+            explicit = Path(tmp) / "explicit.txt"
+            lines = ["@EXPLICIT", *(_explicit_line(p) for p in packages)]
+            explicit.write_text("\n".join(lines) + "\n")
+            if (prefix / "conda-meta").is_dir():
+                extra = sorted(n for n in before if n not in wanted)
+                if extra:
+                    self._run(
+                        ["remove", "--json", "-y", "--force", "-p", str(prefix), *extra],
+                        what="remove",
+                    )
+                self._run(
+                    ["install", "--json", "-y", "-p", str(prefix), "--file", str(explicit)],
+                    what="install",
+                )
+            else:
+                self._run(
+                    ["create", "--json", "-y", "-p", str(prefix), "--file", str(explicit)],
+                    what="create",
+                )
+        after = _installed(prefix)
+        return CondaChange(
+            added=tuple(sorted(set(after.values()) - set(before.values()))),
+            removed=tuple(sorted(set(before.values()) - set(after.values()))),
+        )
+
+    def _run(
+        self, args: list[str], *, what: str, env: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        proc = subprocess.run(
+            [self.exe, *args], capture_output=True, text=True, env=env, check=False
+        )
+        try:
+            out = json.loads(proc.stdout) if proc.stdout.strip() else {}
+        except ValueError:
+            out = {}
+        if proc.returncode != 0 or out.get("success") is False or "error" in out:
+            message = out.get("message") or out.get("error") or proc.stderr.strip()
+            text = " ".join(str(message).split())[:500]
+            if what == "solve":
+                raise Refused(f"the conda solve failed ({self.name}): {text}")
+            raise CondapipError(f"{self.name} {what} failed: {text}", exit_code=1)
+        from condapip.support.output import warn
+
+        # "pinned specs were ignored" and the like come on stderr of a success
+        for line in notable_lines(proc.stderr):
+            warn(f"{self.name}: {line}")
+        return out
+
+
+def _solved(item: dict[str, Any]) -> SolvedPackage:
+    url = item.get("url")
+    if not url:
+        raise CondapipError(f"cannot tell the URL of {item.get('name')} from the solver's output")
+    channel, subdir = channel_and_subdir(str(url))
+    return SolvedPackage(
+        name=str(item["name"]),
+        version=str(item["version"]),
+        build=str(item.get("build") or item.get("build_string") or ""),
+        channel=channel,
+        subdir=str(item.get("subdir") or item.get("platform") or subdir),
+        url=str(url),
+        sha256=item.get("sha256"),
+        md5=item.get("md5"),
+    )
+
+
+def _explicit_line(pkg: SolvedPackage) -> str:
+    return f"{pkg.url}#{pkg.md5}" if pkg.md5 else pkg.url
+
+
+def _installed(prefix: Path) -> dict[str, str]:
+    """name -> ``channel::name-version-build`` from the prefix's records."""
+    from condapip.ledger.prefix import channel_name
+
+    meta = prefix / "conda-meta"
+    out: dict[str, str] = {}
+    if not meta.is_dir():
+        return out
+    for path in meta.glob("*.json"):
+        try:
+            rec = json.loads(path.read_text())
+            out[rec["name"]] = (
+                f"{channel_name(rec.get('channel', ''))}::"
+                f"{rec['name']}-{rec['version']}-{rec['build']}"
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return out

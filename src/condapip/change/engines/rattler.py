@@ -1,0 +1,207 @@
+"""The embedded conda engine: py-rattler solves and installs, no conda needed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from condapip.change.engines.base import CondaChange, SolvedPackage
+from condapip.errors import CondapipError, Refused
+
+
+def to_channel(channel: str) -> Any:
+    """A channel name, URL or local folder as rattler's Channel."""
+    from rattler import Channel
+
+    if channel.startswith("file://"):
+        return Channel(channel)
+    if os.sep in channel or channel.startswith("."):
+        path = Path(channel).absolute()
+        if not path.is_dir():
+            raise CondapipError(f"channel folder does not exist: {channel}")
+        return Channel(path.as_uri())
+    return Channel(channel)
+
+
+def _platforms() -> list[Any]:
+    from rattler import Subdir
+
+    return [Subdir.current(), Subdir("noarch")]
+
+
+def installed_records(prefix: Path) -> list[Any]:
+    from rattler import PrefixRecord
+
+    meta = prefix / "conda-meta"
+    if not meta.is_dir():
+        return []
+    return [PrefixRecord.from_path(p) for p in sorted(meta.glob("*.json"))]
+
+
+def _solved(rec: Any) -> SolvedPackage:
+    return SolvedPackage(
+        name=rec.name.normalized,
+        version=str(rec.version),
+        build=rec.build,
+        channel=str(rec.channel or ""),
+        subdir=rec.subdir,
+        url=str(rec.url),
+        sha256=rec.sha256.hex() if rec.sha256 else None,
+        md5=rec.md5.hex() if rec.md5 else None,
+    )
+
+
+class RattlerEngine:
+    name = "rattler"
+
+    def __init__(self, progress: bool | None = None) -> None:
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._records: dict[str, Any] = {}
+        self._gateway_obj: Any = None
+
+    def solve(
+        self, prefix: Path, channels: Sequence[str], specs: Sequence[str]
+    ) -> list[SolvedPackage]:
+        import rattler
+        from rattler.exceptions import InvalidMatchSpecError, SolverError
+
+        if not channels:
+            raise CondapipError("no channels: pass -c CHANNEL or set channels in .condarc")
+        installed = installed_records(prefix)
+        try:
+            records = asyncio.run(
+                rattler.solve(
+                    sources=[to_channel(c) for c in channels],
+                    # parsed here, leniently: conda's own `name=version=build` is
+                    # valid input, but rattler.solve parses strings strictly
+                    specs=[rattler.MatchSpec(s) for s in specs],
+                    platforms=_platforms(),
+                    locked_packages=installed,
+                    virtual_packages=rattler.VirtualPackage.detect(),
+                    channel_priority=rattler.ChannelPriority.Strict,
+                    timestamp_policy="allow-missing",
+                )
+            )
+        except SolverError as exc:
+            raise Refused(f"the conda solve failed: {_first_lines(exc)}") from None
+        except (InvalidMatchSpecError, ValueError, TypeError) as exc:
+            raise CondapipError(f"invalid conda spec: {_first_lines(exc)}") from None
+        except Exception as exc:  # rattler raises its own types for fetch errors
+            raise CondapipError(f"cannot read channels: {_first_lines(exc)}") from None
+        out = []
+        for rec in records:
+            pkg = _solved(rec)
+            self._records[pkg.url] = rec
+            out.append(pkg)
+        return out
+
+    def install(
+        self, prefix: Path, packages: Sequence[SolvedPackage], specs: Sequence[str]
+    ) -> CondaChange:
+        import rattler
+
+        known = self._records
+        missing = [p for p in packages if p.url not in known]
+        if missing:
+            known.update(records_from_urls(missing, self._gateway()))
+        records = [known[p.url] for p in packages]
+        installed = installed_records(prefix)
+        before = {_dist(r) for r in installed}
+        try:
+            asyncio.run(
+                rattler.install(
+                    records,
+                    target_prefix=prefix,
+                    installed_packages=installed,
+                    show_progress=self.progress,
+                    execute_link_scripts=False,
+                )
+            )
+        except Exception as exc:  # the transaction rolls back; report one line
+            raise CondapipError(f"conda install failed: {_first_lines(exc)}") from None
+        after = {_dist(r) for r in installed_records(prefix)}
+        return CondaChange(
+            added=tuple(sorted(after - before)), removed=tuple(sorted(before - after))
+        )
+
+    def _gateway(self) -> Any:
+        # One gateway for the engine's life: it caches each channel's repodata.
+        if self._gateway_obj is None:
+            import rattler
+
+            self._gateway_obj = rattler.Gateway()
+        return self._gateway_obj
+
+
+def records_from_urls(packages: Sequence[SolvedPackage], gateway: Any = None) -> dict[str, Any]:
+    """RepoDataRecords for exact URLs, read from their channels' repodata.
+
+    A query, not a solve: a package's dependencies may live in another subdir
+    or channel, and an exact install names them itself. One query per channel
+    with every wanted name, so an environment of hundreds of packages costs
+    one repodata fetch per channel and subdir, not one per package.
+    """
+    import rattler
+
+    by_channel: dict[str, tuple[set[str], set[str]]] = {}
+    for pkg in packages:
+        names, subdirs = by_channel.setdefault(_channel_url(pkg.url), (set(), set()))
+        names.add(pkg.name)
+        subdirs.add(pkg.subdir)
+    gateway = gateway or rattler.Gateway()
+
+    async def query_all() -> list[Any]:
+        return await asyncio.gather(
+            *(
+                gateway.query(
+                    [rattler.Channel(url)],
+                    [rattler.Subdir(s) for s in sorted(subdirs)],
+                    sorted(names),
+                    recursive=False,
+                )
+                for url, (names, subdirs) in by_channel.items()
+            )
+        )
+
+    try:
+        results = asyncio.run(query_all())
+    except Exception as exc:
+        channels = ", ".join(sorted(by_channel))
+        raise CondapipError(
+            f"cannot read the repodata of {channels}: {_first_lines(exc)}"
+        ) from None
+    wanted = {p.url for p in packages}
+    found = {
+        str(rec.url): rec
+        for result in results
+        for records in result
+        for rec in records
+        if str(rec.url) in wanted
+    }
+    lost = sorted(wanted - set(found))
+    if lost:
+        shown = ", ".join(lost[:5]) + (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        raise CondapipError(f"not in their channels' repodata: {shown}")
+    return found
+
+
+def _channel_url(url: str) -> str:
+    """``https://host/conda-forge/linux-64/x.conda`` -> ``https://host/conda-forge``."""
+    return url.rsplit("/", 2)[0]
+
+
+def _dist(rec: Any) -> str:
+    from condapip.ledger.prefix import channel_name
+
+    return (
+        f"{channel_name(str(rec.channel or ''))}::{rec.name.normalized}-{rec.version}-{rec.build}"
+    )
+
+
+def _first_lines(exc: BaseException) -> str:
+    text = " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    return text[:500] or type(exc).__name__

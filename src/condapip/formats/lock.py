@@ -1,0 +1,440 @@
+"""``condapip.lock.yml``: both layers pinned to artifacts and hashes.
+
+conda: each package's URL, sha256 and md5, under the platform it was made
+for. pip: each dist's artifact URL and sha256 (from ``direct_url.json`` where
+it has them, else from the pip engine's dry-run report for the exact pin), or
+a VCS URL and commit, which is what pip can verify for a VCS install.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+
+from condapip import __version__
+from condapip.change.engines.base import SolvedPackage, channel_and_subdir
+from condapip.errors import CondapipError, read_input
+from condapip.formats.layers import Layers, PipArtifact, redact_url, select
+from condapip.ledger.pins import pin
+from condapip.ledger.prefix import Dist, Prefix
+
+LOCK_VERSION = 1
+DEFAULT_NAME = "condapip.lock.yml"
+
+
+@dataclass(frozen=True)
+class CondaLocked:
+    name: str
+    version: str
+    build: str
+    subdir: str
+    url: str
+    sha256: str | None
+    md5: str | None
+
+    def solved(self) -> SolvedPackage:
+        channel, _ = channel_and_subdir(self.url)
+        return SolvedPackage(
+            name=self.name,
+            version=self.version,
+            build=self.build,
+            channel=channel,
+            subdir=self.subdir,
+            url=self.url,
+            sha256=self.sha256,
+            md5=self.md5,
+        )
+
+
+@dataclass(frozen=True)
+class PlatformLock:
+    conda: tuple[CondaLocked, ...]
+    pip: tuple[PipArtifact, ...]
+
+
+@dataclass(frozen=True)
+class Lock:
+    name: str | None
+    channels: tuple[str, ...]
+    requested: tuple[str, ...]  # the conda specs the user asked for, from history
+    platforms: dict[str, PlatformLock]
+
+
+@dataclass(frozen=True)
+class Locked:
+    lock: Lock
+    warnings: tuple[str, ...]
+
+
+def build(prefix: Prefix, *, pip_engine: str | None = None) -> Locked:
+    """Lock what ``prefix`` holds, both layers, with the export's choices."""
+    from condapip.ledger.history import requested_specs
+
+    layers = select(prefix)
+    warnings = list(layers.warnings)
+    conda = tuple(_conda_locked(layers, warnings))
+    pip = tuple(pip_artifacts(prefix, layers.pip, pip_engine, warnings))
+    specs = requested_specs(prefix.history)
+    lock = Lock(
+        name=layers.name,
+        channels=layers.channels,
+        requested=tuple(specs[n] for n in sorted(specs)),
+        platforms={layers.platform: PlatformLock(conda=conda, pip=pip)},
+    )
+    return Locked(lock=lock, warnings=tuple(warnings))
+
+
+def _conda_locked(layers: Layers, warnings: list[str]) -> list[CondaLocked]:
+    out = []
+    for rec in layers.records:
+        if not rec.url:
+            raise CondapipError(f"cannot lock {rec.dist_str}: its conda-meta record has no URL")
+        if not (rec.sha256 or rec.md5):
+            warnings.append(f"{rec.dist_str} has no sha256 or md5 in conda-meta")
+        url, redacted = redact_url(rec.url)
+        if redacted:
+            warnings.append(f"{rec.name}: a credential in its URL was redacted")
+        out.append(
+            CondaLocked(
+                name=rec.name,
+                version=rec.version,
+                build=rec.build,
+                subdir=rec.subdir,
+                url=url,
+                sha256=rec.sha256,
+                md5=rec.md5,
+            )
+        )
+    return out
+
+
+def pip_artifacts(
+    prefix: Prefix, dists: Sequence[Dist], pip_engine: str | None, warnings: list[str]
+) -> list[PipArtifact]:
+    """Each dist pinned to an artifact and hash, or to a VCS commit.
+
+    Index installs record no artifact, so pip itself is asked which file the
+    exact pin resolves to (``--dry-run --ignore-installed --report``).
+    """
+    known: dict[str, PipArtifact] = {}
+    ask: dict[str, str] = {}
+    for dist in dists:
+        p = pin(dist)
+        du = dist.direct_url or {}
+        url = redact_url(du["url"])[0] if du.get("url") else None
+        if du.get("vcs_info"):
+            vcs = du["vcs_info"]
+            known[dist.key] = PipArtifact(
+                name=dist.key,
+                version=dist.version,
+                requirement=p.requirement,
+                source="vcs",
+                url=url,
+                vcs=vcs.get("vcs", "git"),
+                commit=vcs.get("commit_id"),
+                subdirectory=du.get("subdirectory"),
+            )
+        elif "dir_info" in du:
+            warnings.append(f"{dist.name} comes from a local directory: pip cannot hash-check it")
+            known[dist.key] = PipArtifact(
+                name=dist.key,
+                version=dist.version,
+                requirement=p.requirement,
+                source="directory",
+                url=url,
+                editable=p.editable,
+            )
+        elif url and _sha256(du.get("archive_info") or {}):
+            known[dist.key] = PipArtifact(
+                name=dist.key,
+                version=dist.version,
+                requirement=p.requirement,
+                source="url",
+                url=url.split("#", 1)[0],
+                sha256=_sha256(du["archive_info"]),
+            )
+        else:
+            ask[dist.key] = p.requirement
+    if ask:
+        known.update(_from_report(prefix, dists, ask, pip_engine))
+    return [known[d.key] for d in dists]
+
+
+def _from_report(
+    prefix: Prefix, dists: Sequence[Dist], ask: dict[str, str], engine_name: str | None
+) -> dict[str, PipArtifact]:
+    from condapip.change.engines import pip_engine
+    from condapip.ledger.prefix import interpreter
+
+    engine = pip_engine(engine_name)
+    items = engine.report(interpreter(prefix.path), sorted(ask.values()), no_deps=True)
+    found: dict[str, dict[str, Any]] = {}
+    for item in items:
+        meta = item.get("metadata") or {}
+        info = item.get("download_info") or {}
+        if isinstance(meta, dict) and isinstance(info, dict) and meta.get("name"):
+            found[canonicalize_name(str(meta["name"]))] = info
+    out = {}
+    versions = {d.key: d.version for d in dists}
+    for key, requirement in ask.items():
+        info = found.get(key) or {}
+        digest = _sha256(info.get("archive_info") or {})
+        if not info.get("url") or not digest:
+            raise CondapipError(f"cannot lock {requirement}: pip reported no artifact with a hash")
+        url, _ = redact_url(str(info["url"]).split("#", 1)[0])
+        out[key] = PipArtifact(
+            name=key,
+            version=versions[key],
+            requirement=requirement,
+            source="url" if " @ " in requirement else "index",
+            url=url,
+            sha256=digest,
+        )
+    return out
+
+
+def _sha256(archive_info: dict[str, Any]) -> str | None:
+    hashes = archive_info.get("hashes") or {}
+    if hashes.get("sha256"):
+        return str(hashes["sha256"])
+    legacy = archive_info.get("hash") or ""
+    return legacy[len("sha256=") :] if legacy.startswith("sha256=") else None
+
+
+# --- the file ----------------------------------------------------------------------
+
+
+def dumps(lock: Lock) -> str:
+    from ruamel.yaml import YAML
+
+    doc: dict[str, Any] = {
+        "version": LOCK_VERSION,
+        "created-by": f"condapip {__version__}",
+    }
+    if lock.name:
+        doc["name"] = lock.name
+    doc["channels"] = list(lock.channels)
+    doc["requested"] = list(lock.requested)
+    doc["platforms"] = {
+        plat: {
+            "conda": [_conda_doc(c) for c in pl.conda],
+            "pip": [_pip_doc(a) for a in pl.pip],
+        }
+        for plat, pl in sorted(lock.platforms.items())
+    }
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # a pin stays on one line, as grep and diff expect
+    buf = StringIO()
+    buf.write(
+        "# condapip lock: `condapip create --lock FILE -p PREFIX` installs exactly this,\n"
+        "# conda first, then pip with hash checking.\n"
+    )
+    yaml.dump(doc, buf)
+    return buf.getvalue()
+
+
+def _conda_doc(c: CondaLocked) -> dict[str, Any]:
+    doc = {
+        "name": c.name,
+        "version": c.version,
+        "build": c.build,
+        "subdir": c.subdir,
+        "url": c.url,
+    }
+    if c.sha256:
+        doc["sha256"] = c.sha256
+    if c.md5:
+        doc["md5"] = c.md5
+    return doc
+
+
+def _pip_doc(a: PipArtifact) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "name": a.name,
+        "version": a.version,
+        "requirement": a.requirement,
+        "source": a.source,
+    }
+    for key in ("url", "sha256", "vcs", "commit", "subdirectory"):
+        value = getattr(a, key)
+        if value:
+            doc[key] = value
+    if a.editable:
+        doc["editable"] = True
+    return doc
+
+
+def load(path: Path) -> Lock:
+    return loads(read_input(path, "lock file"), source=str(path))
+
+
+_HEX = re.compile(r"^[0-9a-f]+$")
+_URL = re.compile(r"^(?:https?|file)://\S+$")
+
+
+def loads(text: str, source: str = DEFAULT_NAME) -> Lock:
+    """Read and validate a lock: every name, URL and hash is checked as data."""
+    from ruamel.yaml import YAML, YAMLError
+
+    try:
+        data = YAML(typ="safe").load(text)
+    except YAMLError as exc:
+        raise CondapipError(f"malformed {source}: {str(exc).splitlines()[0]}") from None
+    bad = _Bad(source)
+    if not isinstance(data, dict):
+        raise bad("top level is not a mapping")
+    if data.get("version") != LOCK_VERSION:
+        raise bad(f"unsupported lock version {data.get('version')!r}")
+    platforms = data.get("platforms")
+    if not isinstance(platforms, dict) or not platforms:
+        raise bad("no platforms")
+    out: dict[str, PlatformLock] = {}
+    for plat, body in platforms.items():
+        if not isinstance(plat, str) or not re.match(r"^[a-z0-9]+-[a-z0-9_]+$", plat):
+            raise bad(f"invalid platform {plat!r}")
+        if not isinstance(body, dict):
+            raise bad(f"platform {plat} is not a mapping")
+        conda = tuple(_conda_entry(e, bad) for e in _list(body.get("conda"), "conda", bad))
+        pip = tuple(_pip_entry(e, bad) for e in _list(body.get("pip"), "pip", bad))
+        out[plat] = PlatformLock(conda=conda, pip=pip)
+    channels = tuple(str(c) for c in _list(data.get("channels"), "channels", bad))
+    requested = _list(data.get("requested"), "requested", bad)
+    from condapip.ledger.specs import check_conda_spec
+
+    try:
+        for spec in requested:
+            check_conda_spec(str(spec))
+    except CondapipError as exc:
+        raise bad(str(exc)) from None
+    name = data.get("name")
+    if name is not None and (not isinstance(name, str) or "/" in name):
+        raise bad(f"invalid name {name!r}")
+    return Lock(
+        name=name,
+        channels=channels,
+        requested=tuple(str(s) for s in requested),
+        platforms=out,
+    )
+
+
+class _Bad:
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __call__(self, what: str) -> CondapipError:
+        return CondapipError(f"malformed {self.source}: {what}")
+
+
+def _list(value: Any, key: str, bad: _Bad) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise bad(f"{key} is not a list")
+    return value
+
+
+def _str(entry: dict[str, Any], key: str, bad: _Bad, *, required: bool = True) -> str | None:
+    value = entry.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str | int | float) or not str(value).strip():
+        raise bad(f"entry {entry.get('name')!r} has no valid {key}")
+    return str(value)
+
+
+def _hash(entry: dict[str, Any], key: str, size: int, bad: _Bad) -> str | None:
+    value = _str(entry, key, bad, required=False)
+    if value is not None and (len(value) != size or not _HEX.match(value)):
+        raise bad(f"entry {entry.get('name')!r} has an invalid {key}")
+    return value
+
+
+def _url(entry: dict[str, Any], bad: _Bad, *, required: bool = True) -> str | None:
+    from condapip.ledger.specs import URL_UNSAFE
+
+    value = _str(entry, "url", bad, required=required)
+    if value is not None and (not _URL.match(value) or URL_UNSAFE.search(value)):
+        raise bad(f"entry {entry.get('name')!r} has an invalid url")
+    return value
+
+
+def _conda_entry(entry: Any, bad: _Bad) -> CondaLocked:
+    from condapip.ledger.specs import check_conda_spec
+
+    if not isinstance(entry, dict):
+        raise bad("a conda entry is not a mapping")
+    name, version, build = (_str(entry, k, bad) or "" for k in ("name", "version", "build"))
+    try:
+        check_conda_spec(f"{name}=={version}={build}")
+    except CondapipError:
+        raise bad(f"invalid conda package {name!r} {version!r} {build!r}") from None
+    url = _url(entry, bad) or ""
+    if not url.endswith((f"/{name}-{version}-{build}.conda", f"/{name}-{version}-{build}.tar.bz2")):
+        raise bad(f"the url of {name} does not name {name}-{version}-{build}")
+    sha256 = _hash(entry, "sha256", 64, bad)
+    md5 = _hash(entry, "md5", 32, bad)
+    if sha256 is None and md5 is None:
+        raise bad(f"{name} has neither sha256 nor md5")
+    subdir = _str(entry, "subdir", bad) or ""
+    if not re.match(r"^[a-z0-9]+(?:-[a-z0-9_]+)?$", subdir):
+        raise bad(f"{name} has an invalid subdir {subdir!r}")
+    return CondaLocked(
+        name=name, version=version, build=build, subdir=subdir, url=url, sha256=sha256, md5=md5
+    )
+
+
+_SOURCES = ("index", "url", "vcs", "directory")
+
+
+def _pip_entry(entry: Any, bad: _Bad) -> PipArtifact:
+    from condapip.ledger.specs import check_pip_requirement
+
+    if not isinstance(entry, dict):
+        raise bad("a pip entry is not a mapping")
+    name = _str(entry, "name", bad) or ""
+    version = _str(entry, "version", bad) or ""
+    requirement = _str(entry, "requirement", bad) or ""
+    source = _str(entry, "source", bad)
+    if source not in _SOURCES:
+        raise bad(f"{name} has an invalid source {source!r}")
+    try:
+        req = check_pip_requirement(requirement)
+    except CondapipError:
+        raise bad(f"{name} has an invalid requirement {requirement!r}") from None
+    if canonicalize_name(req.name) != canonicalize_name(name):
+        raise bad(f"the requirement of {name} names {req.name}")
+    if not re.match(r"^[A-Za-z0-9.+!_-]+$", version):
+        raise bad(f"{name} has an invalid version {version!r}")
+    url = _url(entry, bad, required=source != "index")
+    sha256 = _hash(entry, "sha256", 64, bad)
+    commit = _str(entry, "commit", bad, required=False)
+    if source in ("index", "url") and sha256 is None:
+        raise bad(f"{name} has no sha256")
+    if source == "vcs" and (commit is None or not re.match(r"^[0-9a-f]{7,64}$", commit)):
+        raise bad(f"{name} has no valid commit")
+    vcs = _str(entry, "vcs", bad, required=False)
+    if vcs is not None and vcs not in ("git", "hg", "svn", "bzr"):
+        raise bad(f"{name} has an invalid vcs {vcs!r}")
+    subdirectory = _str(entry, "subdirectory", bad, required=False)
+    if subdirectory is not None and not re.match(r"^[A-Za-z0-9._/-]+$", subdirectory):
+        raise bad(f"{name} has an invalid subdirectory")
+    return PipArtifact(
+        name=canonicalize_name(name),
+        version=version,
+        requirement=requirement,
+        source=source,  # type: ignore[arg-type]
+        url=url,
+        sha256=sha256,
+        vcs=vcs,
+        commit=commit,
+        subdirectory=subdirectory,
+        editable=bool(entry.get("editable")),
+    )

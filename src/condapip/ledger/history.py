@@ -1,0 +1,127 @@
+"""conda-meta/history in conda's own format, read and appended.
+
+conda and mamba read this file to know which specs a user asked for; rattler
+leaves it empty, so condapip writes the entries itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from condapip import __version__
+
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One ``==> time <==`` block."""
+
+    time: datetime
+    cmd: str
+    added: tuple[str, ...]  # "channel::name-version-build"
+    removed: tuple[str, ...]
+    update_specs: tuple[str, ...]
+    remove_specs: tuple[str, ...]
+
+
+def read_history(path: Path) -> tuple[HistoryEntry, ...]:
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return ()
+    entries: list[HistoryEntry] = []
+    block: dict[str, list[str]] | None = None
+    when: datetime | None = None
+    cmd = ""
+
+    def close() -> None:
+        if block is not None and when is not None:
+            entries.append(
+                HistoryEntry(
+                    time=when,
+                    cmd=cmd,
+                    added=tuple(block["+"]),
+                    removed=tuple(block["-"]),
+                    update_specs=tuple(block["update"]),
+                    remove_specs=tuple(block["remove"]),
+                )
+            )
+
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("==>") and line.endswith("<=="):
+            close()
+            try:
+                when = datetime.strptime(line[3:-3].strip(), _TIME_FORMAT)
+            except ValueError:
+                when = None
+            block = {"+": [], "-": [], "update": [], "remove": []}
+            cmd = ""
+        elif block is None:
+            continue
+        elif line.startswith("# cmd:"):
+            cmd = line[len("# cmd:") :].strip()
+        elif line.startswith(("# update specs:", "# install specs:")):
+            block["update"].extend(_spec_list(line.split(":", 1)[1]))
+        elif line.startswith("# remove specs:"):
+            block["remove"].extend(_spec_list(line.split(":", 1)[1]))
+        elif line[:1] in "+-" and line[1:]:
+            block[line[0]].append(line[1:])
+    close()
+    return tuple(entries)
+
+
+def _spec_list(text: str) -> list[str]:
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError):
+        return []
+    return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+
+def requested_specs(history: Iterable[HistoryEntry]) -> dict[str, str]:
+    """The specs the user asked for, by package name, latest request winning."""
+    from condapip.ledger.specs import spec_name
+
+    specs: dict[str, str] = {}
+    for entry in history:
+        for spec in entry.update_specs:
+            specs[spec_name(spec)] = spec
+        for spec in entry.remove_specs:
+            specs.pop(spec_name(spec), None)
+    return specs
+
+
+def append_history(
+    prefix: Path,
+    *,
+    added: Iterable[str],
+    removed: Iterable[str],
+    update_specs: Iterable[str] = (),
+    remove_specs: Iterable[str] = (),
+    argv: list[str] | None = None,
+    when: datetime | None = None,
+) -> None:
+    """Append one entry exactly as conda would write it."""
+    lines = [
+        f"==> {(when or datetime.now()).strftime(_TIME_FORMAT)} <==",
+        f"# cmd: {' '.join(argv if argv is not None else sys.argv)}",
+        f"# condapip version: {__version__}",
+    ]
+    lines += [f"-{d}" for d in sorted(removed)]
+    lines += [f"+{d}" for d in sorted(added)]
+    update = list(update_specs)
+    remove = list(remove_specs)
+    if update:
+        lines.append(f"# update specs: {update!r}")
+    if remove:
+        lines.append(f"# remove specs: {remove!r}")
+    path = prefix / "conda-meta" / "history"
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
