@@ -22,6 +22,7 @@ from condapip.change.engines.base import (
     channel_and_subdir,
     notable_lines,
 )
+from condapip.change.verify import verify
 from condapip.errors import CondapipError, Refused
 
 
@@ -63,6 +64,8 @@ class ExecutableEngine:
     ) -> CondaChange:
         before = _installed(prefix)
         wanted = {p.name for p in packages}
+        have = _installed_urls(prefix)
+        verify(prefix, [p for p in packages if p.url not in have])
         with tempfile.TemporaryDirectory(prefix="condapip-explicit-") as tmp:
             explicit = Path(tmp) / "explicit.txt"
             lines = ["@EXPLICIT", *(_explicit_line(p) for p in packages)]
@@ -132,6 +135,13 @@ def _solved(item: dict[str, Any]) -> SolvedPackage:
 
 def _explicit_line(pkg: SolvedPackage) -> str:
     return f"{pkg.url}#{pkg.md5}" if pkg.md5 else pkg.url
+
+
+def _installed_urls(prefix: Path) -> set[str]:
+    from condapip.ledger.prefix import read_records
+
+    meta = prefix / "conda-meta"
+    return {r.url for r in read_records(meta).values()} if meta.is_dir() else set()
 
 
 def _installed(prefix: Path) -> dict[str, str]:

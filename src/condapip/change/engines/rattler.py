@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from condapip.change.engines.base import CondaChange, SolvedPackage
+from condapip.change.verify import verify
 from condapip.errors import CondapipError, Refused
 
 
@@ -108,8 +109,10 @@ class RattlerEngine:
         missing = [p for p in packages if p.url not in known]
         if missing:
             known.update(records_from_urls(missing, self._gateway()))
-        records = [known[p.url] for p in packages]
         installed = installed_records(prefix)
+        have = {str(r.url) for r in installed}
+        records = [_expecting(known[p.url], p) for p in packages]
+        verify(prefix, [_solved(r) for r in records if str(r.url) not in have])
         before = {_dist(r) for r in installed}
         try:
             asyncio.run(
@@ -135,6 +138,20 @@ class RattlerEngine:
 
             self._gateway_obj = rattler.Gateway()
         return self._gateway_obj
+
+
+def _expecting(rec: Any, pkg: SolvedPackage) -> Any:
+    """The record with the hashes the caller asked for (a lock's or an explicit file's).
+
+    Set on the record too, so that rattler checks its own download against them.
+    """
+    if pkg.sha256:
+        rec.sha256 = bytes.fromhex(pkg.sha256)
+        if not pkg.md5:
+            rec.md5 = None  # the repodata's md5 belongs to the repodata's file
+    if pkg.md5:
+        rec.md5 = bytes.fromhex(pkg.md5)
+    return rec
 
 
 def records_from_urls(packages: Sequence[SolvedPackage], gateway: Any = None) -> dict[str, Any]:

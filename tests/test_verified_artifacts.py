@@ -1,0 +1,74 @@
+"""No unverified byte is linked: every conda artifact is hashed before linking.
+
+The channel is copied and one ``.conda`` swapped for another with the same
+name (repodata left alone); a lock's or an explicit file's hash that does not
+match the file is refused the same way, before rattler links anything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from condapip.channel_build.build import build_channel
+from tests.conftest import condapip
+from tests.wheelmaker import make_wheel
+
+ALPHA = "alpha-1.0-pyh_0.conda"
+
+
+@pytest.fixture
+def tampered_channel(tmp_path: Path, channel: Path) -> Path:
+    evil = tmp_path / "evil-channel"
+    wheel = make_wheel(
+        tmp_path / "evil-wheels", "alpha", "1.0", ["beta>=1.0"], files={"alpha/__init__.py": "1/0"}
+    )
+    build_channel([wheel], evil)
+    copy = tmp_path / "channel"
+    shutil.copytree(channel, copy)
+    shutil.copyfile(evil / "noarch" / ALPHA, copy / "noarch" / ALPHA)
+    return copy
+
+
+def test_a_tampered_package_in_a_channel_is_refused_and_nothing_is_made(
+    tmp_path: Path, tampered_channel: Path
+) -> None:
+    actual = hashlib.sha256((tampered_channel / "noarch" / ALPHA).read_bytes()).hexdigest()
+    yml = tmp_path / "environment.yml"
+    yml.write_text(f"channels:\n  - {tampered_channel}\ndependencies:\n  - python\n  - alpha\n")
+    target = tmp_path / "made"
+    env = {**os.environ, "RATTLER_CACHE_DIR": str(tmp_path / "fresh-cache")}
+    result = condapip("create", "-f", str(yml), "-p", str(target), "--yes", env=env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert ALPHA in result.stderr and actual in result.stderr and "expected" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not target.exists()
+
+
+def test_a_wrong_hash_is_refused_before_anything_is_linked(tmp_path: Path, channel: Path) -> None:
+    from condapip.change.engines.rattler import RattlerEngine
+    from condapip.errors import Refused
+
+    engine = RattlerEngine(progress=False)
+    solved = engine.solve(tmp_path / "solve", [str(channel)], ["beta"])
+    wrong = [replace(p, sha256="ab" * 32, md5=None) for p in solved]
+    target = tmp_path / "target"
+    with pytest.raises(Refused, match="expected abab.*got [0-9a-f]{64}"):
+        RattlerEngine(progress=False).install(target, wrong, ["beta"])
+    assert not (target / "conda-meta").exists()
+
+
+def test_a_wrong_md5_in_an_explicit_file_is_refused(tmp_path: Path, channel: Path) -> None:
+    url = (channel / "noarch" / "beta-1.0-pyh_0.conda").as_uri()
+    explicit = tmp_path / "explicit.txt"
+    explicit.write_text(f"@EXPLICIT\n{url}#{'0' * 32}\n")
+    target = tmp_path / "made"
+    result = condapip("create", "-f", str(explicit), "-p", str(target), "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "md5 mismatch" in result.stderr and "0" * 32 in result.stderr
+    assert not target.exists()
