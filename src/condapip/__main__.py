@@ -132,7 +132,9 @@ def fast(argv: Sequence[str]) -> Callable[[], int] | None:
         try:
             return import_module(verb.module).main(**params)
         except CondapipError as exc:
-            print(f"condapip: error: {exc}", file=sys.stderr)
+            from condapip.support.redact import redact
+
+            print(f"condapip: error: {redact(str(exc))}", file=sys.stderr)
             return exc.exit_code
         except KeyboardInterrupt:
             print("condapip: interrupted", file=sys.stderr)
@@ -142,7 +144,10 @@ def fast(argv: Sequence[str]) -> Callable[[], int] | None:
 
 
 def main() -> None:
+    from condapip.support.redact import redact_streams
+
     argv = sys.argv[1:]
+    redact_streams()  # no credential leaves through stdout or stderr, whoever prints
     try:
         call = fast(argv)
         if call is not None:

@@ -525,7 +525,9 @@ def run(argv: list[str]) -> int:
         # standalone mode: click prints usage errors itself and exits 2
         app(argv, prog_name="condapip", standalone_mode=True)
     except CondapipError as exc:
-        print(f"condapip: error: {exc}", file=sys.stderr)
+        from condapip.support.redact import redact
+
+        print(f"condapip: error: {redact(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

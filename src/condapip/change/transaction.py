@@ -22,6 +22,7 @@ from condapip.change.engines.base import CondaEngine, PipEngine
 from condapip.change.state import EnvState, apply, capture
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.prefix import Prefix
+from condapip.support.redact import redact
 
 SNAPSHOT_DIR = ("conda-meta", "condapip")
 KEEP = 20  # older snapshots are pruned: rollback goes back this many changes
@@ -113,7 +114,7 @@ def take(prefix: Prefix, command: str) -> Snapshot:
     snap = Snapshot(
         path=folder / f"snapshot-{stamp}-{time.time_ns() % 10**9:09d}.json",
         taken=stamp,
-        command=command,
+        command=redact(command),
         state=capture(prefix),
         history=_history(prefix.path),
         complete=False,

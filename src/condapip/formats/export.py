@@ -20,9 +20,10 @@ from packaging.utils import canonicalize_name
 from condapip import __version__
 from condapip.change.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
-from condapip.formats.layers import Layers, PipArtifact, pip_requests, redact_url, select
+from condapip.formats.layers import Layers, PipArtifact, pip_requests, select
 from condapip.ledger.pins import pin
 from condapip.ledger.prefix import CondaRecord, Dist, Prefix
+from condapip.support.redact import redact_url
 
 if TYPE_CHECKING:
     from condapip.formats.envfile import EnvSpec

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,8 +10,9 @@ from typing import Literal
 from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
-from condapip.ledger.pins import pin, redact
+from condapip.ledger.pins import pin
 from condapip.ledger.prefix import CondaRecord, Dist, Prefix, channel_name
+from condapip.support.redact import redact_url
 
 # Installed with pip itself or as build tooling; exported only when asked for.
 NOISE = frozenset({"pip", "setuptools", "wheel"})
@@ -121,17 +121,6 @@ def _channels(prefix: Prefix, warnings: list[str]) -> tuple[str, ...]:
         return (configured.index(name) if name in configured else len(configured), name)
 
     return tuple(sorted(names, key=priority))
-
-
-_TOKEN = re.compile(r"/t/[^/]+/")
-
-
-def redact_url(url: str) -> tuple[str, bool]:
-    """``pins.redact`` plus conda's ``/t/<token>/`` channel tokens."""
-    url, redacted = redact(url)
-    if _TOKEN.search(url):
-        return _TOKEN.sub("/t/***/", url), True
-    return url, redacted
 
 
 def _pip_requested(prefix: Prefix) -> dict[str, str]:

@@ -20,9 +20,10 @@ from packaging.utils import canonicalize_name
 from condapip import __version__
 from condapip.change.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
-from condapip.formats.layers import Layers, PipArtifact, redact_url, select
+from condapip.formats.layers import Layers, PipArtifact, select
 from condapip.ledger.pins import pin
 from condapip.ledger.prefix import Dist, Prefix
+from condapip.support.redact import redact_url
 
 LOCK_VERSION = 1
 DEFAULT_NAME = "condapip.lock.yml"

@@ -89,9 +89,18 @@ def load(path: Path) -> dict[str, Any]:
         if isinstance(remembered, dict):
             return remembered
     data = _parse(path, text)
-    if digest is not None and _plain(data):
+    if digest is not None and _plain(data) and not _holds_credentials(text):
         memo.remember(slot, digest, data)
     return data
+
+
+def _holds_credentials(text: str) -> bool:
+    # The memo is a file in the user cache: a condarc with a token or a
+    # password in it is parsed afresh each time rather than copied there.
+    from condapip.support.redact import redact
+
+    lowered = text.lower()
+    return redact(text) != text or any(w in lowered for w in ("token", "password", "passwd"))
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from condapip import __version__
+from condapip.support.redact import redact
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -111,7 +112,7 @@ def append_history(
     """Append one entry exactly as conda would write it."""
     lines = [
         f"==> {(when or datetime.now()).strftime(_TIME_FORMAT)} <==",
-        f"# cmd: {' '.join(argv if argv is not None else sys.argv)}",
+        f"# cmd: {redact(' '.join(argv if argv is not None else sys.argv))}",
         f"# condapip version: {__version__}",
     ]
     lines += [f"-{d}" for d in sorted(removed)]

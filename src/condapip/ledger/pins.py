@@ -8,9 +8,9 @@ archives. Credentials in URLs are redacted before anything is written.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
 
 from condapip.ledger.prefix import Dist
+from condapip.support.redact import redact_url
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def pin(dist: Dist) -> Pin:
     du = dist.direct_url
     if not du or not du.get("url"):
         return Pin(dist.key, dist.version, f"{dist.name}=={dist.version}", False, False)
-    url, redacted = redact(du["url"])
+    url, redacted = redact_url(du["url"])
     editable = bool((du.get("dir_info") or {}).get("editable"))
     vcs = du.get("vcs_info")
     if vcs:
@@ -50,15 +50,3 @@ def _legacy_sha256(value: str | None) -> str | None:
     if value and value.startswith("sha256="):
         return value[len("sha256=") :]
     return None
-
-
-def redact(url: str) -> tuple[str, bool]:
-    """``https://user:token@host/x`` -> ``https://***@host/x``."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url, False
-    userinfo, host = parts.netloc.rsplit("@", 1)
-    # ssh's "git@host" names an account, not a secret; anything else is one.
-    if ":" not in userinfo and not parts.scheme.startswith(("http", "git+http")):
-        return url, False
-    return urlunsplit(parts._replace(netloc=f"***@{host}")), True

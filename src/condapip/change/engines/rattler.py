@@ -18,7 +18,7 @@ def to_channel(channel: str) -> Any:
     """A channel name, URL or local folder as rattler's Channel."""
     from rattler import Channel
 
-    if channel.startswith("file://"):
+    if "://" in channel:
         return Channel(channel)
     if os.sep in channel or channel.startswith("."):
         path = Path(channel).absolute()
