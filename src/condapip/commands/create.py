@@ -10,15 +10,19 @@ import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from condapip.change import conda_layer, pip_layer, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import SolvedPackage
 from condapip.change.plan import Row
 from condapip.errors import CondapipError, Refused
+from condapip.ledger import env_vars
 from condapip.ledger.specs import spec_name
 from condapip.support.progress import step
+
+if TYPE_CHECKING:
+    from condapip.formats.pip_requirements import PipRequirement, PipSection
 
 Decide = Callable[[list[Row]], bool]
 
@@ -43,7 +47,7 @@ def run(
     from condapip.formats import envfile
 
     try:
-        spec = envfile.load(file, pip_options=True)
+        spec = envfile.load(file)
     except CondapipError as exc:
         if str(file) in str(exc):
             raise
@@ -57,8 +61,8 @@ def run(
     # As conda's -c: the command line's channels replace the file's.
     channels = list(channels) or list(spec.channels) or _default_channels()
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
-    pip_entries = [_anchored(entry, file.absolute().parent) for entry in spec.pip]
-    rows += [Row(_pip_label(r), "pip", f"{file.name} pip:", r) for r in pip_entries]
+    section = spec.pip_section
+    rows += _section_rows(section, f"{file.name} pip:") if section else []
     with transaction.locked(path):
         refuse_existing(path)
         if not decide(rows):
@@ -68,8 +72,42 @@ def run(
         with _half_made(path):
             with step(f"linking the conda layer ({len(solution)} packages)", spinner=False):
                 conda_layer.apply(conda, path, solution, specs, argv=argv)
-            _pip_layer(path, pip_entries, pip)
+            if section:
+                _section_layer(path, section, pip)
+            env_vars.write(path, spec.variables)
     return path
+
+
+def _section_layer(path: Path, section: PipSection, pip: Any) -> None:
+    """An environment.yml's pip list, as conda runs it: one requirements file."""
+    import tempfile
+
+    from condapip.formats.pip_requirements import write_temporary
+
+    requests = [r.line() for r in section.all_requirements()]
+    with tempfile.TemporaryDirectory(prefix="condapip-pip-") as tmp:
+        reqfile = write_temporary(section, Path(tmp))
+        with step(f"installing the pip layer ({len(requests)} requirement(s))"):
+            pip_layer.install(path, [f"--requirement {reqfile}"], pip)
+    pip_layer.record_requests(path, [_request(r) for r in section.all_requirements()])
+
+
+def _section_rows(section: PipSection, why: str) -> list[Row]:
+    rows = [Row(_shown(line), "pip", why, line) for line in section.option_lines()]
+    rows += [Row(r.name or _shown(r.line()), "pip", why, r.line()) for r in section.requirements]
+    return rows
+
+
+def _shown(line: str) -> str:
+    """A pip line with every credential in its URLs redacted, for the plan."""
+    from condapip.formats.layers import redact_url
+
+    return " ".join(redact_url(word)[0] for word in line.split(" "))
+
+
+def _request(req: PipRequirement) -> str:
+    # a local project is recorded as the URL pip records, so the request finds its dist
+    return req.path.as_uri() if req.path is not None else req.text
 
 
 def _run_explicit(
@@ -133,26 +171,7 @@ def _pip_layer(path: Path, requirements: Sequence[str], pip: Any) -> None:
         return
     with step(f"installing the pip layer ({len(requirements)} requirement(s))"):
         pip_layer.install(path, requirements, pip)
-    pip_layer.record_requests(path, _requests(requirements))
-
-
-def _requests(entries: Sequence[str]) -> list[str]:
-    """What the user asked pip for: the entries, and the lines of ``-r`` files."""
-    out: list[str] = []
-    for entry in entries:
-        option, _, value = entry.partition(" ")
-        if option == "--requirement":
-            try:
-                lines = Path(value).read_text().splitlines()
-            except OSError:
-                continue  # pip read it a moment ago; at worst a request goes unrecorded
-            for line in lines:
-                line = line.split(" #", 1)[0].strip()
-                if line and not line.startswith(("#", "-")):
-                    out.append(line)
-        elif not entry.startswith("-"):
-            out.append(entry)
-    return out
+    pip_layer.record_requests(path, [r for r in requirements if not r.startswith("-")])
 
 
 def is_explicit(file: Path) -> bool:
@@ -219,19 +238,6 @@ def _half_made(path: Path) -> Iterator[None]:
         if existed:
             path.mkdir(parents=True, exist_ok=True)
         raise
-
-
-def _anchored(entry: str, base: Path) -> str:
-    """Relative paths in a yml's pip list are relative to the yml, as conda reads them."""
-    option, _, value = entry.partition(" ") if entry.startswith("-") else ("", "", entry)
-    if option in ("--index-url", "--extra-index-url") or "://" in value:
-        return entry
-    if not option and not value.startswith((".", "~", "/")):
-        return entry  # a requirement, not a path
-    path = (base / Path(value).expanduser()).resolve()
-    if not option:
-        return path.as_uri()  # as a URL pip records it, so the request is matched to its dist
-    return f"{option} {path}"
 
 
 def _pip_label(requirement: str) -> str:

@@ -6,13 +6,19 @@ the seed's shape: conda dependencies, ``pip``, then ``pip:`` with exact pins.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from io import StringIO
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from condapip.errors import CondapipError, read_input
-from condapip.ledger.specs import URL_UNSAFE, check_conda_spec, check_pip_requirement
+from condapip.ledger.specs import URL_UNSAFE, check_conda_spec, spec_name
+
+if TYPE_CHECKING:
+    from condapip.formats.pip_requirements import PipSection
+
+_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -22,59 +28,110 @@ class EnvSpec:
     name: str | None
     channels: tuple[str, ...]
     conda: tuple[str, ...]
-    pip: tuple[str, ...]
+    pip: tuple[str, ...]  # the pip: list as written (variables expanded by pip, not here)
+    variables: tuple[tuple[str, str], ...] = ()
+    prefix: str | None = None
+    pip_section: PipSection | None = field(default=None, compare=False)
 
 
-# pip options an environment.yml's pip list may hold, as conda passes them on
-# to pip: where packages come from, nothing that moves the install elsewhere.
-PIP_OPTIONS = {
-    "-r": "--requirement",
-    "--requirement": "--requirement",
-    "-i": "--index-url",
-    "--index-url": "--index-url",
-    "--extra-index-url": "--extra-index-url",
-    "-f": "--find-links",
-    "--find-links": "--find-links",
-    "-e": "-e",
-    "--editable": "-e",
-}
+# conda's keys (conda.env.env VALID_KEYS); anything else is a typo or another tool's.
+KEYS = ("name", "channels", "dependencies", "variables", "prefix")
 
 
-def load(path: Path, *, pip_options: bool = False) -> EnvSpec:
+def load(path: Path) -> EnvSpec:
     text = read_input(path, "environment file")
-    return loads(text, source=str(path), pip_options=pip_options)
+    return loads(text, source=str(path), base=path.absolute().parent)
 
 
-def loads(text: str, source: str = "environment.yml", *, pip_options: bool = False) -> EnvSpec:
+def loads(text: str, source: str = "environment.yml", base: Path | None = None) -> EnvSpec:
     """Validate and read ``text``; an error names the file, the line and the entry.
 
-    ``pip_options``: the pip list may hold the options in ``PIP_OPTIONS``, each
-    returned as one ``--option VALUE`` string (``-e VALUE`` for editables).
+    ``base`` is the yml's folder: the pip list's relative paths start there,
+    as conda runs pip from it.
     """
-    from ruamel.yaml import YAML, YAMLError
+    from condapip.support.yaml_input import load as load_yaml
 
-    try:
-        # round-trip: its nodes know their line numbers, for the error messages
-        data = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        raise CondapipError(f"malformed {source}: {_yaml_error(exc)}") from None
+    data = load_yaml(text, source, round_trip=True)
     if not isinstance(data, dict):
         raise CondapipError(f"malformed {source}: top level is not a mapping")
+    _check_keys(data, source)
     name = data.get("name")
     if name is not None and (not isinstance(name, str) or "/" in name or not name.strip()):
         raise CondapipError(f"malformed {source}{_key_line(data, 'name')}: invalid name {name!r}")
-    channels = _str_list(data.get("channels") or [], "channels", source)
-    for i, ch in enumerate(channels):
-        if "\n" in ch or URL_UNSAFE.search(ch):
-            where = _item_line(data.get("channels"), i)
-            raise CondapipError(f"malformed {source}{where}: invalid channel {ch!r}")
+    prefix = data.get("prefix")
+    if prefix is not None and not isinstance(prefix, str):
+        raise CondapipError(f"malformed {source}{_key_line(data, 'prefix')}: prefix is not a path")
     deps = data.get("dependencies") or []
     if not isinstance(deps, list):
         raise CondapipError(
             f"malformed {source}{_key_line(data, 'dependencies')}: dependencies is not a list"
         )
+    conda, pip, section = _dependencies(deps, source, base or Path.cwd())
+    return EnvSpec(
+        name=None if name is None else str(name),
+        channels=_channels(data, source),
+        conda=tuple(conda),
+        pip=tuple(pip),
+        variables=_variables(data, source),
+        prefix=prefix,
+        pip_section=section,
+    )
+
+
+def _check_keys(data: dict[str, Any], source: str) -> None:
+    """Warn on an unknown key; refuse a file whose dependencies hide under a typo."""
+    import difflib
+
+    from condapip.support.output import warn
+
+    for key in data:
+        if key in KEYS:
+            continue
+        near = difflib.get_close_matches(str(key), KEYS, n=1, cutoff=0.6)
+        at = f"{source}{_key_line(data, key)}"
+        # a list under an unknown key, and no dependencies: the packages are there
+        listed = isinstance(data[key], list)
+        if "dependencies" not in data and (near == ["dependencies"] or listed):
+            raise CondapipError(
+                f"malformed {at}: unknown key {key!r}: did you mean 'dependencies'?"
+            )
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        warn(f"{at}: unknown key {key!r} ignored{hint}")
+
+
+def _channels(data: dict[str, Any], source: str) -> tuple[str, ...]:
+    channels = _str_list(data.get("channels") or [], "channels", source)
+    for i, ch in enumerate(channels):
+        if "\n" in ch or URL_UNSAFE.search(ch.replace("$", "")):
+            where = _item_line(data.get("channels"), i)
+            raise CondapipError(f"malformed {source}{where}: invalid channel {ch!r}")
+    return tuple(channels)
+
+
+def _variables(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]:
+    value = data.get("variables")
+    if value is None:
+        return ()
+    at = f"{source}{_key_line(data, 'variables')}"
+    if not isinstance(value, dict):
+        raise CondapipError(f"malformed {at}: variables is not a mapping")
+    out = []
+    for key, val in value.items():
+        if not isinstance(key, str) or not _VAR_NAME.match(key):
+            raise CondapipError(f"malformed {at}: invalid variable name {key!r}")
+        if isinstance(val, dict | list) or "\0" in str(val):
+            raise CondapipError(f"malformed {at}: variable {key} is not a string")
+        out.append((key, "" if val is None else str(val)))
+    return tuple(out)
+
+
+def _dependencies(
+    deps: list[Any], source: str, base: Path
+) -> tuple[list[str], list[str], PipSection | None]:
+    from condapip.formats import pip_requirements
+
     conda: list[str] = []
-    pip: list[str] = []
+    pip: list[tuple[str, str]] = []
     for i, dep in enumerate(deps):
         where = f"{source}{_item_line(deps, i)}"
         if isinstance(dep, str):
@@ -82,16 +139,11 @@ def loads(text: str, source: str = "environment.yml", *, pip_options: bool = Fal
         elif isinstance(dep, dict) and set(dep) == {"pip"}:
             entries = dep["pip"] or []
             for j, req in enumerate(_str_list(entries, "pip", where)):
-                at = f"{source}{_item_line(entries, j)}"
-                pip.append(_checked(_pip_entry, req, at, "pip entry", pip_options))
+                pip.append((req, f"{source}{_item_line(entries, j)}"))
         else:
             raise CondapipError(f"malformed {where}: unexpected dependency {_plain(dep)!r}")
-    return EnvSpec(
-        name=None if name is None else str(name),
-        channels=tuple(channels),
-        conda=tuple(conda),
-        pip=tuple(pip),
-    )
+    section = pip_requirements.parse(pip, base) if pip else None
+    return conda, [entry for entry, _ in pip], section
 
 
 def _checked(check: Any, entry: str, where: str, what: str, *args: Any) -> Any:
@@ -115,44 +167,12 @@ def _key_line(mapping: Any, key: str) -> str:
         return ""
 
 
-def _yaml_error(exc: Any) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None)
-    if mark is not None and problem:
-        return f"line {mark.line + 1}: {problem}"
-    return str(exc).splitlines()[0]
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def _pip_entry(req: str, pip_options: bool = False) -> str:
-    req = req.strip()
-    if req.startswith("-"):
-        option, _, value = req.partition(" ")
-        if "=" in option:
-            option, _, value = req.partition("=")
-        value = value.strip()
-        if not pip_options:
-            raise CondapipError("pip options are not supported here")
-        if option not in PIP_OPTIONS:
-            # the others change how pip installs, not what: condapip decides that
-            raise CondapipError("the pip options allowed are -r, -i, --extra-index-url, -f, -e")
-        if not value or value.startswith("-") or any(c in value for c in "\n\r\0"):
-            raise CondapipError(f"{option} needs one value")
-        return f"{PIP_OPTIONS[option]} {value}"
-    if pip_options and req.startswith((".", "/", "~")):
-        return req  # a local project folder or archive, as pip takes it
-    if req.startswith(("git+", "hg+", "svn+", "bzr+", "file:", "https:", "http:")):
-        check_pip_requirement(f"url-requirement @ {req}")
-        return req
-    check_pip_requirement(req)
-    return req
 
 
 def _str_list(value: Any, key: str, source: str) -> list[str]:
@@ -167,7 +187,7 @@ def dumps(spec: EnvSpec) -> str:
 
     deps: list[Any] = list(spec.conda)
     if spec.pip:
-        if not any(d.split("=")[0].split(" ")[0] == "pip" for d in spec.conda):
+        if not any(spec_name(d) == "pip" for d in spec.conda):
             deps.append("pip")
         deps.append({"pip": list(spec.pip)})
     doc: dict[str, Any] = {}
@@ -175,6 +195,8 @@ def dumps(spec: EnvSpec) -> str:
         doc["name"] = spec.name
     doc["channels"] = list(spec.channels)
     doc["dependencies"] = deps
+    if spec.variables:
+        doc["variables"] = dict(spec.variables)
     yaml = YAML()
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)

@@ -79,6 +79,7 @@ def environment(
 ) -> EnvSpec:
     """The environment.yml document as an ``envfile.EnvSpec``."""
     from condapip.formats.envfile import EnvSpec
+    from condapip.ledger import env_vars
 
     if from_history:
         conda = history_conda(prefix)
@@ -89,7 +90,13 @@ def environment(
             for r in layers.records
         ]
         pip = pip_pins(layers)
-    return EnvSpec(name=layers.name, channels=layers.channels, conda=tuple(conda), pip=tuple(pip))
+    return EnvSpec(
+        name=layers.name,
+        channels=layers.channels,
+        conda=tuple(conda),
+        pip=tuple(pip),
+        variables=tuple(sorted(env_vars.read(prefix.path).items())),
+    )
 
 
 def pip_pins(layers: Layers) -> list[str]:

@@ -8,6 +8,7 @@ plain package name is rejected here, before any work starts.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -19,39 +20,72 @@ _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 # "<" and ">" are version operators in both spec languages ("numpy>=2",
 # 'python_version < "3.12"'); everything else here only ever means shell.
 _SHELL_META = re.compile(r"[;&|`$\\\n\r\"'(){}]")
+# conda's bracket values are quoted (``pkg[version='>=1,<2']``): quotes are data there.
+_CONDA_SHELL_META = re.compile(r"[;&|`$\\\n\r(){}]")
 # A channel or artifact URL never holds these, and each means something to a shell.
 URL_UNSAFE = re.compile(r"[;&|`$<>\\\"'(){}]")
 
 
-def spec_name(spec: str) -> str:
-    """The package name of a conda match spec such as ``numpy>=1.26`` or ``cf::scipy 1.11``."""
-    s = spec.strip()
-    if "::" in s:
-        s = s.split("::", 1)[1]
-    m = re.match(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*", s)
-    if not m:
-        raise CondapipError(f"invalid conda spec: {spec!r}")
-    return m.group(0).lower()
+# conda drops a bracket of bare words after a name (``nbconvert[execute]``,
+# pip's extras): its MatchSpec keeps only ``key=value`` brackets. rattler
+# refuses the bare form, so it is dropped here as conda drops it.
+_IGNORED_BRACKET = re.compile(r"^(\s*(?:\S+::)?[A-Za-z0-9_.\-]+)\[[^\]=]*\]")
+# YAML joins "- numpy=1.26.4" and an over-indented "- scipy" into one string.
+_MERGED_ITEM = re.compile(r"\s-\s")
 
 
-def check_conda_spec(spec: str) -> str:
-    """Reject a conda spec that is not one well-formed MatchSpec."""
-    if _SHELL_META.search(spec) or "/" in spec_name_part(spec):
-        raise CondapipError(f"invalid package spec: {spec!r}")
+@dataclass(frozen=True)
+class CondaSpec:
+    """One conda match spec, parsed by rattler in conda's lenient mode."""
+
+    text: str  # as rattler reads it (an ignored bracket dropped)
+    name: str  # normalized
+    channel: str | None  # the ``channel::`` or ``channel/subdir::`` part as written
+    subdir: str | None
+
+
+def conda_spec(spec: str) -> CondaSpec:
+    """Parse ``spec`` as conda does; anything conda would not mean is bad input."""
     from rattler import MatchSpec
 
+    text = _IGNORED_BRACKET.sub(r"\1", spec.strip())
+    if not text or _CONDA_SHELL_META.search(text) or _MERGED_ITEM.search(text):
+        raise CondapipError(f"invalid conda spec: {spec!r}")
     try:
-        ms = MatchSpec(spec)
-    except Exception:
+        ms = MatchSpec(text, strict=False)
+    except Exception:  # rattler's InvalidMatchSpecError and friends
         raise CondapipError(f"invalid conda spec: {spec!r}") from None
     if ms.name is None or not _CONDA_NAME.match(ms.name.normalized):
         raise CondapipError(f"invalid conda spec: {spec!r}")
-    return spec
+    channel = text.split("::", 1)[0] if "::" in text else None
+    if channel is not None and ms.subdir and channel.endswith("/" + ms.subdir):
+        channel = channel[: -len(ms.subdir) - 1]
+    return CondaSpec(text, ms.name.normalized, channel, ms.subdir)
+
+
+# The common plain form (``numpy``, ``numpy=1.26=h1_0``, ``numpy >=1.26``) names
+# its package unambiguously: read without loading rattler, as export must not.
+_PLAIN = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?:$|[ =<>!~][^\[\]:;&|`$\\(){}]*$)")
+
+
+def spec_name(spec: str) -> str:
+    """The package name of a conda match spec such as ``numpy>=1.26`` or ``cf::scipy 1.11``."""
+    plain = _PLAIN.match(spec.strip())
+    if plain is not None and not _MERGED_ITEM.search(spec):
+        return plain.group(1).lower()
+    return conda_spec(spec).name
+
+
+def check_conda_spec(spec: str) -> str:
+    """``spec`` as the engines take it; a spec that does not parse is bad input."""
+    return conda_spec(spec).text
 
 
 def spec_name_part(spec: str) -> str:
-    s = spec.split("::", 1)[-1]
-    return re.split(r"[\s=<>!~\[]", s, maxsplit=1)[0]
+    """The name as written at the start of ``spec`` (after any ``channel::``)."""
+    name = spec_name(spec)
+    body = spec.split("::", 1)[-1].lstrip()
+    return body[: len(name)]
 
 
 def check_pip_requirement(text: str) -> Requirement:

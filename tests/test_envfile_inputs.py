@@ -1,0 +1,183 @@
+"""environment.yml as conda reads it: keys, specs, bad entries, the pip list, variables."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from condapip.errors import CondapipError
+from condapip.formats import envfile
+from condapip.formats.pip_requirements import parse_file
+from tests.conftest import condapip
+
+
+def _dry_run(tmp_path: Path, text: str) -> tuple[int, str, str]:
+    yml = tmp_path / "environment.yml"
+    yml.write_text(text)
+    result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run")
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "nbconvert[execute]!=6.0.0",
+        "pkg[version='>=1,<2']",
+        "numpy 1.26.*",
+        "python=3.10=*_cpython",
+        "pytorch>=2.7.0=cuda12*",
+        "conda-forge::numpy",
+        "conda-forge/linux-64::numpy>=1",
+        "nvidia/label/cuda-12.1.0::cuda-toolkit",
+    ],
+)
+def test_specs_conda_accepts_are_accepted(spec):
+    doc = envfile.loads(f"dependencies:\n  - {json.dumps(spec)}\n")
+    assert len(doc.conda) == 1
+
+
+def test_a_pip_spec_beside_a_pip_section_gives_one_pip():
+    doc = envfile.loads("dependencies:\n  - pip>=23\n  - pip:\n      - epsilon==1.0\n")
+    text = envfile.dumps(doc)
+    assert text.count("- pip") == 2  # "pip>=23" and the "pip:" key, no extra "pip"
+
+
+def test_misspelled_dependencies_is_refused_with_the_nearest_key(tmp_path):
+    code, _, err = _dry_run(tmp_path, "name: x\ndependecies:\n  - python\n")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        "condapip: error: malformed "
+        f"{tmp_path / 'environment.yml'}, line 2: unknown key 'dependecies': "
+        "did you mean 'dependencies'?"
+    ]
+
+
+def test_a_list_under_another_key_is_refused_not_an_empty_env(tmp_path):
+    code, _, err = _dry_run(tmp_path, "name: x\nrequirements:\n  - python\n")
+    assert code == 2 and "did you mean 'dependencies'?" in err
+
+
+def test_an_unknown_key_warns_with_the_nearest_valid_key(tmp_path):
+    code, out, err = _dry_run(tmp_path, "name: x\nchanels: [a]\ndependencies:\n  - python\n")
+    assert code == 0, err
+    assert "unknown key 'chanels' ignored (did you mean 'channels'?)" in err
+
+
+def test_a_merged_list_item_is_bad_input_with_file_line_and_entry(tmp_path):
+    code, _, err = _dry_run(tmp_path, "name: x\ndependencies:\n  - numpy=1.26.4\n   - scipy\n")
+    assert code == 2
+    line = err.strip()
+    assert "\n" not in line
+    assert "environment.yml, line 3" in line and "numpy=1.26.4 - scipy" in line
+
+
+def test_a_bad_pip_entry_names_its_line(tmp_path):
+    text = "dependencies:\n  - pip\n  - pip:\n      - epsilon==1.0\n      - 'x; rm -rf /'\n"
+    code, _, err = _dry_run(tmp_path, text)
+    assert code == 2 and "environment.yml, line 5" in err and "Traceback" not in err
+
+
+@pytest.mark.timeout(10)
+def test_an_alias_bomb_is_refused_quickly(tmp_path):
+    text = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    prev = "a"
+    for name in "bcdefghi":
+        text += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+        prev = name
+    code, _, err = _dry_run(tmp_path, text + "dependencies: [python]\n")
+    assert code == 2 and "aliases expand" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.timeout(10)
+def test_5000_deep_nesting_is_refused_quickly(tmp_path):
+    code, _, err = _dry_run(tmp_path, "dependencies: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert code == 2 and "nested more than" in err and len(err.strip().splitlines()) == 1
+
+
+def test_the_pip_list_reads_every_requirements_file_feature(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXTRA_INDEX", "https://mirror.example/simple")
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "base.txt").write_text(
+        "# pinned\nepsilon==1.0 \\\n    --hash=sha256:" + "a" * 64 + "\n-c limits.txt\n"
+    )
+    (tmp_path / "reqs" / "limits.txt").write_text("beta<3\n")
+    (tmp_path / "proj").mkdir()
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        "dependencies:\n  - pip\n  - pip:\n"
+        "      - -i https://pypi.org/simple --extra-index-url ${EXTRA_INDEX}\n"
+        "      - --trusted-host mirror.example --pre\n"
+        "      - -f ./wheels\n"
+        "      - '--no-binary :all: --only-binary numpy'\n"
+        "      - -r reqs/base.txt\n"
+        "      - -e ./proj\n"
+        "      - -e git+https://example.com/x/y.git@0123abc#egg=y\n"
+        '      - nbconvert[execute]!=6.0.0; python_version >= "3.8"  # comment\n'
+    )
+    section = envfile.load(yml).pip_section
+    assert section is not None
+    assert section.option_lines() == [
+        "--index-url https://pypi.org/simple",
+        "--extra-index-url https://mirror.example/simple",
+        "--pre",
+        "--trusted-host mirror.example",
+        f"--find-links {tmp_path / 'wheels'}",
+        "--no-binary :all:",
+        "--only-binary numpy",
+        f"--requirement {tmp_path / 'reqs' / 'base.txt'}",
+    ]
+    reqs = list(section.all_requirements())
+    assert [r.name for r in reqs] == [None, "y", "nbconvert", "epsilon"]
+    assert reqs[0].editable and reqs[0].path == tmp_path / "proj"
+    assert reqs[1].text.startswith("git+https://") and reqs[1].path is None
+    assert reqs[3].hashes == ("sha256:" + "a" * 64,)
+    assert str(tmp_path / "reqs" / "limits.txt") in {str(p) for p in section.files()}
+
+
+def test_a_missing_r_file_is_bad_input_with_its_line(tmp_path):
+    yml = tmp_path / "environment.yml"
+    yml.write_text("dependencies:\n  - pip:\n      - -r missing.txt\n")
+    with pytest.raises(CondapipError, match=r"environment.yml, line 3: --requirement"):
+        envfile.load(yml)
+
+
+def test_a_requirements_file_including_itself_is_bad_input(tmp_path):
+    req = tmp_path / "r.txt"
+    req.write_text("-r r.txt\n")
+    with pytest.raises(CondapipError, match="includes itself"):
+        parse_file(req)
+
+
+def test_create_runs_the_pip_list_as_conda_does_and_keeps_variables(
+    tmp_path, channel, wheelhouse, monkeypatch
+):
+    wheel = wheelhouse / "epsilon-1.0-py3-none-any.whl"
+    (tmp_path / "wheels").mkdir()
+    shutil.copy(wheel, tmp_path / "wheels")
+    digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "pinned.txt").write_text(
+        f"# hashed\nepsilon==1.0 \\\n    --hash=sha256:{digest}\n"
+    )
+    monkeypatch.setenv("WHEELS", "wheels")
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        f"name: vars\nchannels:\n  - {channel}\ndependencies:\n  - python\n  - pip\n"
+        "  - pip:\n      - --no-index --find-links ./${WHEELS}\n      - -r reqs/pinned.txt\n"
+        "variables:\n  MY_FLAG: 'on'\n  OTHER: two words\n"
+    )
+    prefix = tmp_path / "envs" / "vars"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = {r["name"]: r for r in json.loads(condapip("list", "-p", str(prefix), "--json").stdout)}
+    assert rows["epsilon"]["owner"] == "pip"
+    state = json.loads((prefix / "conda-meta" / "state").read_text())
+    assert state["env_vars"] == {"MY_FLAG": "on", "OTHER": "two words"}
+    exported = condapip("export", "-p", str(prefix))
+    assert exported.returncode == 0, exported.stderr
+    back = envfile.loads(exported.stdout).variables
+    assert back == (("MY_FLAG", "on"), ("OTHER", "two words"))
