@@ -283,12 +283,9 @@ _URL = re.compile(r"^(?:https?|file)://\S+$")
 
 def loads(text: str, source: str = DEFAULT_NAME) -> Lock:
     """Read and validate a lock: every name, URL and hash is checked as data."""
-    from ruamel.yaml import YAML, YAMLError
+    from condapip.support.yaml_input import load
 
-    try:
-        data = YAML(typ="safe").load(text)
-    except YAMLError as exc:
-        raise CondapipError(f"malformed {source}: {str(exc).splitlines()[0]}") from None
+    data = load(text, source)
     bad = _Bad(source)
     if not isinstance(data, dict):
         raise bad("top level is not a mapping")

@@ -79,9 +79,9 @@ def load(path: Path) -> dict[str, Any]:
     # Parsing is a pure function of the text, and ruamel.yaml costs more to
     # import than a doctor run spends on its rules: remember the answer under
     # a hash of the text and the parser's version (condapip.support.memo).
-    from condapip.support import memo
+    from condapip.support import memo, yaml_input
 
-    code = memo.code([__file__], {"ruamel.yaml": "ruamel.yaml"})
+    code = memo.code([__file__, yaml_input.__file__], {"ruamel.yaml": "ruamel.yaml"})
     slot = memo.slot("condarc", str(path.absolute()))
     digest = memo.key(code, text) if code is not None else None
     if digest is not None:
@@ -104,12 +104,9 @@ def _holds_credentials(text: str) -> bool:
 
 
 def _parse(path: Path, text: str) -> dict[str, Any]:
-    from ruamel.yaml import YAML, YAMLError
+    from condapip.support.yaml_input import load
 
-    try:
-        data = YAML(typ="safe").load(text)
-    except YAMLError as exc:
-        raise CondapipError(f"malformed condarc {path}: {str(exc).splitlines()[0]}") from None
+    data = load(text, f"condarc {path}")
     if data is None:
         return {}
     if not isinstance(data, dict):
