@@ -100,9 +100,9 @@ def _section_rows(section: PipSection, why: str) -> list[Row]:
 
 def _shown(line: str) -> str:
     """A pip line with every credential in its URLs redacted, for the plan."""
-    from condapip.formats.layers import redact_url
+    from condapip.support.redact import redact
 
-    return " ".join(redact_url(word)[0] for word in line.split(" "))
+    return redact(line)
 
 
 def _request(req: PipRequirement) -> str:
