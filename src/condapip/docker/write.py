@@ -14,7 +14,7 @@ import shlex
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from condapip.docker.lint import is_pinned
+from condapip.docker.lint.pins import is_pinned
 from condapip.errors import CondapipError
 from condapip.formats.envfile import EnvSpec, dumps
 

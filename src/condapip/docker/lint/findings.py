@@ -1,0 +1,64 @@
+"""What a Dockerfile lint rule says: the same shape as a doctor finding, plus a line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from condapip.docker.lint.calls import PipCall
+from condapip.docker.lint.stages import Run, Stage, Step
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one line of a Dockerfile, and how to fix it."""
+
+    rule: str
+    severity: Severity
+    line: int
+    message: str
+    fix: str
+
+    def as_json(self, path: Path) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "line": self.line,
+            "message": self.message,
+            "fix": self.fix,
+            "file": str(path),
+        }
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a lint rule may look at: the stages, and the build context if known."""
+
+    stages: tuple[Stage, ...]
+    build_dir: Path | None = None  # where COPY sources are, to read requirement files
+
+    @property
+    def final(self) -> Stage:
+        return self.stages[-1]
+
+    def in_image(self, stage: Stage) -> bool:
+        """Whether ``stage``'s layers end up in the built image (the last stage or its bases)."""
+        return stage is self.final or stage in self.final.ancestors()
+
+
+def steps(stage: Stage) -> Iterator[tuple[Run, Step]]:
+    for run in stage.runs:
+        for step in run.steps:
+            yield run, step
+
+
+def installs_into_env(call: PipCall) -> bool:
+    """A ``pip install`` that writes into the interpreter's environment (not --user/--target)."""
+    elsewhere = ("--user", "-t", "--target", "--prefix", "--root")
+    return call.sub == "install" and not any(
+        a in elsewhere or a.startswith(tuple(f"{o}=" for o in elsewhere)) for a in call.args
+    )
