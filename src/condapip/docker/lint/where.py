@@ -65,8 +65,8 @@ class Where:
 def env_target(env: str, where: Where) -> Target:
     """``-n NAME`` or ``-p PATH`` (or an activated name) as a target."""
     env = posixpath.normpath(env) if "/" in env else env
-    if env == "base" or env in where.roots:
-        return _base(where.root if env == "base" else env, where)
+    if env in ("base", "root") or env in where.roots:  # "root" is base's old name
+        return _base(where.root if "/" not in env else env, where)
     parent, name = posixpath.split(env)
     if posixpath.basename(parent) == "envs":
         return Target("env", name)
@@ -117,9 +117,8 @@ def activated(where: Where) -> str | None:
         return _run_env(call.args) or "base"
     if where.rc_env and _LOGIN_FLAGS & set(shell):
         return where.rc_env
-    if name == "_dockerfile_shell.sh" or (where.flavor == "micromamba" and name != "sh"):
-        if where.values.get("MAMBA_DOCKERFILE_ACTIVATE") == "1":
-            return where.values.get("ENV_NAME", "base")
+    if name == "_dockerfile_shell.sh" and where.values.get("MAMBA_DOCKERFILE_ACTIVATE") == "1":
+        return where.values.get("ENV_NAME", "base")
     return None
 
 
