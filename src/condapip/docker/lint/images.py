@@ -42,7 +42,7 @@ class BaseImage:
     path: tuple[str, ...] | None  # PATH at FROM; None: not known
     env: dict[str, str] = field(default_factory=dict)  # ENV the image sets
     pip_dirs: tuple[str, ...] = ()  # PATH entries known to hold a non-conda pip
-    shell: tuple[str, ...] = ("/bin/sh", "-c")  # the SHELL RUN lines go through
+    run_with: tuple[str, ...] = ("/bin/sh", "-c")  # the SHELL that RUN lines go through
 
 
 _ROOT = "/opt/conda"
@@ -59,7 +59,7 @@ _MICROMAMBA = BaseImage(
     SYSTEM_PATH,
     {"MAMBA_ROOT_PREFIX": _ROOT, "MAMBA_EXE": "/bin/micromamba", "ENV_NAME": "base",
      "MAMBA_USER": "mambauser"},
-    shell=("/usr/local/bin/_dockerfile_shell.sh",),  # activates ENV_NAME when asked to
+    run_with=("/usr/local/bin/_dockerfile_shell.sh",),  # activates ENV_NAME when asked to
 )  # fmt: skip
 _PYTHON = BaseImage("none", "root", SYSTEM_PATH, pip_dirs=("/usr/local/bin",))
 _PLAIN = BaseImage("none", "root", SYSTEM_PATH)

@@ -44,7 +44,9 @@ def _pinned_url(url: str) -> bool:
     if "+" in scheme:  # git+https://host/repo.git@REV
         path = rest.split("/", 1)[-1]
         rev = path.rsplit("@", 1)[1] if "@" in path else ""
-        return bool(_COMMIT.match(rev)) or (any(c.isdigit() for c in rev) and rev.lower() not in _BRANCHES)
+        return bool(_COMMIT.match(rev)) or (
+            any(c.isdigit() for c in rev) and rev.lower() not in _BRANCHES
+        )
     if scheme == "file":
         return True
     if "sha256=" in fragment or base.endswith(".whl"):
@@ -60,9 +62,7 @@ def resolved(word: str, values: dict[str, str]) -> str:
     return _VAR.sub(lambda m: f"{m.group(1)}0" if m.group(1) else "", word).strip()
 
 
-def requirements(
-    args: tuple[str, ...], values: dict[str, str], read: ReadFile
-) -> Iterator[str]:
+def requirements(args: tuple[str, ...], values: dict[str, str], read: ReadFile) -> Iterator[str]:
     """The unpinned requirements a ``pip install`` names, its ``-r`` files included."""
     words = list(args)
     if any(w in ("-c", "--constraint") or w.startswith("--constraint=") for w in words):

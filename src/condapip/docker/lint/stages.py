@@ -102,7 +102,7 @@ def _stage(ins: Instruction, global_args: dict[str, str], earlier: list[Stage]) 
     where = Where(
         known.flavor,
         None if known.path is None else list(known.path),
-        shell=known.shell,
+        shell=known.run_with,
         values=dict(known.env),
         roots={"/opt/conda": known.flavor == "conda"} if conda else {},
         pip_dirs=set(known.pip_dirs),
