@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from condapip.cli.confirm import NO_TERMINAL
 from tests.conftest import condapip
 
 COMMENTED = """\
@@ -103,7 +104,7 @@ def test_channels_fix_without_yes_in_a_pipe_refuses(home: Path) -> None:
 
     done = condapip("channels", "--fix")
 
-    assert done.returncode == 1 and "--yes" in done.stderr
+    assert (done.returncode, done.stderr) == (2, f"condapip: error: {NO_TERMINAL}\n")
     assert (home / ".condarc").read_text() == COMMENTED
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from condapip.cli.confirm import NO_TERMINAL
 from tests.conftest import condapip
 
 # The seed's Dockerfile example as an environment.yml, with the pip layer at
@@ -177,7 +178,7 @@ def test_dockerfile_will_not_replace_an_existing_dockerfile_without_yes(project:
 
     done = write(project)
 
-    assert done.returncode == 1 and "--yes" in done.stderr
+    assert (done.returncode, done.stderr) == (2, f"condapip: error: {NO_TERMINAL}\n")
     assert (project / "Dockerfile").read_text() == "FROM scratch\n"
     assert write(project, "--yes").returncode == 0
     assert (project / "Dockerfile").read_text() != "FROM scratch\n"

@@ -246,11 +246,13 @@ def test_base_environment_is_refused(make_env, channel, monkeypatch):
 
 
 def test_without_a_terminal_install_asks_for_yes(make_env, channel, find_links):
+    from condapip.cli.confirm import NO_TERMINAL
+
     prefix = make_env()
     before = tree_digest(prefix)
     result = _install(prefix, "epsilon", channel=channel, yes=False)
     assert result.returncode == 2
-    assert "--yes" in result.stderr
+    assert result.stderr.splitlines()[-1] == f"condapip: error: {NO_TERMINAL}"
     assert tree_digest(prefix) == before
 
 

@@ -94,14 +94,19 @@ def test_lock_reads_back_as_written(lockfile):
     assert dumps(load_lock(lockfile)) == lockfile.read_text()
 
 
+def _yes(plan: object, question: str) -> None:
+    """A confirm that goes ahead, as --yes does."""
+
+
 def test_create_lock_installs_exactly_the_locked_env(mixed_env, lockfile, tmp_path):
     from condapip.commands import create_lock
 
     target = tmp_path / "from-lock"
-    plan = create_lock.run(
-        target, lockfile, engine="rattler", pip_engine=None, dry_run=False, yes=True
+    done = create_lock.run(
+        target, lockfile, engine="rattler", pip_engine=None, dry_run=False, confirm=_yes
     )
-    assert len(plan.conda) == 4 and len(plan.pip) == 3
+    layers = [row.layer for row in done.plan.rows]
+    assert layers.count("conda") == 4 and layers.count("pip") == 3
     assert list_json(target) == list_json(mixed_env)
     # the history keeps what the user asked for, so `export --from-history` still works
     again = condapip("export", "-p", str(target), "--from-history")
@@ -115,15 +120,24 @@ def test_create_lock_cli_round_trip(mixed_env, lockfile, tmp_path):
     assert list_json(target) == list_json(mixed_env)
 
 
+def test_create_lock_without_a_terminal_asks_for_yes_as_every_verb_does(lockfile, tmp_path):
+    from condapip.cli.confirm import NO_TERMINAL
+
+    target = tmp_path / "no-terminal"
+    result = condapip("create", "-p", str(target), "--lock", str(lockfile))
+    assert (result.returncode, result.stderr) == (2, f"condapip: error: {NO_TERMINAL}\n")
+    assert not target.exists()
+
+
 def test_dry_run_changes_nothing(lockfile, tmp_path):
     from condapip.commands import create_lock
 
     target = tmp_path / "dry"
-    plan = create_lock.run(
-        target, lockfile, engine="rattler", pip_engine=None, dry_run=True, yes=True
+    done = create_lock.run(
+        target, lockfile, engine="rattler", pip_engine=None, dry_run=True, confirm=_yes
     )
-    assert plan.dry_run and not target.exists()
-    assert any("epsilon==1.0" in line for line in plan.lines())
+    assert done.done is None and not target.exists()
+    assert any("epsilon==1.0" in row.why for row in done.plan.rows)
 
 
 def _tamper(lockfile: Path, layer: str, name: str) -> None:
@@ -149,7 +163,7 @@ def test_create_lock_refuses_a_prefix_that_exists(mixed_env, lockfile):
 
     with pytest.raises(Refused, match="already exists"):
         create_lock.run(
-            mixed_env, lockfile, engine="rattler", pip_engine=None, dry_run=False, yes=True
+            mixed_env, lockfile, engine="rattler", pip_engine=None, dry_run=False, confirm=_yes
         )
 
 
@@ -161,7 +175,7 @@ def test_a_lock_for_another_platform_is_bad_input(lockfile, tmp_path):
     lockfile.write_text(lockfile.read_text().replace(f"  {current_subdir()}:", "  plan9-64:"))
     with pytest.raises(CondapipError, match="no packages for"):
         create_lock.run(
-            tmp_path / "x", lockfile, engine="rattler", pip_engine=None, dry_run=True, yes=True
+            tmp_path / "x", lockfile, engine="rattler", pip_engine=None, dry_run=True, confirm=_yes
         )
 
 

@@ -7,7 +7,8 @@ The read verbs are what CI jobs and ``doctor --all`` run over and over, so
 they must cost little more than reading the files. typer, with the pydantic it
 builds every parameter with, takes 100-150 ms to import and set up, more than
 reading a 500-package prefix. So a command line that only uses a read verb's
-own options goes straight to the typer-free function its typer command calls.
+own options goes straight to the typer-free ``run`` its typer command calls,
+and renders its result through the same ``support.output.render``.
 Anything else (``--help``, a typo, a missing value, ``--opt=`` forms it does
 not know, a verb not listed here) goes to typer, which owns usage, help and
 usage errors. tests/test_fast_dispatch.py holds this table to typer's own
@@ -34,8 +35,9 @@ class Opt:
 
 @dataclass(frozen=True)
 class Verb:
-    module: str  # holds ``main(**params) -> exit code``, the function the typer command calls
+    module: str  # holds ``run(**params) -> Result``, the function the typer command calls
     options: dict[str, Opt]
+    run_takes_json: bool = False  # --json also changes what ``run`` does, not only its printing
 
 
 _NAME = Opt("name", "value")
@@ -67,6 +69,7 @@ FAST: dict[str, Verb] = {
             "--as-is": Opt("as_is", "flag"),
             "--pip-engine": Opt("pip_engine", "value"),
         },
+        run_takes_json=True,
     ),
 }
 
@@ -124,18 +127,20 @@ def fast(argv: Sequence[str]) -> Callable[[], int] | None:
         from importlib import import_module
 
         from condapip.errors import CondapipError
+        from condapip.support.output import error, render
 
         # A read verb lives well under a second and builds no reference cycles
         # worth collecting; the collector's rescans of every parsed record cost
         # about a tenth of a 2000-package doctor run.
         gc.disable()
         try:
-            return import_module(verb.module).main(**params)
+            options = dict(params)
+            json = bool(options.get("json", False))
+            if not verb.run_takes_json:
+                options.pop("json", None)
+            return render(import_module(verb.module).run(**options), json=json)
         except CondapipError as exc:
-            from condapip.support.redact import redact
-
-            print(f"condapip: error: {redact(str(exc))}", file=sys.stderr)
-            return exc.exit_code
+            return error(exc)
         except KeyboardInterrupt:
             print("condapip: interrupted", file=sys.stderr)
             return 130

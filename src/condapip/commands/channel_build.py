@@ -3,17 +3,38 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from condapip.channel_build.build import BuiltPackage, build_channel
+from condapip.support.output import Block
 
 
-def run(inputs: list[Path], output: Path, *, host_python: bool) -> list[BuiltPackage]:
+@dataclass(frozen=True)
+class Built:
+    """The packages built into a channel folder."""
+
+    packages: list[BuiltPackage]
+    output: Path
+    warnings: Sequence[str] = ()
+    exit_code: int = 0
+
+    def blocks(self) -> Iterator[Block]:
+        for b in self.packages:
+            yield f"{b.subdir}/{b.path.name}"
+        yield f"indexed {len(self.packages)} package(s) into {self.output}"
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [as_json(b) for b in self.packages]
+
+
+def run(*, inputs: list[Path], output: Path, host_python: bool) -> Built:
     extra: list[Path] = []
     if host_python:
         extra.append(bundled_pip_wheel())
-    return build_channel([*inputs, *extra], output, host_python=host_python)
+    return Built(build_channel([*inputs, *extra], output, host_python=host_python), output)
 
 
 def bundled_pip_wheel() -> Path:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import difflib
 import os
 import shutil
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from condapip.ledger import condarc
 from condapip.ledger.condarc import Setting
+from condapip.support.output import Block, Confirm, Table
 
 FIX_HINT = "run `condapip channels --fix` to put conda-forge first with strict priority"
 
@@ -22,6 +24,22 @@ class Channels:
     channels: tuple[Setting, ...]
     priority: Setting | None
     problems: tuple[str, ...]
+    warnings: Sequence[str] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+    def blocks(self) -> Iterator[Block]:
+        yield Table("channels (highest priority first)", ["Rank", "Channel", "From"], rows(self))
+        yield priority_line(self)
+        for problem in self.problems:
+            yield f"problem: {problem}"
+        if self.problems:
+            yield f"hint: {FIX_HINT}"
+
+    def as_json(self) -> dict[str, Any]:
+        return as_json(self)
 
 
 @dataclass(frozen=True)
@@ -40,6 +58,15 @@ class Fix:
     def backup(self) -> Path:
         return self.path.with_name(self.path.name + ".bak")
 
+    warnings: Sequence[str] = ()
+    exit_code: int = 0
+
+    def blocks(self) -> Iterator[Block]:
+        yield self.diff()
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": str(self.path), "changed": self.changed, "diff": self.diff()}
+
     def diff(self) -> str:
         return "".join(
             difflib.unified_diff(
@@ -49,6 +76,61 @@ class Fix:
                 tofile=str(self.path),
             )
         )
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """The condarc edit made (or, in a dry run, shown), and the channels after it."""
+
+    fix: Fix
+    dry_run: bool
+    after: Channels
+
+    @property
+    def warnings(self) -> Sequence[str]:
+        if self.dry_run:
+            return ()
+        return [
+            f"still: {p} (a condarc with higher precedence overrides it)" for p in self.problems
+        ]
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        return () if self.dry_run else self.after.problems
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.problems else 0
+
+    def blocks(self) -> Iterator[Block]:
+        fix = self.fix
+        if not fix.changed:
+            yield f"{fix.path} already puts conda-forge first with strict priority"
+            return
+        yield fix.diff()
+        if self.dry_run:
+            yield f"dry run: {fix.path} not changed"
+        else:
+            backup = f" (old copy: {fix.backup})" if fix.before else ""
+            yield f"wrote {fix.path}{backup}"
+
+    def as_json(self) -> dict[str, Any]:
+        return fix_json(self.fix, dry_run=self.dry_run, after=self.after)
+
+
+def run(
+    *, fix: bool, name: str | None, prefix: str | None, dry_run: bool, confirm: Confirm
+) -> Channels | Fixed:
+    from condapip.ledger.locate import resolve
+
+    env = resolve(name, prefix) if name or prefix else None
+    if not fix:
+        return show(env)
+    change = plan_fix()
+    if change.changed and not dry_run:
+        confirm(change, f"Write {change.path} (old copy in {change.backup.name})?")
+        apply_fix(change)
+    return Fixed(change, dry_run, show(env))
 
 
 def show(prefix: Path | None) -> Channels:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from condapip.change.caches import Cache, find_caches, human, remove, size_of
+from condapip.support.output import Block, Confirm, Table
+
+HEADER = ["Cache", "Path", "Before", "After", "Freed", "In use"]
 
 
 @dataclass(frozen=True)
@@ -19,11 +23,54 @@ class Outcome:
     errors: tuple[str, ...]
 
 
-def plan(name: str | None, prefix: str | None) -> list[Cache]:
+@dataclass(frozen=True)
+class Cleaned:
+    """Every cache found, before and after (as it would be, in a dry run)."""
+
+    outcomes: list[Outcome]
+    dry_run: bool
+    exit_code: int = 0
+
+    @property
+    def warnings(self) -> Sequence[str]:
+        return [error for o in self.outcomes for error in o.errors]
+
+    @property
+    def freed(self) -> int:
+        return sum(o.cache.size - o.size_after for o in self.outcomes)
+
+    def blocks(self) -> Iterator[Block]:
+        if not self.outcomes:
+            yield "no conda, rattler, pip or uv cache found: nothing to free"
+            return
+        title = "Caches (dry run: nothing removed)" if self.dry_run else "Caches"
+        yield Table(title, HEADER, rows(self.outcomes))
+        yield f"{'would free' if self.dry_run else 'freed'} {human(self.freed)}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "freed": self.freed,
+            "caches": [_cache_json(o) for o in self.outcomes],
+        }
+
+
+def run(*, name: str | None, prefix: str | None, dry_run: bool, confirm: Confirm) -> Cleaned:
     from condapip.support.output import status
 
     status("measuring caches and the envs that link to them...")
-    return find_caches(_prefix(name, prefix))
+    caches = find_caches(_prefix(name, prefix))
+    plan = Cleaned([Outcome(c, c.size - c.freeable, ()) for c in caches], dry_run=True)
+    count = sum(len(c.removable) for c in caches)
+    if dry_run:
+        return plan
+    if count:
+        confirm(plan, f"Remove {count} item(s), freeing {human(plan.freed)}?")
+    outcomes = []
+    for cache in caches:
+        errors = remove(cache)
+        outcomes.append(Outcome(cache, size_of(cache.path), tuple(errors)))
+    return Cleaned(outcomes, dry_run=False)
 
 
 def _prefix(name: str | None, prefix: str | None) -> Path | None:
@@ -33,21 +80,6 @@ def _prefix(name: str | None, prefix: str | None) -> Path | None:
     from condapip.ledger.locate import resolve
 
     return resolve(name, prefix)
-
-
-def execute(caches: list[Cache], *, dry_run: bool) -> list[Outcome]:
-    if dry_run:
-        return [Outcome(c, c.size - c.freeable, ()) for c in caches]
-    outcomes = []
-    for cache in caches:
-        errors = remove(cache)
-        outcomes.append(Outcome(cache, size_of(cache.path), tuple(errors)))
-    return outcomes
-
-
-def freeable(caches: list[Cache]) -> tuple[int, int]:
-    """How many entries would go, and how many bytes that frees."""
-    return sum(len(c.removable) for c in caches), sum(c.freeable for c in caches)
 
 
 def rows(outcomes: list[Outcome]) -> list[list[str]]:
@@ -64,26 +96,16 @@ def rows(outcomes: list[Outcome]) -> list[list[str]]:
     ]
 
 
-HEADER = ["Cache", "Path", "Before", "After", "Freed", "In use"]
-
-
-def as_json(outcomes: list[Outcome], *, dry_run: bool) -> dict[str, Any]:
+def _cache_json(o: Outcome) -> dict[str, Any]:
     return {
-        "dry_run": dry_run,
-        "freed": sum(o.cache.size - o.size_after for o in outcomes),
-        "caches": [
-            {
-                "tool": o.cache.tool,
-                "path": str(o.cache.path),
-                "size_before": o.cache.size,
-                "size_after": o.size_after,
-                "freed": o.cache.size - o.size_after,
-                "remove": [
-                    {"path": str(e.path), "kind": e.kind, "size": e.size} for e in o.cache.removable
-                ],
-                "kept": [str(p) for p in o.cache.kept],
-                "errors": list(o.errors),
-            }
-            for o in outcomes
+        "tool": o.cache.tool,
+        "path": str(o.cache.path),
+        "size_before": o.cache.size,
+        "size_after": o.size_after,
+        "freed": o.cache.size - o.size_after,
+        "remove": [
+            {"path": str(e.path), "kind": e.kind, "size": e.size} for e in o.cache.removable
         ],
+        "kept": [str(p) for p in o.cache.kept],
+        "errors": list(o.errors),
     }

@@ -7,43 +7,71 @@ condapip's pip block after them). A failure removes the half-made prefix.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from condapip.change import conda_layer, pip_layer, transaction
 from condapip.change.engines import conda_engine, pip_engine
-from condapip.change.engines.base import SolvedPackage
+from condapip.change.engines.base import PipEngine, SolvedPackage
 from condapip.change.plan import Row
+from condapip.change.result import Changed, Plan
+from condapip.commands._shared import refuse_existing
 from condapip.errors import CondapipError, Refused
 from condapip.ledger import env_vars
 from condapip.ledger.specs import spec_name
+from condapip.support.output import Confirm
 from condapip.support.progress import step
 
 if TYPE_CHECKING:
     from condapip.formats.pip_requirements import PipRequirement, PipSection
 
-Decide = Callable[[list[Row]], bool]
-
 
 def run(
-    file: Path,
     *,
+    file: Path | None,
+    lock_file: Path | None,
     name: str | None,
     prefix: str | None,
     channels: Sequence[str] = (),
     engine: str = "rattler",
     pip_engine_name: str | None = None,
-    decide: Decide,
+    dry_run: bool,
+    confirm: Confirm,
     argv: list[str] | None = None,
-) -> Path:
+) -> Changed:
+    if (file is None) == (lock_file is None):
+        raise CondapipError("give exactly one of -f FILE or --lock FILE")
+    if lock_file is not None:
+        if channels:
+            raise CondapipError("-c does not apply to --lock: a lock names every package's URL")
+        return _run_lock(
+            target(name, prefix, None), lock_file, engine, pip_engine_name, dry_run, confirm
+        )
+    assert file is not None
     if is_explicit(file):
         if channels:
             raise CondapipError(
                 f"-c does not apply to {file}: an @EXPLICIT file names every package's URL"
             )
-        return _run_explicit(file, name, prefix, engine, pip_engine_name, decide, argv)
+        return _run_explicit(file, name, prefix, engine, pip_engine_name, dry_run, confirm, argv)
+    return _run_envfile(
+        file, name, prefix, channels, engine, pip_engine_name, dry_run, confirm, argv
+    )
+
+
+def _run_envfile(
+    file: Path,
+    name: str | None,
+    prefix: str | None,
+    channels: Sequence[str],
+    engine: str,
+    pip_engine_name: str | None,
+    dry_run: bool,
+    confirm: Confirm,
+    argv: list[str] | None,
+) -> Changed:
     from condapip.formats import envfile
 
     try:
@@ -63,10 +91,12 @@ def run(
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     section = spec.pip_section
     rows += _section_rows(section, f"{file.name} pip:") if section else []
+    shown = Plan(f"Create {path} from {file.name}", rows)
     with transaction.locked(path):
         refuse_existing(path)
-        if not decide(rows):
-            return path
+        if dry_run:
+            return Changed(shown, None)
+        confirm(shown, "Proceed?")
         with step("solving the conda layer"):
             solution = conda_layer.solve(conda, path, channels, specs)
         with _half_made(path):
@@ -75,10 +105,10 @@ def run(
             if section:
                 _section_layer(path, section, pip)
             env_vars.write(path, spec.variables)
-    return path
+    return Changed(shown, f"done: {path}")
 
 
-def _section_layer(path: Path, section: PipSection, pip: Any) -> None:
+def _section_layer(path: Path, section: PipSection, pip: PipEngine) -> None:
     """An environment.yml's pip list, as conda runs it: one requirements file."""
     import tempfile
 
@@ -116,9 +146,10 @@ def _run_explicit(
     prefix: str | None,
     engine: str,
     pip_engine_name: str | None,
-    decide: Decide,
+    dry_run: bool,
+    confirm: Confirm,
     argv: list[str] | None,
-) -> Path:
+) -> Changed:
     from condapip.formats.export import load_explicit
     from condapip.ledger.history import append_history
 
@@ -129,10 +160,12 @@ def _run_explicit(
     pip = pip_engine(pip_engine_name)
     rows = [Row(p.name, "conda", p.url, p.url) for p in packages]
     rows += [Row(_pip_label(r), "pip", f"{file.name} pip block", r) for r in explicit.pip]
+    shown = Plan(f"Create {path} from {file.name}", rows)
     with transaction.locked(path):
         refuse_existing(path)
-        if not decide(rows):
-            return path
+        if dry_run:
+            return Changed(shown, None)
+        confirm(shown, "Proceed?")
         with _half_made(path):
             with step(f"linking the conda layer ({len(packages)} packages)", spinner=False):
                 change = conda.install(path, packages, [p.name for p in packages])
@@ -144,29 +177,33 @@ def _run_explicit(
                     argv=argv,
                 )
             _pip_layer(path, list(explicit.pip), pip)
-    return path
+    return Changed(shown, f"done: {path}")
 
 
-def run_lock(
+def _run_lock(
     path: Path,
     lockfile: Path,
-    *,
     engine: str,
-    pip_engine: str | None,
+    pip_engine_name: str | None,
     dry_run: bool,
-    yes: bool,
-) -> Any:
+    confirm: Confirm,
+) -> Changed:
     """``--lock``: the lock helper installs exactly; this only holds the prefix lock."""
     from condapip.commands import create_lock
 
     with transaction.locked(path):
         refuse_existing(path)
         return create_lock.run(
-            path, lockfile, engine=engine, pip_engine=pip_engine, dry_run=dry_run, yes=yes
+            path,
+            lockfile,
+            engine=engine,
+            pip_engine=pip_engine_name,
+            dry_run=dry_run,
+            confirm=confirm,
         )
 
 
-def _pip_layer(path: Path, requirements: Sequence[str], pip: Any) -> None:
+def _pip_layer(path: Path, requirements: Sequence[str], pip: PipEngine) -> None:
     if not requirements:
         return
     with step(f"installing the pip layer ({len(requirements)} requirement(s))"):
@@ -220,11 +257,6 @@ def envs_dir() -> Path:
     if root is not None and root.is_dir():
         return root / "envs"
     return Path.home() / ".conda" / "envs"
-
-
-def refuse_existing(path: Path) -> None:
-    if path.exists() and (not path.is_dir() or any(path.iterdir())):
-        raise Refused(f"{path} already exists and is not empty: pick a new prefix, or rebuild it")
 
 
 @contextmanager

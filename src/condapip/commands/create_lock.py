@@ -10,30 +10,16 @@ was: absent, or an empty folder.
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
+from condapip.change.plan import Row
+from condapip.change.result import Changed, Plan
+from condapip.commands._shared import refuse_existing
 from condapip.errors import CondapipError, Refused
 from condapip.formats.export import PipArtifact
 from condapip.formats.lock import CondaLocked, PlatformLock, load
-
-
-@dataclass(frozen=True)
-class LockPlan:
-    """What the lock installs into ``prefix``, in order."""
-
-    prefix: Path
-    platform: str
-    conda: tuple[CondaLocked, ...]
-    pip: tuple[PipArtifact, ...]
-    dry_run: bool
-
-    def lines(self) -> list[str]:
-        out = [f"  conda  {c.name}-{c.version}-{c.build}  ({c.subdir})" for c in self.conda]
-        out += [f"  pip    {a.requirement}" for a in self.pip]
-        return out
+from condapip.support.output import Confirm
 
 
 def run(
@@ -43,8 +29,8 @@ def run(
     engine: str,
     pip_engine: str | None,
     dry_run: bool,
-    yes: bool,
-) -> LockPlan:
+    confirm: Confirm,
+) -> Changed:
     from condapip.ledger.platform import current_subdir
 
     lock = load(lockfile)
@@ -54,16 +40,11 @@ def run(
         have = ", ".join(sorted(lock.platforms))
         raise CondapipError(f"{lockfile} has no packages for {platform} (it has {have})")
     prefix = prefix.absolute()
-    if prefix.exists() and (not prefix.is_dir() or any(prefix.iterdir())):
-        raise Refused(f"{prefix} already exists and is not empty: pick a new prefix, or rebuild it")
-    plan = LockPlan(prefix, platform, locked.conda, locked.pip, dry_run)
+    refuse_existing(prefix)
+    shown = plan(prefix, lockfile, locked)
     if dry_run:
-        return plan
-    if not yes and sys.stdin.isatty():
-        import typer
-
-        if not typer.confirm(f"Create {prefix} from {lockfile}?", default=True):
-            raise Refused("aborted: nothing was changed")
+        return Changed(shown, None)
+    confirm(shown, "Proceed?")
     existed = prefix.is_dir()
     try:
         _install(prefix, locked, list(lock.requested), engine, pip_engine)
@@ -72,7 +53,17 @@ def run(
         if existed:  # it was an empty folder: leave it as it was
             prefix.mkdir(parents=True, exist_ok=True)
         raise
-    return plan
+    return Changed(shown, f"done: {prefix}")
+
+
+def plan(prefix: Path, lockfile: Path, locked: PlatformLock) -> Plan:
+    """What the lock installs into ``prefix``, in order."""
+    rows = [
+        Row(c.name, "conda", f"{c.name}-{c.version}-{c.build} ({c.subdir})", c.url)
+        for c in locked.conda
+    ]
+    rows += [Row(a.name, "pip", a.requirement, a.requirement) for a in locked.pip]
+    return Plan(f"Create {prefix} from {lockfile.name}", rows)
 
 
 def _install(

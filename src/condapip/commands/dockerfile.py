@@ -3,11 +3,85 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from condapip.docker.lint import Finding
 from condapip.docker.write import Layers, Written, base_image, from_envfile, from_lock, render
+from condapip.support.output import Block, Confirm
+
+
+@dataclass(frozen=True)
+class Files:
+    """The Dockerfile and its layer files: written, or (dry run) only shown."""
+
+    plan: dict[Path, str]
+    output: Path
+    dry_run: bool
+    warnings: Sequence[str] = ()
+    exit_code: int = 0
+
+    def blocks(self) -> Iterator[Block]:
+        if self.dry_run:
+            for path, text in self.plan.items():
+                yield f"# ---- {path} ----\n{text}"
+            return
+        yield "wrote " + ", ".join(str(p) for p in self.plan)
+        yield f"build: docker build -f {self.output} {self.output.parent}"
+
+    def as_json(self) -> dict[str, Any]:
+        if self.dry_run:
+            return {"dry_run": True, "files": {str(p): t for p, t in self.plan.items()}}
+        return {"dry_run": False, "files": [str(p) for p in self.plan]}
+
+
+@dataclass(frozen=True)
+class Linted:
+    """A Dockerfile's findings; exit 1 when there are any."""
+
+    path: Path
+    findings: list[Finding]
+    warnings: Sequence[str] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.findings else 0
+
+    def blocks(self) -> Iterator[Block]:
+        for f in self.findings:
+            yield f"{self.path}:{f.line}: {f.rule}: {f.message}"
+        if not self.findings:
+            yield f"{self.path}: no findings"
+
+    def as_json(self) -> dict[str, Any]:
+        return findings_json(self.path, self.findings)
+
+
+def run(
+    *,
+    file: Path,
+    output: Path,
+    base: str | None,
+    user: str | None,
+    lint: Path | None,
+    dry_run: bool,
+    confirm: Confirm,
+) -> Files | Linted:
+    if lint is not None:
+        from condapip.docker.lint import lint as run_lint
+
+        return Linted(lint, run_lint(lint))
+    plan = write_plan(file, output, base, user)
+    if dry_run:
+        return Files(plan, output, dry_run=True)
+    replaced = conflicts(plan)
+    if replaced:
+        names = ", ".join(str(p) for p in replaced)
+        confirm(Files(plan, output, dry_run=True), f"Replace {names}?")
+    save(plan)
+    return Files(plan, output, dry_run=False)
 
 
 def write_plan(env_file: Path, output: Path, base: str | None, user: str | None) -> dict[Path, str]:
@@ -51,12 +125,6 @@ def save(plan: dict[Path, str]) -> None:
         tmp = path.with_name(f".{path.name}.condapip-tmp")
         tmp.write_text(text)
         os.replace(tmp, path)
-
-
-def lint(path: Path) -> list[Finding]:
-    from condapip.docker.lint import lint as run_lint
-
-    return run_lint(path)
 
 
 def findings_json(path: Path, findings: list[Finding]) -> dict[str, Any]:

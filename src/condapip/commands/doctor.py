@@ -2,60 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from condapip.doctor.diagnose import diagnose, survey
 from condapip.doctor.findings import SEVERITIES, EnvSummary, Finding, Report
 from condapip.errors import CondapipError
+from condapip.support.output import Block, Table
 
 HEADER = ["Rule", "Package", "Message", "Fix"]
 ALL_HEADER = ["Prefix", "Healthy", "Errors", "Warnings", "Problem"]
 
 
-def main(
+@dataclass(frozen=True)
+class Diagnosis:
+    """One environment's findings; unhealthy (exit 1) on errors, or on warnings if strict."""
+
+    report: Report
+    strict: bool
+    warnings: Sequence[str] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.report.healthy(self.strict) else 1
+
+    def blocks(self) -> Iterator[Block]:
+        # In pipes a block per finding: a message and its fix are too long to share a line.
+        for title, rows in grouped(self.report):
+            yield Table(title, HEADER, rows, fold=True, plain=stacked(title, rows))
+        yield summary(self.report, self.strict)
+
+    def as_json(self) -> Any:
+        return self.report.as_json(self.strict)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """One row per environment conda knows of; exit 1 if any is unhealthy."""
+
+    envs: list[EnvSummary]
+    warnings: Sequence[str] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if all(e.healthy for e in self.envs) else 1
+
+    def blocks(self) -> Iterator[Block]:
+        yield Table(None, ALL_HEADER, all_rows(self.envs), fold=True)
+        yield all_summary(self.envs)
+
+    def as_json(self) -> Any:
+        return all_json(self.envs)
+
+
+def run(
     *,
     name: str | None = None,
     prefix: str | None = None,
-    json: bool = False,
     verify: bool = False,
     log: list[Path] | None = None,
     strict: bool = False,
     all_envs: bool = False,
-) -> int:
+) -> Diagnosis | Survey:
     """The whole verb, as typer and the fast path in ``__main__`` both call it."""
     if all_envs:
-        envs = run_all(verify=verify, strict=strict, name=name, prefix=prefix, logs=log or [])
-        if json:
-            from condapip.support.output import emit_json
-
-            emit_json(all_json(envs))
-        else:
-            from condapip.support.output import table
-
-            table(None, ALL_HEADER, all_rows(envs), fold=True)
-            print(all_summary(envs))
-        return 0 if all(e.healthy for e in envs) else 1
+        return Survey(run_all(verify=verify, strict=strict, name=name, prefix=prefix, logs=log))
     from condapip.ledger.locate import resolve
 
-    report = run(resolve(name, prefix), verify=verify, logs=log or [])
-    if json:
-        from condapip.support.output import emit_json
-
-        emit_json(report.as_json(strict))
-    else:
-        show(report)
-        print(summary(report, strict))
-    return 0 if report.healthy(strict) else 1
-
-
-def run(prefix: Path, *, verify: bool, logs: Sequence[Path]) -> Report:
-    return diagnose(prefix, verify=verify, logs=logs)
+    return Diagnosis(diagnose(resolve(name, prefix), verify=verify, logs=log or []), strict)
 
 
 def run_all(
-    *, verify: bool, strict: bool, name: str | None, prefix: str | None, logs: Sequence[Path]
+    *,
+    verify: bool,
+    strict: bool,
+    name: str | None,
+    prefix: str | None,
+    logs: Sequence[Path] | None,
 ) -> list[EnvSummary]:
     if name or prefix:
         raise CondapipError("--all audits every environment: do not pass -n or -p with it")
@@ -76,22 +101,12 @@ def grouped(report: Report) -> list[tuple[str, list[list[str]]]]:
     return out
 
 
-def show(report: Report) -> None:
-    """A table per severity on a terminal; in pipes a block per finding, as
-    a message and its fix are too long to share a line."""
-    import sys
-
-    if sys.stdout.isatty():
-        from condapip.support.output import table
-
-        for title, rows in grouped(report):
-            table(title, HEADER, rows, fold=True)
-        return
-    for title, rows in grouped(report):
-        print(title)
-        for rule, package, message, fix in rows:
-            head = rule if package == "-" else f"{rule}: {package}"
-            print(f"  {head}\n    {message}\n    fix: {fix}")
+def stacked(title: str, rows: list[list[str]]) -> str:
+    lines = [title]
+    for rule, package, message, fix in rows:
+        head = rule if package == "-" else f"{rule}: {package}"
+        lines.append(f"  {head}\n    {message}\n    fix: {fix}")
+    return "\n".join(lines)
 
 
 def _row(f: Finding) -> list[str]:

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.formats.export import Exported, export
+from condapip.commands._shared import write_atomic
+from condapip.errors import CondapipError
+from condapip.formats.export import FORMATS, export
 from condapip.ledger.prefix import read_prefix
+from condapip.support.output import Block
 
 
-def main(
+@dataclass(frozen=True)
+class Export:
+    """The exported text, and where it went (``None``: to stdout)."""
+
+    text: str
+    output: Path | None
+    warnings: Sequence[str] = ()
+    exit_code: int = 0
+
+    def blocks(self) -> Iterator[Block]:
+        if self.output is None and self.text:
+            yield self.text
+
+    def as_json(self) -> Any:
+        """conda's ``env export --json``: the environment document as JSON."""
+        from ruamel.yaml import YAML
+
+        return YAML(typ="safe").load(self.text)
+
+
+def run(
     *,
     name: str | None = None,
     prefix: str | None = None,
@@ -20,45 +45,18 @@ def main(
     as_is: bool = False,
     pip_engine: str | None = None,
     json: bool = False,
-) -> int:
-    """The whole verb, as typer and the fast path in ``__main__`` both call it."""
-    import sys
+) -> Export:
+    """The whole verb, as typer and the fast path in ``__main__`` both call it.
 
+    ``json`` is checked here, not only when printing, so that a refused
+    ``--json`` writes no ``-o`` file.
+    """
     from condapip.ledger.locate import resolve
-    from condapip.support.output import warn
 
-    exported = run(
-        resolve(name, prefix),
-        fmt=fmt,
-        from_history=from_history,
-        no_builds=no_builds,
-        as_is=as_is,
-        pip_engine=pip_engine,
-        output=output,
-    )
-    for message in exported.warnings:
-        warn(message)
-    if json:
-        from condapip.support.output import emit_json
-
-        emit_json(as_json(exported, fmt))
-    elif output is None:
-        sys.stdout.write(exported.text)
-    return 0
-
-
-def run(
-    prefix: Path,
-    *,
-    fmt: str,
-    from_history: bool,
-    no_builds: bool,
-    as_is: bool,
-    pip_engine: str | None,
-    output: Path | None,
-) -> Exported:
+    if json and fmt in FORMATS and fmt != "environment":
+        raise CondapipError("--json works with --format environment")
     exported = export(
-        read_prefix(prefix),
+        read_prefix(resolve(name, prefix)),
         fmt,
         from_history=from_history,
         no_builds=no_builds,
@@ -67,31 +65,4 @@ def run(
     )
     if output is not None:
         write_atomic(output, exported.text)
-    return exported
-
-
-def as_json(exported: Exported, fmt: str) -> Any:
-    """conda's ``env export --json``: the environment document as JSON."""
-    from ruamel.yaml import YAML
-
-    from condapip.errors import CondapipError
-
-    if fmt != "environment":
-        raise CondapipError("--json works with --format environment")
-    return YAML(typ="safe").load(exported.text)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    import os
-    import tempfile
-
-    path = path.absolute()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return Export(exported.text, output, exported.warnings)

@@ -8,96 +8,93 @@ pip's files, and pip never replaces what conda owns.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from condapip.change import conda_layer, pip_layer, plan, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
-from condapip.change.engines.base import CondaEngine, SolvedPackage
-from condapip.change.plan import Row
-from condapip.errors import CondapipError, Refused
+from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
+from condapip.change.result import Changed, Plan
+from condapip.commands._shared import refuse_base, refuse_interrupted
+from condapip.errors import CondapipError
 from condapip.ledger.prefix import Prefix, read_prefix
 from condapip.ledger.specs import check_pip_requirement
+from condapip.support.output import Confirm
 from condapip.support.progress import step
-
-# Shows the plan; True goes ahead, False stops (a dry run, or the user said no).
-Decide = Callable[[list[Row]], bool]
 
 
 def run(
-    prefix_path: Path,
-    specs: Sequence[str],
     *,
+    specs: Sequence[str],
+    name: str | None,
+    prefix: str | None,
     channels: Sequence[str] = (),
     pip_only: Sequence[str] = (),
     engine: str = "rattler",
     pip_engine_name: str | None = None,
-    decide: Decide,
+    dry_run: bool,
+    confirm: Confirm,
     argv: list[str] | None = None,
-) -> list[Row]:
-    requests = plan.parse(specs)
-    for name in pip_only:
-        check_pip_requirement(name)
+) -> Changed:
+    from condapip.ledger.locate import resolve
+
+    requests = plan.parse(specs)  # a hostile spec is bad input before anything else runs
+    for pip_name in pip_only:
+        check_pip_requirement(pip_name)
+    prefix_path = resolve(name, prefix)
     if not (prefix_path / "conda-meta").is_dir():
         # as conda says it; install never creates an environment
         raise CondapipError(
             f"environment does not exist: {prefix_path} "
             f"(make it with condapip create -p {prefix_path} -f environment.yml)"
         )
-    prefix = read_prefix(prefix_path)
-    refuse_base(prefix)
+    found = read_prefix(prefix_path)
+    refuse_base(found)
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
-    with transaction.locked(prefix.path):
-        refuse_interrupted(prefix.path)
-        prefix = read_prefix(prefix.path)  # as it is now that we hold the lock
-        state.check_repairable(prefix)
-        chans = list(channels) or _channels(prefix)
+    with transaction.locked(found.path):
+        refuse_interrupted(found.path)
+        found = read_prefix(found.path)  # as it is now that we hold the lock
+        state.check_repairable(found)
+        chans = list(channels) or _channels(found)
         with step("planning: which packages a channel has"):
-            rows = plan.route(requests, chans, pip_only)
-        if not decide(rows):
-            return rows
-        conda_specs, pip_requests = plan.split(rows)
-        solution = None
-        if conda_specs:
-            with step("solving the conda layer"):
-                solution = conda_layer.solve(conda, prefix.path, chans, conda_specs)
-        with transaction.guard(prefix, _command(argv), conda, pip):
-            relayer: list[state.PipPin] = []
-            if solution is not None:
-                changes = {p.url for p in solution} != {r.url for r in prefix.records.values()}
-                if changes and prefix.pip_dists:
-                    relayer = state.pip_pins(prefix, only_pip=True)
-                    with step(f"re-layering: setting aside {len(relayer)} pip package(s)"):
-                        pip_layer.uninstall(prefix.path, [p.name for p in relayer], pip)
-                with step("linking the conda layer", spinner=False):
-                    _apply_conda(conda, prefix, solution, conda_specs, changes, argv)
-            asked = {pip_layer.request_name(r, prefix) for r in pip_requests}
-            todo = [p.requirement for p in relayer if p.name not in asked] + pip_requests
-            if todo:
-                with step(f"installing the pip layer ({len(todo)} requirement(s))"):
-                    pip_layer.install(prefix.path, todo, pip)
-                pip_layer.record_requests(prefix.path, pip_requests)
-    return rows
+            shown = Plan(f"Plan for {found.path}", plan.route(requests, chans, pip_only))
+        if dry_run:
+            return Changed(shown, None)
+        confirm(shown, "Proceed?")
+        _change(found, shown, chans, conda, pip, argv)
+    return Changed(shown, f"done: {found.path}")
 
 
-def refuse_base(prefix: Prefix) -> None:
-    from condapip.ledger.locate import is_base
-
-    if is_base(prefix.path, prefix.records):  # type: ignore[arg-type]
-        raise Refused(
-            f"{prefix.path} is conda's base environment: condapip never changes base "
-            "(polluting it can break conda itself); create an environment for this work"
-        )
-
-
-def refuse_interrupted(prefix: Path) -> None:
-    snap = transaction.interrupted(prefix)
-    if snap is not None:
-        raise Refused(
-            f"an earlier change ({snap.command}) to {prefix} was interrupted: "
-            f"run condapip rollback -p {prefix} or condapip rebuild -p {prefix} first"
-        )
+def _change(
+    found: Prefix,
+    shown: Plan,
+    chans: list[str],
+    conda: CondaEngine,
+    pip: PipEngine,
+    argv: list[str] | None,
+) -> None:
+    """Solve, then change both layers in one transaction (the prefix lock is held)."""
+    conda_specs, pip_requests = plan.split(list(shown.rows))
+    solution = None
+    if conda_specs:
+        with step("solving the conda layer"):
+            solution = conda_layer.solve(conda, found.path, chans, conda_specs)
+    with transaction.guard(found, _command(argv), conda, pip):
+        relayer: list[state.PipPin] = []
+        if solution is not None:
+            changes = {p.url for p in solution} != {r.url for r in found.records.values()}
+            if changes and found.pip_dists:
+                relayer = state.pip_pins(found, only_pip=True)
+                with step(f"re-layering: setting aside {len(relayer)} pip package(s)"):
+                    pip_layer.uninstall(found.path, [p.name for p in relayer], pip)
+            with step("linking the conda layer", spinner=False):
+                _apply_conda(conda, found, solution, conda_specs, changes, argv)
+        asked = {pip_layer.request_name(r, found) for r in pip_requests}
+        todo = [p.requirement for p in relayer if p.name not in asked] + pip_requests
+        if todo:
+            with step(f"installing the pip layer ({len(todo)} requirement(s))"):
+                pip_layer.install(found.path, todo, pip)
+            pip_layer.record_requests(found.path, pip_requests)
 
 
 def _channels(prefix: Prefix) -> list[str]:

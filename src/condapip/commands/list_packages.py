@@ -2,32 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from condapip.ledger.prefix import Package, read_prefix
+from condapip.support.output import Block, columns
 
 
-def main(*, name: str | None = None, prefix: str | None = None, json: bool = False) -> int:
+@dataclass(frozen=True)
+class Listing:
+    """Every package of one prefix, both ledgers."""
+
+    path: Path
+    packages: list[Package]
+    warnings: Sequence[str] = ()
+    exit_code: int = 0
+
+    def blocks(self) -> Iterator[Block]:
+        yield f"# packages in environment at {self.path}:\n#"
+        header = ["Name", "Version", "Build", "Channel", "Owner"]
+        yield columns([as_row(p) for p in self.packages], header)
+
+    def as_json(self) -> list[dict[str, Any]]:
+        return [as_json(p) for p in self.packages]
+
+
+def run(*, name: str | None = None, prefix: str | None = None) -> Listing:
     """The whole verb, as typer and the fast path in ``__main__`` both call it."""
     from condapip.ledger.locate import resolve
 
-    path, packages = run(resolve(name, prefix))
-    if json:
-        from condapip.support.output import emit_json
-
-        emit_json([as_json(p) for p in packages])
-        return 0
-    from condapip.support.output import columns
-
-    print(f"# packages in environment at {path}:\n#")
-    print(columns([as_row(p) for p in packages], ["Name", "Version", "Build", "Channel", "Owner"]))
-    return 0
-
-
-def run(prefix: Path) -> tuple[Path, list[Package]]:
-    p = read_prefix(prefix)
-    return p.path, p.packages()
+    p = read_prefix(resolve(name, prefix))
+    return Listing(p.path, p.packages())
 
 
 def as_json(pkg: Package) -> dict[str, Any]:

@@ -2,34 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.commands.export import write_atomic
-from condapip.formats.lock import Locked, build, dumps
+from condapip.commands._shared import write_atomic
+from condapip.formats.lock import Lock, build, dumps
+from condapip.ledger.locate import resolve
 from condapip.ledger.prefix import read_prefix
+from condapip.support.output import Block
 
 
-def run(prefix: Path, output: Path, *, pip_engine: str | None) -> Locked:
-    locked = build(read_prefix(prefix), pip_engine=pip_engine)
+@dataclass(frozen=True)
+class Written:
+    """The lock written to ``output``."""
+
+    lock: Lock
+    output: Path
+    warnings: Sequence[str] = ()
+    exit_code: int = 0
+
+    def blocks(self) -> Iterator[Block]:
+        parts = [
+            f"{plat}: {len(pl.conda)} conda, {len(pl.pip)} pip"
+            for plat, pl in sorted(self.lock.platforms.items())
+        ]
+        yield f"wrote {self.output} ({'; '.join(parts)})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "output": str(self.output),
+            "platforms": {
+                plat: {"conda": len(pl.conda), "pip": len(pl.pip)}
+                for plat, pl in sorted(self.lock.platforms.items())
+            },
+            "warnings": list(self.warnings),
+        }
+
+
+def run(*, name: str | None, prefix: str | None, output: Path, pip_engine: str | None) -> Written:
+    locked = build(read_prefix(resolve(name, prefix)), pip_engine=pip_engine)
     write_atomic(output, dumps(locked.lock))
-    return locked
-
-
-def as_json(locked: Locked, output: Path) -> dict[str, Any]:
-    return {
-        "output": str(output),
-        "platforms": {
-            plat: {"conda": len(pl.conda), "pip": len(pl.pip)}
-            for plat, pl in sorted(locked.lock.platforms.items())
-        },
-        "warnings": list(locked.warnings),
-    }
-
-
-def summary(locked: Locked, output: Path) -> str:
-    parts = [
-        f"{plat}: {len(pl.conda)} conda, {len(pl.pip)} pip"
-        for plat, pl in sorted(locked.lock.platforms.items())
-    ]
-    return f"wrote {output} ({'; '.join(parts)})"
+    return Written(locked.lock, output, locked.warnings)

@@ -17,18 +17,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 from condapip.change import state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
-from condapip.commands.install import refuse_base
+from condapip.change.result import Changed, Plan
+from condapip.commands._shared import refuse_base
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.prefix import interpreter, read_prefix
+from condapip.support.output import Confirm
 from condapip.support.progress import step
-
-Decide = Callable[[list[Row]], bool]
 
 
 def old_path(prefix: Path) -> Path:
@@ -36,27 +35,34 @@ def old_path(prefix: Path) -> Path:
 
 
 def run(
-    prefix_path: Path,
     *,
+    name: str | None,
+    prefix: str | None,
     engine: str = "rattler",
     pip_engine_name: str | None = None,
-    decide: Decide,
+    dry_run: bool,
+    confirm: Confirm,
     argv: list[str] | None = None,
-) -> state.EnvState:
+) -> Changed:
+    from condapip.ledger.locate import resolve
+
+    prefix_path = resolve(name, prefix)
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     old = old_path(prefix_path)
     with transaction.locked(prefix_path):
         # A rebuild killed midway left the old environment aside: it is the truth.
-        prefix = read_prefix(old if old.is_dir() else prefix_path)
-        refuse_base(prefix)
-        snap = transaction.interrupted(prefix.path)
-        target = snap.state if snap is not None else state.capture(prefix)
+        found = read_prefix(old if old.is_dir() else prefix_path)
+        refuse_base(found)
+        snap = transaction.interrupted(found.path)
+        target = snap.state if snap is not None else state.capture(found)
         why = f"snapshot before: {snap.command}" if snap is not None else "as recorded"
         rows = [Row(p.name, "conda", f"{p.url}", p.url) for p in target.conda]
         rows += [Row(p.name, "pip", f"{p.requirement} ({why})", p.requirement) for p in target.pip]
-        if not decide(rows):
-            return target
+        shown = Plan(f"Rebuild {prefix_path} as", rows)
+        if dry_run:
+            return Changed(shown, None)
+        confirm(shown, "Proceed?")
         if old.is_dir():
             shutil.rmtree(prefix_path, ignore_errors=True)
         else:
@@ -79,7 +85,7 @@ def run(
             raise
         with step(f"removing the old environment ({old.name})"):
             shutil.rmtree(old)
-    return target
+    return Changed(shown, f"rebuilt: {prefix_path}")
 
 
 def check(prefix: Path) -> None:
@@ -89,10 +95,8 @@ def check(prefix: Path) -> None:
     )
     if proc.returncode != 0:
         raise Refused(f"the new environment's python does not start: {proc.stderr.strip()[:300]}")
-    try:
-        from condapip.doctor.diagnose import diagnose
-    except ImportError:
-        return
+    from condapip.doctor.diagnose import diagnose
+
     report = diagnose(prefix)
     if not report.healthy():
         problems = "; ".join(f.message for f in report.findings if f.severity == "error")

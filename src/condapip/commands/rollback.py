@@ -2,41 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
-
 from condapip.change import state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
-from condapip.commands.install import refuse_base
+from condapip.change.result import Changed, Plan
+from condapip.commands._shared import refuse_base
 from condapip.errors import Refused
 from condapip.ledger.prefix import read_prefix
+from condapip.support.output import Confirm
 from condapip.support.progress import step
-
-Decide = Callable[[list[Row]], bool]
 
 
 def run(
-    prefix_path: Path,
     *,
+    name: str | None,
+    prefix: str | None,
     engine: str = "rattler",
     pip_engine_name: str | None = None,
-    decide: Decide,
-) -> transaction.Snapshot:
+    dry_run: bool,
+    confirm: Confirm,
+) -> Changed:
+    from condapip.ledger.locate import resolve
+
+    prefix_path = resolve(name, prefix)
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     with transaction.locked(prefix_path):
-        prefix = read_prefix(prefix_path)
-        refuse_base(prefix)
-        snap = transaction.latest(prefix.path)
+        found = read_prefix(prefix_path)
+        refuse_base(found)
+        snap = transaction.latest(found.path)
         if snap is None:
-            raise Refused(f"{prefix.path} has no condapip snapshot to roll back to")
-        if not decide(changes(state.capture(prefix), snap.state)):
-            return snap
+            raise Refused(f"{found.path} has no condapip snapshot to roll back to")
+        shown = Plan(f"Roll {found.path} back", changes(state.capture(found), snap.state))
+        if dry_run:
+            return Changed(shown, None)
+        confirm(shown, "Proceed?")
         with step(f"restoring the snapshot taken before: {snap.command}", spinner=False):
-            transaction.restore(prefix.path, snap, conda, pip)
+            transaction.restore(found.path, snap, conda, pip)
         transaction.discard(snap)
-    return snap
+    return Changed(shown, f"rolled back to the snapshot of {snap.taken} ({snap.command})")
 
 
 def changes(now: state.EnvState, then: state.EnvState) -> list[Row]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from condapip.errors import CondapipError
@@ -78,7 +79,7 @@ def all_envs() -> list[Path]:
     return list(found)
 
 
-def is_base(prefix: Path, records: dict[str, object]) -> bool:
+def is_base(prefix: Path, records: Mapping[str, object]) -> bool:
     """conda's own environment: holds condabin/, conda or mamba, or is the root."""
     if (prefix / "condabin").is_dir() or "conda" in records or "mamba" in records:
         return True

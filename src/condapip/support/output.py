@@ -1,14 +1,74 @@
 """Printing: JSON for machines, aligned text or rich tables for people.
 
-rich loads only when a table is printed to a terminal, so ``--json`` and
-pipes stay cheap.
+Every verb returns a result that says what it holds as blocks (text and
+tables) and as JSON; :func:`render` is the one place that prints either, for
+typer and for the fast path alike. rich loads only when a table is printed to
+a terminal, so ``--json`` and pipes stay cheap.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from condapip.errors import CondapipError
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows for people: a rich table on a terminal, ``plain`` (or columns) in a pipe."""
+
+    title: str | None
+    header: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    fold: bool = False  # wrap long cells a user copies (commands, paths) instead of cutting
+    plain: str | None = None  # the pipe form, when aligned columns do not suit the cells
+
+
+Block = str | Table
+
+
+class Result(Protocol):
+    """What a verb returns: the blocks people read, the JSON machines read, the exit code."""
+
+    @property
+    def warnings(self) -> Sequence[str]: ...
+
+    @property
+    def exit_code(self) -> int: ...
+
+    def blocks(self) -> Iterator[Block]: ...
+
+    def as_json(self) -> Any: ...
+
+
+# Shows a plan (unless --json) and asks the question; returns to go ahead, or
+# raises: no terminal and no --yes, or the user said no. The CLI makes the one.
+Confirm = Callable[[Result, str], None]
+
+
+def render(result: Result, *, json: bool = False) -> int:
+    """Print a verb's result (warnings to stderr first); its exit code."""
+    for message in result.warnings:
+        warn(message)
+    if json:
+        emit_json(result.as_json())
+    else:
+        for block in result.blocks():
+            show(block)
+    return result.exit_code
+
+
+def show(block: Block) -> None:
+    if isinstance(block, Table):
+        if block.plain is not None and not sys.stdout.isatty():
+            print(block.plain)
+        else:
+            table(block.title, block.header, block.rows, fold=block.fold)
+    else:
+        sys.stdout.write(block if block.endswith("\n") else block + "\n")
 
 
 def emit_json(data: Any) -> None:
@@ -59,6 +119,14 @@ def table(
     for row in rows:
         t.add_row(*row)
     Console().print(t)
+
+
+def error(exc: CondapipError) -> int:
+    """A failure as the one line on stderr (credentials redacted); its exit code."""
+    from condapip.support.redact import redact
+
+    print(f"condapip: error: {redact(str(exc))}", file=sys.stderr)
+    return exc.exit_code
 
 
 def warn(message: str) -> None:

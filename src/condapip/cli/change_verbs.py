@@ -1,0 +1,145 @@
+"""Verbs that change an environment, each one transaction: install, create, rebuild,
+rollback. Each shows its plan, then confirms through the one ``confirm``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from condapip.cli.app import app, finish
+from condapip.cli.confirm import confirmer
+from condapip.cli.options import (
+    ChannelOpt,
+    DryRunOpt,
+    EngineOpt,
+    NameOpt,
+    PipEngineOpt,
+    PrefixOpt,
+    YesOpt,
+)
+
+
+@app.command("install")
+def install(
+    specs: Annotated[
+        list[str],
+        typer.Argument(metavar="SPEC...", help="Packages: conda specs or pip requirements."),
+    ],
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    channel: ChannelOpt = None,
+    pip_only: Annotated[
+        list[str] | None,
+        typer.Option("--pip-only", metavar="NAME", help="Install NAME with pip (repeatable)."),
+    ] = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Install packages: conda for what a channel has, pip for the rest, pip last."""
+    from condapip.commands import install as cmd
+
+    result = cmd.run(
+        specs=specs,
+        name=name,
+        prefix=prefix,
+        channels=channel or [],
+        pip_only=pip_only or [],
+        engine=engine,
+        pip_engine_name=pip_engine,
+        dry_run=dry_run,
+        confirm=confirmer(yes=yes),
+    )
+    finish(result)
+
+
+@app.command("create")
+def create(
+    file: Annotated[
+        Path | None,
+        typer.Option("-f", "--file", metavar="FILE", help="environment.yml or an @EXPLICIT file."),
+    ] = None,
+    lock_file: Annotated[
+        Path | None,
+        typer.Option("--lock", metavar="FILE", help="Create exactly from a condapip lock file."),
+    ] = None,
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    channel: Annotated[
+        list[str] | None,
+        typer.Option(
+            "-c",
+            "--channel",
+            metavar="CHANNEL",
+            help="Channel (repeatable); replaces the file's channels.",
+        ),
+    ] = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Create an environment from a file: the conda layer, then the pip layer."""
+    from condapip.commands import create as cmd
+
+    result = cmd.run(
+        file=file,
+        lock_file=lock_file,
+        name=name,
+        prefix=prefix,
+        channels=channel or [],
+        engine=engine,
+        pip_engine_name=pip_engine,
+        dry_run=dry_run,
+        confirm=confirmer(yes=yes),
+    )
+    finish(result)
+
+
+@app.command("rebuild")
+def rebuild(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Rebuild the environment as it should be in a fresh prefix, then swap it in."""
+    from condapip.commands import rebuild as cmd
+
+    result = cmd.run(
+        name=name,
+        prefix=prefix,
+        engine=engine,
+        pip_engine_name=pip_engine,
+        dry_run=dry_run,
+        confirm=confirmer(yes=yes),
+    )
+    finish(result)
+
+
+@app.command("rollback")
+def rollback(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    engine: EngineOpt = "rattler",
+    pip_engine: PipEngineOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+) -> None:
+    """Return the environment to the snapshot taken before the last condapip change."""
+    from condapip.commands import rollback as cmd
+
+    result = cmd.run(
+        name=name,
+        prefix=prefix,
+        engine=engine,
+        pip_engine_name=pip_engine,
+        dry_run=dry_run,
+        confirm=confirmer(yes=yes),
+    )
+    finish(result)

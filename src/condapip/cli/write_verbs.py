@@ -1,0 +1,112 @@
+"""Verbs that write files but never change an environment: lock, clean, dockerfile,
+channel build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from condapip.cli.app import app, channel_app, finish
+from condapip.cli.confirm import confirmer
+from condapip.cli.options import DryRunOpt, JsonOpt, NameOpt, PrefixOpt, YesOpt, flag
+
+
+@app.command("lock")
+def lock(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="The lock file to write.")
+    ] = Path("condapip.lock.yml"),
+    pip_engine: Annotated[
+        str | None,
+        typer.Option("--pip-engine", metavar="ENGINE", help="pip or uv: resolves index artifacts."),
+    ] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Pin both layers to artifacts and hashes; `create --lock` installs exactly that."""
+    from condapip.commands import lock as cmd
+
+    finish(cmd.run(name=name, prefix=prefix, output=output, pip_engine=pip_engine), json=json)
+
+
+@app.command("clean")
+def clean(
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Free conda, rattler, pip and uv caches; never touch an environment."""
+    from condapip.commands import clean as cmd
+
+    confirm = confirmer(yes=yes, json=json)
+    finish(cmd.run(name=name, prefix=prefix, dry_run=dry_run, confirm=confirm), json=json)
+
+
+@app.command("dockerfile")
+def dockerfile(
+    file: Annotated[
+        Path,
+        typer.Option(
+            "-f",
+            "--file",
+            metavar="FILE",
+            help="environment.yml (or condapip.lock.yml) to build from.",
+        ),
+    ] = Path("environment.yml"),
+    output: Annotated[
+        Path, typer.Option("-o", "--output", metavar="FILE", help="Dockerfile to write.")
+    ] = Path("Dockerfile"),
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base",
+            metavar="IMAGE",
+            help="Base image: mambaorg/micromamba (default) or a conda one.",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", metavar="USER", help="The non-root user.")
+    ] = None,
+    lint: Annotated[
+        Path | None,
+        typer.Option("--lint", metavar="FILE", help="Lint this Dockerfile instead of writing one."),
+    ] = None,
+    dry_run: DryRunOpt = False,
+    yes: YesOpt = False,
+    json: JsonOpt = False,
+) -> None:
+    """Write a layered Dockerfile (conda, then pip, never conda again), or --lint one."""
+    from condapip.commands import dockerfile as cmd
+
+    result = cmd.run(
+        file=file,
+        output=output,
+        base=base,
+        user=user,
+        lint=lint,
+        dry_run=dry_run,
+        confirm=confirmer(yes=yes, json=json),
+    )
+    finish(result, json=json)
+
+
+@channel_app.command("build")
+def channel_build(
+    inputs: Annotated[
+        list[Path], typer.Argument(metavar="WHEEL_OR_DIR...", help="Wheels, or folders of wheels.")
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", metavar="DIR", help="Channel folder.")],
+    host_python: Annotated[
+        bool, flag("--host-python", help="Also package the running interpreter and pip.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Turn wheels into conda packages (.conda) and index them as a channel."""
+    from condapip.commands import channel_build as cmd
+
+    finish(cmd.run(inputs=inputs, output=output, host_python=host_python), json=json)
