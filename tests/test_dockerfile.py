@@ -13,8 +13,7 @@ import pytest
 from condapip.cli.confirm import NO_TERMINAL
 from tests.conftest import condapip
 
-# The seed's Dockerfile example as an environment.yml, with the pip layer at
-# exact pins (the pip layer installs with --no-deps, so it must be exact).
+# The seed's Dockerfile example as an environment.yml, with the pip layer at exact pins.
 SEED_ENV = """\
 name: ml
 channels:
@@ -37,7 +36,11 @@ dependencies:
     - git+https://github.com/huggingface/tokenizers.git@0123456789abcdef0123456789abcdef01234567
 """
 
-BASES = ["mambaorg/micromamba", "continuumio/miniconda3"]
+BASES = [
+    "mambaorg/micromamba:2.0.5",
+    "continuumio/miniconda3:24.7.1-0",
+    "condaforge/miniforge3:24.3.0-0",
+]
 
 
 @pytest.fixture
@@ -78,7 +81,7 @@ def test_dockerfile_from_the_seed_example_layers_conda_then_pip_and_passes_its_o
     dockerfile = project / "Dockerfile"
     assert lint(dockerfile) == (0, [])
     steps = instructions(dockerfile)
-    assert steps[0].startswith(f"FROM {base}:") and not steps[0].endswith(":latest")
+    assert steps[0] == f"FROM {base}"
     runs = [s for s in steps if s.startswith("RUN ")]
     conda_run = next(i for i, s in enumerate(steps) if " create " in s)
     pip_run = next(i for i, s in enumerate(steps) if "-m pip install" in s)
@@ -86,7 +89,7 @@ def test_dockerfile_from_the_seed_example_layers_conda_then_pip_and_passes_its_o
     assert user < conda_run < pip_run
     assert "clean --all --yes" in steps[conda_run]
     assert steps[pip_run].startswith(
-        "RUN /opt/conda/envs/ml/bin/python -m pip install --no-deps --no-cache-dir"
+        "RUN /opt/conda/envs/ml/bin/python -m pip install --no-cache-dir --requirement"
     )
     assert not any(w in s for s in steps[pip_run + 1 :] for w in ("conda ", "micromamba "))
     assert runs[-1] == steps[pip_run]
@@ -126,7 +129,9 @@ def _hadolint() -> str | None:
 
 
 @pytest.mark.skipif(_hadolint() is None, reason="hadolint is not installed (test extra)")
-@pytest.mark.parametrize("args", [(), ("--base", "continuumio/miniconda3"), ("--user", "alice")])
+@pytest.mark.parametrize(
+    "args", [(), ("--base", BASES[1]), ("--base", BASES[2]), ("--user", "alice")]
+)
 def test_written_dockerfile_passes_hadolint(project: Path, args: tuple[str, ...]) -> None:
     assert write(project, *args).returncode == 0
 
@@ -149,8 +154,6 @@ HOSTILE = [
     ("user", SEED_ENV, ("--user", "bob; rm -rf /")),
     ("base", SEED_ENV, ("--base", "ubuntu:22.04; rm -rf /")),
     ("base-unpinned", SEED_ENV, ("--base", "continuumio/miniconda3:latest")),
-    ("unpinned-pip", SEED_ENV.replace("datasets==2.21.0", "datasets"), ()),
-    ("branch-pip", SEED_ENV.replace("@0123456789abcdef0123456789abcdef01234567", "@main"), ()),
     ("local-pip", SEED_ENV.replace("datasets==2.21.0", "mine @ file:///local/path"), ()),
     (
         "credentials",
@@ -161,7 +164,7 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize(("case", "yml", "args"), HOSTILE, ids=[h[0] for h in HOSTILE])
-def test_dockerfile_rejects_unsafe_or_unpinned_values_with_exit_2(
+def test_dockerfile_rejects_unsafe_values_with_exit_2(
     tmp_path: Path, case: str, yml: str, args: tuple[str, ...]
 ) -> None:
     (tmp_path / "environment.yml").write_text(yml)
@@ -267,7 +270,7 @@ def test_dockerfile_from_a_lock_installs_every_conda_package_by_url_and_hash(
         assert f"{pkg['url']}#{pkg['md5']}" in urls
     assert "epsilon==1.0 --hash=sha256:" + "a" * 64 in (out / "pip-layer.txt").read_text()
     text = (out / "Dockerfile").read_text()
-    assert "micromamba create --yes --name locked --file conda-layer.txt" in text
+    assert "micromamba create --yes --prefix /opt/conda/envs/locked --file conda-layer.txt" in text
     assert lint(out / "Dockerfile") == (0, [])
 
 
@@ -284,3 +287,180 @@ def test_dockerfile_from_a_lock_of_a_local_channel_is_refused(make_env, tmp_path
 
     assert done.returncode == 2 and "not reachable" in done.stderr
     assert not (tmp_path / "D").exists()
+
+
+def _env(tmp_path: Path, yml: str) -> Path:
+    (tmp_path / "environment.yml").write_text(yml)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("image", "pinned"),
+    [
+        ("mambaorg/micromamba", "mambaorg/micromamba:2.0.5"),
+        ("continuumio/miniconda3", "continuumio/miniconda3:24.7.1-0"),
+        ("condaforge/miniforge3", "condaforge/miniforge3:24.3.0-0"),
+        ("condaforge/miniforge3:latest", "condaforge/miniforge3:24.3.0-0"),
+        ("quay.io/me/micromamba", "quay.io/me/micromamba:VERSION"),
+    ],
+)
+def test_every_untagged_base_is_refused_with_the_pinned_form(
+    project: Path, image: str, pinned: str
+) -> None:
+    done = write(project, "--base", image)
+
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert f"--base {pinned}" in done.stderr
+    assert not (project / "Dockerfile").exists()
+
+
+def test_variables_become_env_lines_quoted_as_data(tmp_path: Path) -> None:
+    yml = "name: sci\ndependencies: [python=3.11]\nvariables:\n  OMP_NUM_THREADS: '4'\n"
+    _env(tmp_path, yml + "  GREETING: 'a $HOME \"b\"'\n")
+
+    assert write(tmp_path).returncode == 0
+
+    steps = instructions(tmp_path / "Dockerfile")
+    assert 'ENV OMP_NUM_THREADS="4"' in steps
+    assert 'ENV GREETING="a \\$HOME \\"b\\""' in steps
+    assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+def test_an_env_without_python_gets_no_python_cmd(tmp_path: Path) -> None:
+    _env(tmp_path, "name: r\nchannels: [conda-forge]\ndependencies: [r-base=4.3]\n")
+
+    assert write(tmp_path).returncode == 0
+
+    steps = instructions(tmp_path / "Dockerfile")
+    assert not any(s.startswith("CMD") for s in steps)
+    assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+@pytest.mark.parametrize(
+    ("spec", "cuda"),
+    [
+        ("pytorch=*=cuda12*", "12.0"),
+        ("pytorch=2.1=*cuda118*", "11.8"),
+        ("cudatoolkit=11.8", "11.8"),
+    ],
+)
+def test_a_cuda_build_solves_without_a_gpu(tmp_path: Path, spec: str, cuda: str) -> None:
+    _env(tmp_path, f"name: gpu\ndependencies: [python=3.11, '{spec}']\n")
+
+    assert write(tmp_path).returncode == 0
+
+    create = next(s for s in instructions(tmp_path / "Dockerfile") if " create " in s)
+    assert create.startswith(f"RUN CONDA_OVERRIDE_CUDA={cuda} micromamba create")
+
+
+def test_exact_builds_without_a_channel_use_flexible_priority(tmp_path: Path) -> None:
+    yml = (
+        "name: ex\nchannels: [conda-forge, defaults]\n"
+        "dependencies: [python=3.11.9=h1_0, 'defaults::numpy=1.26.4=py311h2_0']\n"
+    )
+    _env(tmp_path, yml)
+
+    assert write(tmp_path).returncode == 0
+
+    text = (tmp_path / "Dockerfile").read_text()
+    assert "--strict-channel-priority" not in text and "# flexible channel priority" in text
+
+
+def test_exact_builds_each_with_its_channel_keep_strict_priority(tmp_path: Path) -> None:
+    yml = (
+        "name: ex\nchannels: [conda-forge, defaults]\n"
+        "dependencies: ['conda-forge::python=3.11.9=h1_0', 'defaults::numpy=1.26.4=py311h2_0']\n"
+    )
+    _env(tmp_path, yml)
+
+    assert write(tmp_path, "--base", BASES[1]).returncode == 0
+
+    create = next(s for s in instructions(tmp_path / "Dockerfile") if " create " in s)
+    assert create.startswith("RUN CONDA_CHANNEL_PRIORITY=strict conda env create")
+    assert "defaults::numpy=1.26.4=py311h2_0" in (tmp_path / "conda-layer.yml").read_text()
+
+
+@pytest.mark.parametrize("args", [("--base", BASES[1]), ("--user", "alice")])
+def test_the_env_is_made_by_the_user_without_copying_conda(
+    project: Path, args: tuple[str, ...]
+) -> None:
+    assert write(project, *args).returncode == 0
+
+    steps = instructions(project / "Dockerfile")
+    text = "\n".join(steps)
+    assert "chown -R" not in text and "chown" not in text.replace("--chown", "")
+    useradd = next(i for i, s in enumerate(steps) if "useradd" in s)
+    assert "install -d -o 1000 -g 1000 /opt/conda/envs" in steps[useradd]
+    user = next(i for i, s in enumerate(steps) if s == "USER 1000:1000")
+    create = next(i for i, s in enumerate(steps) if " create " in s)
+    assert useradd < user < create
+
+
+@pytest.mark.parametrize("name", ["base", "root"])
+def test_name_base_says_why_not_and_what_to_use_in_one_line(tmp_path: Path, name: str) -> None:
+    _env(tmp_path, f"name: {name}\ndependencies: [python=3.11]\n")
+
+    done = write(tmp_path)
+
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "pip must not change" in done.stderr and "name: app" in done.stderr
+
+
+def test_unpinned_pip_still_writes_the_dockerfile_with_one_warning(tmp_path: Path) -> None:
+    yml = "name: w\ndependencies:\n  - python=3.11\n  - pip:\n    - requests\n    - rich>=13\n"
+    _env(tmp_path, yml)
+
+    done = write(tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    (warning,) = done.stderr.splitlines()
+    assert "requests, rich>=13" in warning and "condapip lock" in warning
+    assert "condapip dockerfile -f condapip.lock.yml" in warning
+    pip_run = next(s for s in instructions(tmp_path / "Dockerfile") if "-m pip install" in s)
+    assert "--no-deps" not in pip_run  # pip brings what the file does not list
+
+
+def test_whatever_create_accepts_dockerfile_accepts(tmp_path: Path) -> None:
+    (tmp_path / "requirements").mkdir()
+    (tmp_path / "requirements" / "base.txt").write_text("attrs==23.2.0\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'me'\nversion = '1.0'\n")
+    yml = """\
+name: app
+dependencies:
+  - python=3.11
+  - pip:
+    - --index-url https://pypi.org/simple
+    - --extra-index-url https://download.pytorch.org/whl/cpu
+    - -r requirements/base.txt
+    - ./pkg
+    - -e .
+"""
+    _env(tmp_path, yml)
+
+    done = write(tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    layer = (tmp_path / "pip-layer.txt").read_text().splitlines()
+    assert "--index-url https://pypi.org/simple" in layer
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in layer
+    assert "--requirement ./requirements/base.txt" in layer
+    assert "./pkg" in layer and "." in layer and "-e ." not in layer
+    steps = instructions(tmp_path / "Dockerfile")
+    assert 'COPY --chown=57439:57439 ["requirements/base.txt", "./requirements/base.txt"]' in steps
+    assert 'COPY --chown=57439:57439 ["pkg", "./pkg"]' in steps
+    assert "COPY --chown=57439:57439 . ./" in steps
+    assert "non-editable" in (tmp_path / "Dockerfile").read_text()
+    assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+def test_a_local_pip_path_outside_the_build_context_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "outside").mkdir()
+    project = tmp_path / "project"
+    project.mkdir()
+    _env(project, "name: app\ndependencies:\n  - python=3.11\n  - pip:\n    - ../outside\n")
+
+    done = write(project)
+
+    assert done.returncode == 2 and "outside the build context" in done.stderr
+    assert sorted(p.name for p in project.iterdir()) == ["environment.yml"]

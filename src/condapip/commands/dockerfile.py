@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from condapip.docker.base import base_image
+from condapip.docker.layers import Layers, from_envfile, from_lock
 from condapip.docker.lint import Finding
-from condapip.docker.write import Layers, Written, base_image, from_envfile, from_lock, render
+from condapip.docker.write import Written, render
 from condapip.support.output import Block, Confirm
 
 
@@ -87,22 +89,27 @@ def run(
 def write_plan(env_file: Path, output: Path, base: str | None, user: str | None) -> dict[Path, str]:
     """Every file to write, by path: the Dockerfile and, beside it, its layer files."""
     image = base_image(base)
-    written: Written = render(layers(env_file), base=image, user=user, source=env_file.name)
+    built = layers(env_file, output.parent)
+    written: Written = render(built, base=image, user=user, source=env_file.name)
     out = {output: written.dockerfile}
     for name, text in written.files.items():
         out[output.parent / name] = text
     return out
 
 
-def layers(path: Path) -> Layers:
-    """An environment.yml, or a condapip lock (exact URLs and hashes) when given one."""
+def layers(path: Path, context: Path) -> Layers:
+    """An environment.yml, or a condapip lock (exact URLs and hashes) when given one.
+
+    ``context`` is the build context (the Dockerfile's folder): local pip paths
+    must be inside it, to be COPYed.
+    """
     if path.name.endswith(".lock.yml"):
         from condapip.formats.lock import load as load_lock
 
         return from_lock(load_lock(path), path.name)
     from condapip.formats.envfile import load
 
-    return from_envfile(load(path), path.name)
+    return from_envfile(load(path), path.name, context)
 
 
 def conflicts(plan: dict[Path, str]) -> list[Path]:
