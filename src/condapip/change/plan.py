@@ -157,14 +157,15 @@ def channel_records(channels: Sequence[str], names: Sequence[str]) -> dict[str, 
     """The repodata records ``channels`` hold for ``names``, for this platform and noarch."""
     import rattler
 
-    from condapip.change.engines.rattler import to_channel
+    from condapip.change.engines.rattler import to_channels
 
     if not channels:
         raise CondapipError("no channels: pass -c CHANNEL or set channels in .condarc")
+    sources = to_channels(channels)
     try:
         result = asyncio.run(
             rattler.Gateway().query(
-                [to_channel(c) for c in channels],
+                sources,
                 [rattler.Subdir.current(), rattler.Subdir("noarch")],
                 list(names),
                 recursive=False,

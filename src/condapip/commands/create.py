@@ -86,8 +86,10 @@ def _run_envfile(
     specs = list(spec.conda)
     if spec.pip and pip.name == "pip" and "pip" not in {spec_name(s) for s in specs}:
         specs.append("pip")  # the pip layer runs through the env's own pip
-    # As conda's -c: the command line's channels replace the file's.
-    channels = list(channels) or list(spec.channels) or _default_channels()
+    # As conda's -c: the command line's channels replace the file's, and a
+    # path in the file is relative to the file. Resolved now: a dry run checks them too.
+    channels = _resolved(channels, Path.cwd()) or _resolved(spec.channels, file.absolute().parent)
+    channels = channels or _resolved(_default_channels(), Path.cwd())
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     section = spec.pip_section
     rows += _section_rows(section, f"{file.name} pip:") if section else []
@@ -281,6 +283,12 @@ def _pip_label(requirement: str) -> str:
         return Requirement(requirement).name
     except InvalidRequirement:
         return requirement.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+
+
+def _resolved(channels: Sequence[str], base: Path) -> list[str]:
+    from condapip.ledger.channels import resolve
+
+    return [c.url for c in resolve(channels, base=base)]
 
 
 def _default_channels() -> list[str]:

@@ -16,6 +16,7 @@ from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_base, refuse_interrupted
 from condapip.errors import CondapipError
+from condapip.ledger import channels as channel_resolver
 from condapip.ledger.prefix import Prefix, read_prefix
 from condapip.ledger.specs import check_pip_requirement
 from condapip.support.output import Confirm
@@ -55,7 +56,7 @@ def run(
         refuse_interrupted(found.path)
         found = read_prefix(found.path)  # as it is now that we hold the lock
         state.check_repairable(found)
-        chans = list(channels) or _channels(found)
+        chans = [c.url for c in channel_resolver.resolve(list(channels) or _channels(found))]
         with step("planning: which packages a channel has"):
             shown = Plan(f"Plan for {found.path}", plan.route(requests, chans, pip_only))
         if dry_run:

@@ -99,3 +99,22 @@ def notable_lines(output: str) -> list[str]:
         for line in output.splitlines()
         if any(pattern.search(line) for pattern, _, _ in KNOWN_WARNINGS)
     ]
+
+
+def with_spec_channels(
+    channels: Sequence[str], specs: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """Specs whose ``channel::`` names a URL, and the channels with those added.
+
+    conda searches a spec's own channel even when no ``-c`` names it.
+    """
+    from condapip.ledger.channels import spec_channel
+
+    out_specs: list[str] = []
+    extra: list[str] = []
+    for spec in specs:
+        text, channel_url = spec_channel(spec)
+        out_specs.append(text)
+        if channel_url is not None:
+            extra.append(channel_url)
+    return [*channels, *extra], out_specs

@@ -21,6 +21,7 @@ from condapip.change.engines.base import (
     SolvedPackage,
     channel_and_subdir,
     notable_lines,
+    with_spec_channels,
 )
 from condapip.change.verify import verify
 from condapip.errors import CondapipError, Refused
@@ -36,7 +37,10 @@ class ExecutableEngine:
     ) -> list[SolvedPackage]:
         if not channels:
             raise CondapipError("no channels: pass -c CHANNEL or set channels in .condarc")
-        chan_args = [arg for c in channels for arg in ("-c", c)]
+        from condapip.ledger.channels import resolve
+
+        channels, specs = with_spec_channels(channels, specs)
+        chan_args = [arg for c in resolve(channels) for arg in ("-c", c.url)]
         with tempfile.TemporaryDirectory(prefix="condapip-solve-") as tmp:
             env = {**os.environ, "CONDA_PKGS_DIRS": str(Path(tmp) / "pkgs")}
             out = self._run(

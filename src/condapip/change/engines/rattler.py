@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from condapip.change.engines.base import CondaChange, SolvedPackage
+from condapip.change.engines.base import CondaChange, SolvedPackage, with_spec_channels
 from condapip.change.verify import verify
 from condapip.errors import CondapipError, Refused
 
 
-def to_channel(channel: str) -> Any:
-    """A channel name, URL or local folder as rattler's Channel."""
+def to_channels(channels: Sequence[str]) -> list[Any]:
+    """Each channel (a name, URL, folder or multichannel) as rattler's Channel."""
     from rattler import Channel
 
-    if "://" in channel:
-        return Channel(channel)
-    if os.sep in channel or channel.startswith("."):
-        path = Path(channel).absolute()
-        if not path.is_dir():
-            raise CondapipError(f"channel folder does not exist: {channel}")
-        return Channel(path.as_uri())
-    return Channel(channel)
+    from condapip.ledger.channels import resolve
+
+    return [Channel(c.url) for c in resolve(channels)]
 
 
 def _platforms() -> list[Any]:
@@ -73,13 +67,15 @@ class RattlerEngine:
         if not channels:
             raise CondapipError("no channels: pass -c CHANNEL or set channels in .condarc")
         installed = installed_records(prefix)
+        channels, specs = with_spec_channels(channels, specs)
+        sources = to_channels(channels)
         try:
             records = asyncio.run(
                 rattler.solve(
-                    sources=[to_channel(c) for c in channels],
+                    sources=sources,
                     # parsed here, leniently: conda's own `name=version=build` is
                     # valid input, but rattler.solve parses strings strictly
-                    specs=[rattler.MatchSpec(s) for s in specs],
+                    specs=[rattler.MatchSpec(s, strict=False) for s in specs],
                     platforms=_platforms(),
                     locked_packages=installed,
                     virtual_packages=rattler.VirtualPackage.detect(),

@@ -1,0 +1,212 @@
+"""The one channel resolver: every form conda accepts, to the URL conda would fetch.
+
+A name goes through ``channel_alias`` (or a ``custom_channels`` entry), a
+multi-part name such as ``nvidia/label/cuda-12.1.0`` stays one channel,
+``defaults`` expands to ``default_channels``, ``nodefaults`` is dropped,
+``${VAR}``/``$VAR`` are expanded from the environment (as conda expands a
+channel), URLs keep their ``/t/<token>/`` and ``user:password@`` for the
+fetch, and local paths are relative to the file that names them. Every
+check the real run makes is made here, so ``--dry-run`` agrees with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from condapip.errors import CondapipError
+
+DEFAULT_ALIAS = "https://conda.anaconda.org"
+# conda's own default_channels (conda.base.constants.DEFAULT_CHANNELS_UNIX / _WIN)
+DEFAULT_CHANNELS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+DEFAULT_CHANNELS_WIN = (*DEFAULT_CHANNELS, "https://repo.anaconda.com/pkgs/msys2")
+SUBDIRS = frozenset(
+    {
+        "noarch",
+        "linux-64",
+        "linux-aarch64",
+        "linux-ppc64le",
+        "linux-s390x",
+        "linux-32",
+        "osx-64",
+        "osx-arm64",
+        "win-64",
+        "win-32",
+        "win-arm64",
+        "emscripten-wasm32",
+        "wasi-wasm32",
+    }
+)
+# conda.common.path.is_path: what reads as a folder rather than a channel name
+_PATH = re.compile(r"^(?:\.{1,2}(?:/|\\|$)|~|/|[A-Za-z]:[/\\]|\\\\)")
+_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
+_URL_BAD = re.compile(r"[\s;&|`$<>\\\"'(){}]")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One resolved channel: what was written and the base URL fetched from it."""
+
+    written: str
+    url: str  # no trailing slash; credentials kept, for the fetch only
+
+    @property
+    def shown(self) -> str:
+        """The URL as any output may show it: credentials redacted."""
+        from condapip.support.redact import redact_url
+
+        return redact_url(self.url)[0]
+
+
+@dataclass(frozen=True)
+class Config:
+    """The condarc keys that decide where a name points."""
+
+    alias: str = DEFAULT_ALIAS
+    default_channels: tuple[str, ...] = ()
+    custom_channels: Mapping[str, str] = field(default_factory=dict)
+    custom_multichannels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_condarc(cls, prefix: Path | None = None) -> Config:
+        from condapip.ledger import condarc
+
+        settings = condarc.effective(prefix)
+
+        def value(key: str) -> Any:
+            setting = settings.get(key)
+            return None if setting is None else setting.value
+
+        alias = value("channel_alias")
+        custom = value("custom_channels")
+        multi = value("custom_multichannels")
+        return cls(
+            alias=os.path.expandvars(str(alias)).rstrip("/") if alias else DEFAULT_ALIAS,
+            default_channels=tuple(str(c) for c in value("default_channels") or ()),
+            custom_channels=(
+                {str(k): os.path.expandvars(str(v)) for k, v in custom.items()}
+                if isinstance(custom, dict)
+                else {}
+            ),
+            custom_multichannels=(
+                {str(k): tuple(str(c) for c in v) for k, v in multi.items() if isinstance(v, list)}
+                if isinstance(multi, dict)
+                else {}
+            ),
+        )
+
+
+def resolve(
+    values: Iterable[str], *, base: Path | None = None, config: Config | None = None
+) -> list[Channel]:
+    """Each channel as conda resolves it, multichannels expanded, duplicates dropped."""
+    config = config or Config.from_condarc()
+    out: dict[str, Channel] = {}
+    for value in values:
+        for channel in _expand(str(value), base, config, depth=0):
+            out.setdefault(channel.url, channel)
+    return list(out.values())
+
+
+def url(value: str, *, base: Path | None = None, config: Config | None = None) -> str:
+    """The base URL of one channel that is not a multichannel (a spec's ``channel::``)."""
+    found = resolve([value], base=base, config=config)
+    if len(found) != 1:
+        raise CondapipError(f"channel {value!r} names {len(found)} channels, not one")
+    return found[0].url
+
+
+def _expand(value: str, base: Path | None, config: Config, depth: int) -> list[Channel]:
+    written = os.path.expandvars(value.strip())
+    if depth > 8:
+        raise CondapipError(f"channel {value!r}: custom_multichannels refer to each other")
+    if written == "nodefaults":
+        return []
+    if written == "defaults" or written in config.custom_multichannels:
+        members = (
+            config.custom_multichannels.get(written)
+            or config.default_channels
+            or (DEFAULT_CHANNELS_WIN if os.name == "nt" else DEFAULT_CHANNELS)
+        )
+        return [c for m in members for c in _expand(m, base, config, depth + 1)]
+    return [Channel(written, _url(written, base, config))]
+
+
+def _url(written: str, base: Path | None, config: Config) -> str:
+    if "://" in written:
+        return _checked_url(written)
+    if _PATH.match(written):
+        path = Path(os.path.expanduser(written))
+        return _local(path if path.is_absolute() else (base or Path.cwd()) / path, written)
+    name = _strip_subdir(written.rstrip("/"))
+    if not _NAME.match(name) or ".." in name.split("/"):
+        raise CondapipError(f"invalid channel {written!r}")
+    parts = name.split("/")
+    for i in range(len(parts), 0, -1):
+        location = config.custom_channels.get("/".join(parts[:i]))
+        if location is not None:
+            return _checked_url(f"{location.rstrip('/')}/{name}")
+    return _checked_url(f"{config.alias.rstrip('/')}/{name}")
+
+
+def _checked_url(text: str) -> str:
+    if _URL_BAD.search(text):
+        raise CondapipError(f"invalid channel URL {_redacted(text)!r}")
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        raise CondapipError(f"invalid channel URL {_redacted(text)!r}") from None
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        from urllib.request import url2pathname
+
+        return _local(Path(url2pathname(parts.path)), text)
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise CondapipError(f"invalid channel URL {_redacted(text)!r} (http, https or file)")
+    try:
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        raise CondapipError(f"invalid channel URL {_redacted(text)!r}") from None
+    return _strip_subdir(text.rstrip("/"))
+
+
+def _local(path: Path, written: str) -> str:
+    path = path.absolute()
+    if not path.is_dir():
+        raise CondapipError(f"channel folder does not exist: {written}")
+    return _strip_subdir(path.as_uri())
+
+
+def _strip_subdir(text: str) -> str:
+    # ".../conda-forge/linux-64" names the channel and one of its subdirs;
+    # the engines pick subdirs themselves
+    head, _, last = text.rpartition("/")
+    return head if head and last in SUBDIRS else text
+
+
+def _redacted(text: str) -> str:
+    from condapip.support.redact import redact
+
+    return redact(text)
+
+
+def spec_channel(spec: str, *, config: Config | None = None) -> tuple[str, str | None]:
+    """``spec`` with its ``channel::`` (or ``channel/subdir::``) as a URL, and that URL.
+
+    rattler resolves a spec's channel name through its own alias; conda uses
+    the condarc's, so the name is resolved here and the spec names a URL.
+    """
+    from condapip.ledger.specs import conda_spec
+
+    parsed = conda_spec(spec)
+    if parsed.channel is None:
+        return parsed.text, None
+    channel_url = url(parsed.channel, config=config)
+    body = parsed.text.split("::", 1)[1]
+    where = f"{channel_url}/{parsed.subdir}" if parsed.subdir else channel_url
+    return f"{where}::{body}", channel_url
