@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from condapip.change.engines.base import CondaChange, CondaEngine, SolvedPackage
-from condapip.ledger.history import append_history, read_history, requested_specs
+from condapip.ledger.history import amend_last, append_history, read_history, requested_specs
 
 
 def solve(
@@ -33,8 +33,13 @@ def apply(
     argv: list[str] | None = None,
 ) -> CondaChange:
     """Install ``packages`` exactly and append a history entry for ``specs``."""
+    history = prefix / "conda-meta" / "history"
+    entries = len(read_history(history))
     change = engine.install(prefix, packages, specs)
-    if not change.empty or specs:
+    if len(read_history(history)) > entries:
+        # a conda executable wrote its own entry: one entry per change, as conda's
+        amend_last(prefix, update_specs=specs, argv=argv)
+    elif not change.empty or specs:
         append_history(
             prefix, added=change.added, removed=change.removed, update_specs=specs, argv=argv
         )

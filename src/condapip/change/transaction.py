@@ -60,6 +60,11 @@ def locked(prefix: Path) -> Iterator[None]:
             ) from None
     try:
         yield
+        if (prefix / "conda-meta").is_dir():
+            # as conda does after every change, so conda env list and conda doctor see it
+            from condapip.ledger.registry import register
+
+            register(prefix)
     finally:
         lock.release()
 

@@ -153,7 +153,6 @@ def _run_explicit(
     argv: list[str] | None,
 ) -> Changed:
     from condapip.formats.export import load_explicit
-    from condapip.ledger.history import append_history
 
     explicit = load_explicit(file)
     packages: list[SolvedPackage] = [p.solved() for p in explicit.conda]
@@ -170,14 +169,7 @@ def _run_explicit(
         confirm(shown, "Proceed?")
         with _half_made(path):
             with step(f"linking the conda layer ({len(packages)} packages)", spinner=False):
-                change = conda.install(path, packages, [p.name for p in packages])
-                append_history(
-                    path,
-                    added=change.added,
-                    removed=change.removed,
-                    update_specs=[p.name for p in packages],
-                    argv=argv,
-                )
+                conda_layer.apply(conda, path, packages, [p.name for p in packages], argv=argv)
             _pip_layer(path, list(explicit.pip), pip)
     return Changed(shown, f"done: {path}")
 

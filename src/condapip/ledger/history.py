@@ -25,7 +25,7 @@ class HistoryEntry:
 
     time: datetime
     cmd: str
-    added: tuple[str, ...]  # "channel::name-version-build"
+    added: tuple[str, ...]  # "channel/subdir::name-version-build"
     removed: tuple[str, ...]
     update_specs: tuple[str, ...]
     remove_specs: tuple[str, ...]
@@ -86,6 +86,20 @@ def _spec_list(text: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list | tuple) else []
 
 
+def dist_line(channel: str, subdir: str, name: str, version: str, build: str) -> str:
+    """A package as conda 26 writes it in history: ``channel/subdir::name-version-build``.
+
+    ``conda list --revisions`` shows the part before ``::`` as the package's
+    source, so the subdir is kept (once) as conda keeps it.
+    """
+    from condapip.ledger.prefix import channel_name
+
+    source = channel_name(channel)
+    if subdir and source:
+        source = f"{source}/{subdir}"
+    return f"{source}::{name}-{version}-{build}" if source else f"{name}-{version}-{build}"
+
+
 def requested_specs(history: Iterable[HistoryEntry]) -> dict[str, str]:
     """The specs the user asked for, by package name, latest request winning."""
     from condapip.ledger.specs import spec_name
@@ -119,10 +133,33 @@ def append_history(
     lines += [f"+{d}" for d in sorted(added)]
     update = list(update_specs)
     remove = list(remove_specs)
-    if update:
-        lines.append(f"# update specs: {update!r}")
+    # conda's own order: remove specs, then update specs
     if remove:
         lines.append(f"# remove specs: {remove!r}")
+    if update:
+        lines.append(f"# update specs: {update!r}")
     path = prefix / "conda-meta" / "history"
     with path.open("a", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
+
+
+def amend_last(prefix: Path, *, update_specs: Iterable[str], argv: list[str] | None) -> None:
+    """Make the entry a conda executable just wrote say what the user asked.
+
+    conda records the ``@EXPLICIT`` URLs condapip gave it as update specs;
+    later solves would then pin every package. The entry keeps conda's own
+    ``+``/``-`` lines and version, with condapip's command and the user's specs.
+    """
+    path = prefix / "conda-meta" / "history"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = max((i for i, ln in enumerate(lines) if ln.startswith("==>")), default=None)
+    if start is None:
+        return
+    spec_lines = ("# update specs:", "# remove specs:", "# neutered specs:", "# install specs:")
+    block = [ln for ln in lines[start:] if not ln.startswith(spec_lines)]
+    cmd = f"# cmd: {' '.join(argv if argv is not None else sys.argv)}"
+    block = [cmd if ln.startswith("# cmd:") else ln for ln in block]
+    update = list(update_specs)
+    if update:
+        block.append(f"# update specs: {update!r}")
+    path.write_text("\n".join([*lines[:start], *block]) + "\n", encoding="utf-8")

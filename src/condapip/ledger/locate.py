@@ -55,12 +55,9 @@ def search_dirs() -> list[Path]:
 
 def known_envs() -> list[Path]:
     """Prefixes listed in ~/.conda/environments.txt that still exist."""
-    path = Path.home() / ".conda" / "environments.txt"
-    try:
-        lines = path.read_text().splitlines()
-    except OSError:
-        return []
-    return [Path(ln.strip()) for ln in lines if ln.strip() and Path(ln.strip()).is_dir()]
+    from condapip.ledger.registry import registered
+
+    return [p for p in registered() if p.is_dir()]
 
 
 def all_envs() -> list[Path]:

@@ -74,9 +74,10 @@ class CondaRecord:
     @property
     def paths_data(self) -> tuple[PathData, ...]:
         entries = (self.raw.get("paths_data") or {}).get("paths") or []
+        where = self.noarch_python_roots(entries)
         return tuple(
             PathData(
-                path=e["_path"],
+                path=relocated(e["_path"], where),
                 sha256=e.get("sha256"),
                 size=e.get("size_in_bytes"),
                 path_type=e.get("path_type", "hardlink"),
@@ -84,9 +85,36 @@ class CondaRecord:
             for e in entries
         )
 
+    def noarch_python_roots(self, entries: list[dict[str, Any]]) -> dict[str, str]:
+        """conda itself keeps a noarch: python package's ``paths_data`` as in the
+        package (``site-packages/...``, ``python-scripts/...``) while ``files``
+        holds where they landed; rattler writes both as landed. The roots come
+        from ``files``, so each entry names the file on disk either way."""
+        if self.raw.get("noarch") != "python" and self.raw.get("package_type") != "noarch_python":
+            return {}
+        files = set(self.files)
+        for e in entries:
+            path = str(e.get("_path", ""))
+            if path.startswith("site-packages/") and path not in files:
+                landed = next((f for f in self.files if f.endswith("/" + path)), None)
+                if landed is not None:
+                    scripts = "Scripts/" if landed.startswith("Lib/") else "bin/"
+                    return {
+                        "site-packages/": landed[: -len(path)] + "site-packages/",
+                        "python-scripts/": scripts,
+                    }
+        return {}
+
     @property
     def channel_name(self) -> str:
         return channel_name(self.channel)
+
+
+def relocated(path: str, roots: dict[str, str]) -> str:
+    for source, target in roots.items():
+        if path.startswith(source):
+            return target + path[len(source) :]
+    return path
 
 
 @dataclass(frozen=True)

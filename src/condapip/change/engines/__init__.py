@@ -7,7 +7,10 @@ conda side: ``rattler`` (embedded, the default) or a ``conda``/``mamba``/
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
+from importlib.util import find_spec
 
 from condapip.change.engines.base import CondaEngine, PipEngine
 from condapip.errors import CondapipError
@@ -22,13 +25,27 @@ def conda_engine(name: str = "rattler") -> CondaEngine:
 
         return RattlerEngine()
     if name in CONDA_ENGINES:
-        exe = shutil.which(name)
-        if exe is None:
+        command = _launcher(name)
+        if command is None:
             raise CondapipError(f"--engine {name}: no {name} executable on PATH")
         from condapip.change.engines.executable import ExecutableEngine
 
-        return ExecutableEngine(name, exe)
+        return ExecutableEngine(name, command)
     raise CondapipError(f"unknown conda engine {name!r} (choose from {', '.join(CONDA_ENGINES)})")
+
+
+def _launcher(name: str) -> list[str] | None:
+    """How to run ``name``: conda's own ``$CONDA_EXE``, conda importable beside
+    condapip (``python -m conda``: a pip-installed conda writes a ``bin/conda``
+    that only runs ``init``), or the executable on PATH."""
+    if name == "conda":
+        exe = os.environ.get("CONDA_EXE")
+        if exe and os.access(exe, os.X_OK):
+            return [exe]
+        if find_spec("conda") is not None and find_spec("conda.cli") is not None:
+            return [sys.executable, "-m", "conda"]
+    found = shutil.which(name)
+    return [found] if found else None
 
 
 def pip_engine(name: str | None = None) -> PipEngine:

@@ -28,9 +28,10 @@ from condapip.errors import CondapipError, Refused
 
 
 class ExecutableEngine:
-    def __init__(self, name: str, exe: str) -> None:
+    def __init__(self, name: str, command: str | Sequence[str]) -> None:
         self.name = name
-        self.exe = exe
+        # an executable, or a launcher such as ``python -m conda``
+        self.command = [command] if isinstance(command, str) else list(command)
 
     def solve(
         self, prefix: Path, channels: Sequence[str], specs: Sequence[str]
@@ -100,7 +101,7 @@ class ExecutableEngine:
         self, args: list[str], *, what: str, env: dict[str, str] | None = None
     ) -> dict[str, Any]:
         proc = subprocess.run(
-            [self.exe, *args], capture_output=True, text=True, env=env, check=False
+            [*self.command, *args], capture_output=True, text=True, env=env, check=False
         )
         try:
             out = json.loads(proc.stdout) if proc.stdout.strip() else {}
@@ -122,6 +123,9 @@ class ExecutableEngine:
 
 def _solved(item: dict[str, Any]) -> SolvedPackage:
     url = item.get("url")
+    if not url and str(item.get("base_url", "")).startswith("file://"):
+        item = {**item, **_local_record(item)}
+        url = item.get("url")
     if not url:
         raise CondapipError(f"cannot tell the URL of {item.get('name')} from the solver's output")
     channel, subdir = channel_and_subdir(str(url))
@@ -137,6 +141,26 @@ def _solved(item: dict[str, Any]) -> SolvedPackage:
     )
 
 
+def _local_record(item: dict[str, Any]) -> dict[str, Any]:
+    """conda fetches nothing from a ``file://`` channel, so its answer has no URL:
+    the package's file name and hashes come from that channel's repodata."""
+    from urllib.parse import unquote, urlparse
+
+    base, subdir = str(item["base_url"]), str(item.get("platform") or item.get("subdir") or "")
+    repodata = Path(unquote(urlparse(base).path)) / subdir / "repodata.json"
+    try:
+        data = json.loads(repodata.read_text())
+    except (OSError, ValueError):
+        return {}
+    wanted = item.get("dist_name")
+    for key in ("packages.conda", "packages"):
+        for fn, rec in (data.get(key) or {}).items():
+            if fn.rsplit(".conda", 1)[0].rsplit(".tar.bz2", 1)[0] == wanted:
+                return {"url": f"{base}/{subdir}/{fn}", "md5": rec.get("md5"),
+                        "sha256": rec.get("sha256"), "build": rec.get("build")}  # fmt: skip
+    return {}
+
+
 def _explicit_line(pkg: SolvedPackage) -> str:
     return f"{pkg.url}#{pkg.md5}" if pkg.md5 else pkg.url
 
@@ -149,8 +173,8 @@ def _installed_urls(prefix: Path) -> set[str]:
 
 
 def _installed(prefix: Path) -> dict[str, str]:
-    """name -> ``channel::name-version-build`` from the prefix's records."""
-    from condapip.ledger.prefix import channel_name
+    """name -> ``channel/subdir::name-version-build`` from the prefix's records."""
+    from condapip.ledger.history import dist_line
 
     meta = prefix / "conda-meta"
     out: dict[str, str] = {}
@@ -159,9 +183,12 @@ def _installed(prefix: Path) -> dict[str, str]:
     for path in meta.glob("*.json"):
         try:
             rec = json.loads(path.read_text())
-            out[rec["name"]] = (
-                f"{channel_name(rec.get('channel', ''))}::"
-                f"{rec['name']}-{rec['version']}-{rec['build']}"
+            out[rec["name"]] = dist_line(
+                str(rec.get("channel") or ""),
+                str(rec.get("subdir") or ""),
+                rec["name"],
+                rec["version"],
+                rec["build"],
             )
         except (OSError, ValueError, KeyError, TypeError):
             continue

@@ -208,10 +208,10 @@ def _channel_url(url: str) -> str:
 
 
 def _dist(rec: Any) -> str:
-    from condapip.ledger.prefix import channel_name
+    from condapip.ledger.history import dist_line
 
-    return (
-        f"{channel_name(str(rec.channel or ''))}::{rec.name.normalized}-{rec.version}-{rec.build}"
+    return dist_line(
+        str(rec.channel or ""), rec.subdir, rec.name.normalized, str(rec.version), rec.build
     )
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from condapip.doctor.findings import Context, Finding
-from condapip.ledger.prefix import CondaRecord, Dist
+from condapip.ledger.prefix import CondaRecord, Dist, relocated
 
 RULE = "pip-overwrote-conda"
 
@@ -84,8 +84,11 @@ def _file_damage(root: Path, records: Iterable[CondaRecord], verify: bool) -> di
         entries = (rec.raw.get("paths_data") or {}).get("paths")
         if not entries:
             entries = [{"_path": f, "path_type": "unknown"} for f in rec.files]
+        roots = rec.noarch_python_roots(entries)
         for entry in entries:
             rel = entry.get("_path", "")
+            if roots:
+                rel = relocated(rel, roots)
             path_type = entry.get("path_type", "hardlink")
             if (
                 not rel
