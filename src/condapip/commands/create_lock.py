@@ -108,7 +108,7 @@ def _install_pip(prefix: Path, pip: tuple[PipArtifact, ...], engine_name: str | 
 
     engine = pip_engine(engine_name)
     python = interpreter(prefix)
-    hashed = [_hashed_line(a) for a in pip if a.sha256]
+    hashed = [hashed_line(a) for a in pip if a.sha256]
     unhashed = [a.requirement for a in pip if not a.sha256]
     if hashed:
         with tempfile.TemporaryDirectory(prefix="condapip-lock-") as tmp:
@@ -119,7 +119,7 @@ def _install_pip(prefix: Path, pip: tuple[PipArtifact, ...], engine_name: str | 
         engine.install(python, unhashed, no_deps=True)
 
 
-def _hashed_line(a: PipArtifact) -> str:
+def hashed_line(a: PipArtifact) -> str:
     # An index install stays ``name==version`` so that pip records it as one
     # (no direct_url.json); the hash still pins the exact file.
     base = f"{a.name}=={a.version}" if a.source == "index" else f"{a.name} @ {a.url}"

@@ -1,0 +1,142 @@
+"""condapip's files through conda's environment hooks.
+
+``conda export --format condapip`` writes condapip's two-layer environment.yml,
+``--format condapip-lock`` its lock; ``conda env create -f condapip.lock.yml``
+installs a lock: the conda layer from its exact URLs (checked against their
+hashes by conda), the pip layer with pip's hash checking.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from condapip.errors import CondapipError
+
+LOCK_FILENAMES = ("condapip.lock.yml", "*.condapip.lock.yml")
+
+
+def exporters() -> Iterator[Any]:
+    from conda.plugins.types import CondaEnvironmentExporter, EnvironmentFormat
+
+    yield CondaEnvironmentExporter(
+        name="condapip",
+        aliases=("condapip-environment",),
+        default_filenames=("condapip.environment.yml",),
+        export=export_environment,
+        description="condapip: both layers exactly (conda packages, then the pip: block)",
+    )
+    yield CondaEnvironmentExporter(
+        name="condapip-lock",
+        aliases=(),
+        default_filenames=LOCK_FILENAMES,
+        export=export_lock,
+        description="condapip: both layers pinned to artifacts and hashes",
+        environment_format=EnvironmentFormat.lockfile,
+    )
+
+
+def specifiers() -> Iterator[Any]:
+    from conda.plugins.types import CondaEnvironmentSpecifier, EnvironmentFormat
+
+    yield CondaEnvironmentSpecifier(
+        name="condapip-lock",
+        environment_spec=lock_spec_class(),
+        default_filenames=LOCK_FILENAMES,
+        description="condapip lock: both layers pinned to artifacts and hashes",
+        environment_format=EnvironmentFormat.lockfile,
+    )
+
+
+def _prefix_of(env: Any) -> Path:
+    from conda.exceptions import CondaValueError
+
+    if not env.prefix:
+        raise CondaValueError("condapip exports an installed environment: pass -n or -p")
+    return Path(env.prefix)
+
+
+def export_environment(env: Any) -> str:
+    from condapip.formats.export import export
+    from condapip.ledger.prefix import read_prefix
+
+    return _conda_errors(lambda: export(read_prefix(_prefix_of(env)), "environment").text)
+
+
+def export_lock(env: Any) -> str:
+    from condapip.formats import lock
+    from condapip.ledger.prefix import read_prefix
+
+    return _conda_errors(lambda: lock.dumps(lock.build(read_prefix(_prefix_of(env))).lock))
+
+
+def _conda_errors(make: Any) -> Any:
+    """condapip's bad-input errors as conda's, so conda reports them in one line."""
+    from conda.exceptions import CondaValueError
+
+    try:
+        return make()
+    except CondapipError as exc:
+        raise CondaValueError(f"condapip: {exc}") from None
+
+
+def lock_spec_class() -> type:
+    from conda.base.context import context
+    from conda.models.environment import Environment
+    from conda.plugins.types import EnvironmentSpecBase
+
+    class CondapipLockSpec(EnvironmentSpecBase):
+        """A condapip lock, for this platform."""
+
+        def __init__(self, filename: str | None = None, **kwargs: Any) -> None:
+            self.filename = filename
+
+        def can_handle(self) -> bool:
+            self._lock()
+            return True
+
+        def _lock(self) -> Any:
+            from condapip.formats import lock
+
+            if not self.filename:
+                from conda.exceptions import CondaValueError
+
+                raise CondaValueError("No filename provided")
+            return _conda_errors(lambda: lock.load(Path(self.filename or "")))
+
+        @property
+        def env(self) -> Environment:
+            from conda.misc import get_package_records_from_explicit
+
+            locked = self._lock()
+            platform = _conda_errors(lambda: _platform_lock(locked, context.subdir))
+            lines = ["@EXPLICIT", *(_explicit_line(c) for c in platform.conda)]
+            pip = [_pip_line(a) for a in platform.pip]
+            return Environment(
+                platform=context.subdir,
+                name=locked.name,
+                explicit_packages=list(get_package_records_from_explicit(lines)),
+                external_packages={"pip": pip} if pip else {},
+            )
+
+    return CondapipLockSpec
+
+
+def _platform_lock(locked: Any, subdir: str) -> Any:
+    found = locked.platforms.get(subdir)
+    if found is None:
+        raise CondapipError(
+            f"the lock has no {subdir} section (it has {', '.join(sorted(locked.platforms))})"
+        )
+    return found
+
+
+def _explicit_line(c: Any) -> str:
+    return f"{c.url}#{c.md5}" if c.md5 else f"{c.url}#sha256:{c.sha256}"
+
+
+def _pip_line(a: Any) -> str:
+    from condapip.commands.create_lock import hashed_line
+
+    return hashed_line(a) if a.sha256 else a.requirement
