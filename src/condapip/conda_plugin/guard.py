@@ -141,9 +141,7 @@ def _requirements(ctx: Any, dists: Iterable[Any]) -> dict[str, set[str]]:
     return out
 
 
-def message(
-    prefix: str, stakes: list[Stake], add: tuple[str, ...], remove: tuple[str, ...]
-) -> str:
+def message(prefix: str, stakes: list[Stake], add: tuple[str, ...], remove: tuple[str, ...]) -> str:
     pip_names = sorted({p for s in stakes for p in s.pip})
     lines = [
         f"this conda change would break the pip layer of {prefix} "
@@ -160,7 +158,9 @@ def message(
             f"Take the pip packages out first ({shlex.quote(prefix + '/bin/python')} -m pip "
             f"uninstall {names}), or re-layer with condapip rebuild -p {where}"
         )
-    lines.append(f"To let conda go ahead anyway: conda config --set plugins.{SETTING} warn (or off)")
+    lines.append(
+        f"To let conda go ahead anyway: conda config --set plugins.{SETTING} warn (or off)"
+    )
     if remove:
         lines.append(f"(conda was asked to remove: {', '.join(remove)})")
     return "\n".join(lines)

@@ -86,20 +86,6 @@ def _spec_list(text: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list | tuple) else []
 
 
-def dist_line(channel: str, subdir: str, name: str, version: str, build: str) -> str:
-    """A package as conda 26 writes it in history: ``channel/subdir::name-version-build``.
-
-    ``conda list --revisions`` shows the part before ``::`` as the package's
-    source, so the subdir is kept (once) as conda keeps it.
-    """
-    from condapip.ledger.prefix import channel_name
-
-    source = channel_name(channel)
-    if subdir and source:
-        source = f"{source}/{subdir}"
-    return f"{source}::{name}-{version}-{build}" if source else f"{name}-{version}-{build}"
-
-
 def requested_specs(history: Iterable[HistoryEntry]) -> dict[str, str]:
     """The specs the user asked for, by package name, latest request winning."""
     from condapip.ledger.specs import spec_name

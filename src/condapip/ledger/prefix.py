@@ -244,6 +244,18 @@ def _record_row(rec: CondaRecord, owner: Owner, dist: Dist | None) -> Package:
     )
 
 
+def dist_line(channel: str, subdir: str, name: str, version: str, build: str) -> str:
+    """A package as conda 26 writes it in history: ``channel/subdir::name-version-build``.
+
+    ``conda list --revisions`` shows the part before ``::`` as the package's
+    source, so the subdir is kept (once) as conda keeps it.
+    """
+    source = channel_name(channel)
+    if subdir and source:
+        source = f"{source}/{subdir}"
+    return f"{source}::{name}-{version}-{build}" if source else f"{name}-{version}-{build}"
+
+
 def channel_name(url: str) -> str:
     """``https://conda.anaconda.org/conda-forge/linux-64`` -> ``conda-forge``.
 

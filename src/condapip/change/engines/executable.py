@@ -174,7 +174,7 @@ def _installed_urls(prefix: Path) -> set[str]:
 
 def _installed(prefix: Path) -> dict[str, str]:
     """name -> ``channel/subdir::name-version-build`` from the prefix's records."""
-    from condapip.ledger.history import dist_line
+    from condapip.ledger.prefix import dist_line
 
     meta = prefix / "conda-meta"
     out: dict[str, str] = {}
