@@ -19,6 +19,15 @@ from tests.wheelmaker import make_wheel
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 
+# The user cache as it is before any test moves HOME: the real numpy/scipy
+# wheels, pip's and uv's caches stay shared; everything else of HOME is private.
+USER_CACHE = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+CONDA_MISSING = (
+    "the real conda is not installed here; to run these tests: "
+    "pip install --no-deps ../shared/conda/conda-26.7.1-py3-none-any.whl && "
+    "pip install -r ../shared/conda/requirements.txt (see shared/conda/README.md)"
+)
+
 # (name, version, requires): the synthetic world the tests share.
 SYNTHETIC = [
     ("alpha", "1.0", ["beta>=1.0"]),
@@ -83,6 +92,9 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_ENVS_PATH"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CONDARC", str(tmp_path / "condarc-unused"))
+    # a private HOME: conda and condapip both write ~/.conda/environments.txt
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", USER_CACHE)
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
@@ -181,3 +193,70 @@ def find_links(monkeypatch: pytest.MonkeyPatch, wheelhouse: Path) -> Path:
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheelhouse))
     monkeypatch.setenv("UV_FIND_LINKS", str(wheelhouse))
     return wheelhouse
+
+
+# --- the real conda (tests marked ``conda``) ---------------------------------------
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from importlib.util import find_spec
+
+    if find_spec("conda") is not None and find_spec("conda.cli") is not None:
+        return
+    skip = pytest.mark.skip(reason=CONDA_MISSING)
+    for item in items:
+        if item.get_closest_marker("conda") is not None:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def condarc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """conda offline, classic solver, its package cache and envs in the test's folder.
+
+    conda reads ``$CONDARC`` only from a file named ``condarc`` (or ``*.yml``).
+    """
+    path = tmp_path / "conda-config" / "condarc"
+    path.parent.mkdir()
+    path.write_text(
+        "solver: classic\noffline: true\nchannels: []\ndefault_channels: []\n"
+        "custom_channels: {}\nauto_update_conda: false\nreport_errors: false\n"
+        "notify_outdated_conda: false\nchannel_priority: strict\n"
+        f"pkgs_dirs: [{tmp_path / 'conda-pkgs'}]\nenvs_dirs: [{tmp_path / 'conda-envs'}]\n"
+    )
+    monkeypatch.setenv("CONDARC", str(path))
+    return path
+
+
+def conda(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real conda, as ``python -m conda`` (a pip-installed conda has no other CLI)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "conda", *args], capture_output=True, text=True, check=False
+    )
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+@pytest.fixture(scope="session")
+def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, real_wheels) -> Path:
+    """The seed's breakage, made once: conda numpy 1.x and scipy, then pip's numpy 2.x
+    over them. Tests change only their own copy (``copy_prefix``)."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = tmp_path_factory.mktemp("broken") / "sci"
+    specs = ["python", "pip", "numpy", "scipy"]
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(real_channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["conda", "create"])
+    wheels = tmp_path_factory.mktemp("numpy2")
+    (wheels / real_wheels.numpy2.name).symlink_to(real_wheels.numpy2)
+    proc = pip(prefix, "install", "numpy>=2", find_links=wheels)
+    assert proc.returncode == 0, proc.stderr
+    return prefix
+
+
+def copy_prefix(source: Path, dest: Path) -> Path:
+    """A private copy (no hardlinks into rattler's cache), to change as a test likes."""
+    shutil.copytree(source, dest, symlinks=True)
+    return dest

@@ -107,16 +107,20 @@ def lock_spec_class() -> type:
 
         @property
         def env(self) -> Environment:
-            from conda.misc import get_package_records_from_explicit
+            from conda.models.environment import EnvironmentConfig
+            from conda.models.match_spec import MatchSpec
 
             locked = self._lock()
             platform = _conda_errors(lambda: _platform_lock(locked, context.subdir))
-            lines = ["@EXPLICIT", *(_explicit_line(c) for c in platform.conda)]
             pip = [_pip_line(a) for a in platform.pip]
+            # Exact specs, not conda's explicit packages: conda installs those
+            # and returns before the pip layer. Each spec names its channel,
+            # subdir, build and the lock's hash, so the solve has one answer.
             return Environment(
                 platform=context.subdir,
                 name=locked.name,
-                explicit_packages=list(get_package_records_from_explicit(lines)),
+                config=EnvironmentConfig(channels=tuple(locked.channels)),
+                requested_packages=[MatchSpec(_exact_spec(c)) for c in platform.conda],
                 external_packages={"pip": pip} if pip else {},
             )
 
@@ -132,8 +136,10 @@ def _platform_lock(locked: Any, subdir: str) -> Any:
     return found
 
 
-def _explicit_line(c: Any) -> str:
-    return f"{c.url}#{c.md5}" if c.md5 else f"{c.url}#sha256:{c.sha256}"
+def _exact_spec(c: Any) -> str:
+    channel = c.url.rsplit("/", 1)[0]  # CHANNEL/SUBDIR
+    digest = f"md5={c.md5}" if c.md5 else f"sha256={c.sha256}"
+    return f"{channel}::{c.name}=={c.version}={c.build}[{digest}]"
 
 
 def _pip_line(a: Any) -> str:

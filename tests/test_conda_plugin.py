@@ -1,0 +1,162 @@
+"""condapip inside the real conda: health checks, the guard, the subcommand, failure safety."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import conda, condapip, copy_prefix, pip, tree_digest
+
+pytestmark = pytest.mark.conda
+
+
+def _rules() -> list[str]:
+    from condapip.conda_plugin.health import rule_modules
+
+    return [m.RULE for m in rule_modules()]
+
+
+def test_conda_doctor_list_names_every_condapip_rule(condarc):
+    listed = conda("doctor", "--list", check=True).stdout
+    for rule in _rules():
+        assert f"condapip-{rule}: condapip: " in listed
+
+
+def test_conda_doctor_shows_the_seeds_breakage_with_fix_commands(broken_sci, condarc, tmp_path):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    out = conda("doctor", "-p", str(prefix), check=True).stdout
+    overwrote = out.split("condapip pip-overwrote-conda:", 1)[1]
+    assert overwrote.lstrip().startswith("numpy: numpy 1.26.4 (conda) was replaced by numpy 2.2.6")
+    assert f"fix: {prefix}/bin/python -m pip uninstall -y numpy && condapip rebuild" in overwrote
+    broken = out.split("condapip broken-requirement:", 1)[1]
+    assert "scipy 1.11.4 (conda) requires numpy <1.28.0,>=1.21.6, found numpy 2.2.6" in broken
+    assert "✅ condapip duplicate-dist: no findings." in out
+
+
+def test_guard_stops_conda_replacing_numpy_under_pip_and_changes_nothing(
+    broken_sci, real_channel, condarc, tmp_path
+):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    before = tree_digest(prefix)
+    proc = _reinstall_numpy(prefix, real_channel)
+    assert proc.returncode == 1
+    message = proc.stdout + proc.stderr
+    assert "CondapipGuardRefused" in message
+    assert "pip packages at stake: numpy 2.2.6" in message
+    assert f"condapip install -p {prefix} numpy" in message
+    assert tree_digest(prefix) == before
+
+
+def _reinstall_numpy(prefix: Path, channel: Path) -> subprocess.CompletedProcess[str]:
+    args = ("install", "-y", "-p", str(prefix), "--force-reinstall", "-c", channel.as_uri())
+    return conda(*args, "numpy")
+
+
+def test_guard_off_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_path):
+    condarc.write_text(condarc.read_text() + "plugins:\n  condapip_guard: 'off'\n")
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    proc = _reinstall_numpy(prefix, real_channel)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "CondapipGuardRefused" not in proc.stdout + proc.stderr
+    # conda linked its numpy 1.x again, over pip's files
+    assert next(prefix.glob("lib/python3*/site-packages/numpy-1.26.4.dist-info")).is_dir()
+
+
+def test_guard_warn_tells_and_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_path):
+    condarc.write_text(condarc.read_text() + "plugins:\n  condapip_guard: warn\n")
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    proc = _reinstall_numpy(prefix, real_channel)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "condapip guard (warn)" in proc.stderr
+
+
+def test_guard_lets_a_change_the_pip_layer_does_not_touch_pass(
+    make_env, channel, wheelhouse, condarc
+):
+    prefix = make_env()
+    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    proc = conda("install", "-y", "-p", str(prefix), "-c", channel.as_uri(), "zeta")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert any(p.name.startswith("zeta-") for p in (prefix / "conda-meta").glob("*.json"))
+
+
+def test_guard_stops_conda_removing_a_package_pip_requires(make_env, wheelhouse, condarc):
+    prefix = make_env(("python", "pip", "beta"))
+    assert pip(prefix, "install", "--no-deps", "alpha", find_links=wheelhouse).returncode == 0
+    before = tree_digest(prefix)
+    proc = conda("remove", "-y", "-p", str(prefix), "beta")
+    assert proc.returncode == 1
+    assert "beta would be removed: required by pip's alpha 1.0" in proc.stdout + proc.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_conda_doctor_fix_runs_condapip_rebuild(broken_sci, condarc, tmp_path):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    checks = ("condapip-pip-overwrote-conda", "condapip-broken-requirement")
+    proc = conda("doctor", "-p", str(prefix), "--fix", "--yes", *checks)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"rebuilt: {prefix}" in proc.stdout + proc.stderr
+    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    assert report["healthy"], report
+
+
+def test_conda_doctor_fix_respects_a_no(broken_sci, condarc, tmp_path):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    before = tree_digest(prefix)
+    proc = conda("doctor", "-p", str(prefix), "--fix", "--dry-run", "condapip-pip-overwrote-conda")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_conda_runs_with_an_env_condapip_cannot_read(make_env, condarc):
+    prefix = make_env()
+    record = next((prefix / "conda-meta").glob("beta-*.json"))
+    # a lone surrogate: Python's json (conda) reads it, orjson (condapip) does not
+    text = record.read_text().replace('"name": "beta"', '"name": "beta", "x": "\\ud800"', 1)
+    record.unlink()  # replace, never edit: prefix files are hardlinked to rattler's cache
+    record.write_text(text)
+    assert condapip("list", "-p", str(prefix)).returncode == 2
+    listed = conda("list", "-p", str(prefix), check=True).stdout
+    assert "beta" in listed and "alpha" in listed
+    doctor = conda("doctor", "-p", str(prefix), check=True).stdout
+    assert "condapip could not read this environment" in doctor
+    assert "There are no packages with missing files" in doctor
+
+
+def test_conda_condapip_runs_a_verb_on_condas_environment(make_env, condarc, monkeypatch):
+    prefix = make_env()
+    monkeypatch.setenv("CONDA_PREFIX", str(prefix))
+    proc = conda("condapip", "list", "--json", check=True)
+    assert {row["name"] for row in json.loads(proc.stdout)} >= {"alpha", "beta", "python"}
+
+
+@pytest.mark.skipif(
+    find_spec("conda_pypi") is None,
+    reason="conda-pypi is not installed: pip install 'conda-pypi==0.13.*' to compare",
+)
+def test_beside_conda_pypi_both_plugins_load_and_condapip_reads_first(
+    broken_sci, condarc, tmp_path
+):
+    listed = conda("doctor", "--list", check=True).stdout
+    assert "external-packages" in listed and "condapip-pip-overwrote-conda" in listed
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    out = conda("doctor", "-p", str(prefix), check=True).stdout
+    assert "These packages are not installed by conda" in out  # conda-pypi's
+    assert out.index("condapip pip-overwrote-conda:") < out.index("not installed by conda")
+    assert "numpy: numpy 1.26.4 (conda) was replaced by numpy 2.2.6" in out
+    # conda's pip-interop read (conda-pypi's check) deleted the overwritten record
+    assert not list((prefix / "conda-meta").glob("numpy-*.json"))
+
+
+def test_plugin_import_is_cheap():
+    code = (
+        "import sys, condapip.conda_plugin; "
+        "print(sorted(m for m in sys.modules if m.startswith(('rattler', 'typer', 'rich'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
