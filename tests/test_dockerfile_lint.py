@@ -301,6 +301,45 @@ USER 1000
 """,
         [("unpinned-pip", 2)],
     ),
+    "shell-wrapper-script-may-activate-so-nothing-is-said": (
+        f"""\
+FROM {MINICONDA}
+COPY entry.sh /entry.sh
+SHELL ["/entry.sh", "/bin/bash", "-c"]
+RUN pip install --no-cache-dir rich==13.7.1 && conda install -y numpy && conda clean -afy
+"""
+        + GOOD_TAIL,
+        [],
+    ),
+    "sourcing-bashrc-activates-its-env": (
+        f"""\
+FROM {MINICONDA}
+RUN conda create -y -n ml python=3.11 && conda clean -afy \
+    && echo "conda activate ml" >> ~/.bashrc
+RUN . ~/.bashrc && pip install --no-cache-dir rich==13.7.1
+"""
+        + GOOD_TAIL,
+        [],
+    ),
+    "installer-into-usr-local-makes-it-base": (
+        """\
+FROM centos:7
+RUN curl -sSLo /tmp/m.sh https://repo.anaconda.com/miniconda/Miniconda3-latest-Linux-x86_64.sh \\
+    && bash /tmp/m.sh -bfp /usr/local && rm -rf /tmp/m.sh
+RUN pip install --no-cache-dir rich==13.7.1
+"""
+        + GOOD_TAIL,
+        [("pip-in-base", 4)],
+    ),
+    "archives-pinned-by-name-or-not-by-branch": (
+        """\
+FROM python:3.11
+RUN pip install --no-cache-dir mypkg-1.0.tar.gz dist/tool-2.1-py3-none-any.whl \\
+    https://github.com/org/proj/archive/master.zip
+USER 1000
+""",
+        [("unpinned-pip", 2)],
+    ),
     "exec-form-run": (
         f"""\
 FROM {MINICONDA}

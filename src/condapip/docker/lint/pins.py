@@ -17,13 +17,15 @@ from condapip.docker.lint.calls import PIP_VALUE_OPTS, expand
 
 _COMMIT = re.compile(r"^[0-9a-f]{7,40}$")
 _VAR = re.compile(r"(==|===|@)?\s*\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)")
+_ARCHIVES = (".whl", ".tar.gz", ".zip", ".tgz", ".tar.bz2")
 _BRANCHES = frozenset({"main", "master", "develop", "dev", "devel", "head", "trunk", "stable"})
 
 
 def is_pinned(requirement: str) -> bool:
     """One exact version, a commit or tag, a wheel or hashed URL, or a local path."""
     req = requirement.strip().strip("'\"")
-    if req.startswith((".", "/", "~", "file:")) or not req:
+    local_archive = "://" not in req and req.endswith(_ARCHIVES)
+    if req.startswith((".", "/", "~", "file:")) or local_archive or not req:
         return True  # a path in the build context: pinned by the context itself
     if "://" in req and "@" not in req.split("://", 1)[0] and " @ " not in req:
         return _pinned_url(req)

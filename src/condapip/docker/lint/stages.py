@@ -188,18 +188,22 @@ def _run(ins: Instruction, stage: Stage) -> Run:
     else:
         cmds, active = commands(ins.script), activated(where)
     local = dict(where.values)
+    # an installer saved under another name (curl -o /tmp/m.sh .../Miniconda3-...sh)
+    fetched = any(n in w.lower() for c in cmds for w in c.argv for n in _INSTALLERS)
     steps = []
     for cmd in cmds:
         _assign(cmd, local)
         values = {**local, **{k: expand(v, local) for k, v in cmd.assigns}}
         call = classify(cmd, values)
         target: Target | None = None
+        if _sources_rc(cmd) and where.rc_env:
+            active = where.rc_env
         if isinstance(call, CondaCall):
             active, target = _conda(call, where, active)
         elif isinstance(call, PipCall):
             target = pip_target(call, where, active)
         else:
-            _notice(cmd, values, where)
+            _notice(cmd, values, where, fetched)
         steps.append(Step(cmd, call, target, values))
     return Run(ins.line, tuple(steps), cache_mount, stage.workdir)
 
@@ -231,15 +235,15 @@ def _conda(call: CondaCall, where: Where, active: str | None) -> tuple[str | Non
     return active, conda_target(call, where, active)
 
 
-def _notice(cmd: Cmd, values: dict[str, str], where: Where) -> None:
+def _notice(cmd: Cmd, values: dict[str, str], where: Where, fetched: bool) -> None:
     """Conda installers, virtualenvs, rc-file activations and system pips a RUN makes."""
     argv = tuple(expand(w, values) for w in cmd.argv)
     if not argv:
         return
     program = posixpath.basename(argv[0])
     script = next((w for w in argv[:2] if w.endswith(".sh")), "")
-    if any(n in posixpath.basename(script).lower() for n in _INSTALLERS):
-        prefix = _value_of(argv, "-p")
+    prefix = _value_of(argv, "-p") if script else None
+    if any(n in posixpath.basename(script).lower() for n in _INSTALLERS) or fetched and prefix:
         if prefix:
             where.roots[posixpath.normpath(prefix)] = True
         where.has_conda = True
@@ -259,10 +263,17 @@ def _notice(cmd: Cmd, values: dict[str, str], where: Where) -> None:
 
 
 def _value_of(argv: tuple[str, ...], option: str) -> str | None:
+    """The value of a short option, also at the end of combined flags (``-bfp DIR``)."""
     for i, word in enumerate(argv[:-1]):
-        if word == option:
+        if word == option or (word[:1] == "-" and word[1:2] != "-" and word.endswith(option[1])):
             return argv[i + 1]
     return None
+
+
+def _sources_rc(cmd: Cmd) -> bool:
+    """``source ~/.bashrc``: the rc file's activation, in this RUN."""
+    argv = cmd.argv
+    return len(argv) > 1 and argv[0] in ("source", ".") and posixpath.basename(argv[1]) in _RC_FILES
 
 
 def _writes_rc(cmd: Cmd) -> bool:

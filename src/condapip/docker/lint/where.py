@@ -17,6 +17,9 @@ from condapip.docker.lint.images import Flavor
 Kind = Literal["env", "base", "system", "bare", "unclear"]
 _ROOT_NAMES = ("conda", "miniconda", "miniforge", "mambaforge", "anaconda", "micromamba")
 _LOGIN_FLAGS = frozenset({"-l", "--login", "-i", "-lc", "-ic", "-li", "-il"})
+_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh"})
+# An env that a SHELL wrapper script may activate, which this lint cannot read.
+UNSEEN = "?"
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,8 @@ class Where:
 
 def env_target(env: str, where: Where) -> Target:
     """``-n NAME`` or ``-p PATH`` (or an activated name) as a target."""
+    if env == UNSEEN:
+        return Target("unclear")
     env = posixpath.normpath(env) if "/" in env else env
     if env in ("base", "root") or env in where.roots:  # "root" is base's old name
         return _base(where.root if "/" not in env else env, where)
@@ -117,9 +122,11 @@ def activated(where: Where) -> str | None:
         return _run_env(call.args) or "base"
     if where.rc_env and _LOGIN_FLAGS & set(shell):
         return where.rc_env
-    if name == "_dockerfile_shell.sh" and where.values.get("MAMBA_DOCKERFILE_ACTIVATE") == "1":
-        return where.values.get("ENV_NAME", "base")
-    return None
+    if name == "_dockerfile_shell.sh":
+        if where.values.get("MAMBA_DOCKERFILE_ACTIVATE") == "1":
+            return where.values.get("ENV_NAME", "base")
+        return None
+    return UNSEEN if name and name not in _SHELLS else None
 
 
 def _run_env(args: tuple[str, ...]) -> str | None:
@@ -175,4 +182,4 @@ def conda_target(call: CondaCall, where: Where, active: str | None) -> Target:
         return env_target(call.name, where)
     if call.sub in ("env create", "env update", "create"):
         return Target("unclear")  # the name comes from a file this lint may not see
-    return env_target(active or "base", where)
+    return env_target(active or where.values.get("CONDA_PREFIX") or "base", where)
