@@ -464,3 +464,66 @@ def test_a_local_pip_path_outside_the_build_context_is_refused(tmp_path: Path) -
 
     assert done.returncode == 2 and "outside the build context" in done.stderr
     assert sorted(p.name for p in project.iterdir()) == ["environment.yml"]
+
+
+def test_an_explicit_file_builds_the_conda_layer_from_its_urls(tmp_path: Path) -> None:
+    url = "https://conda.anaconda.org/conda-forge/linux-64/python-3.11.9-hb806964_0_cpython.conda"
+    (tmp_path / "explicit.txt").write_text(
+        f"# platform: linux-64\n@EXPLICIT\n{url}#{'a' * 32}\n"
+        "# condapip pip layer\n"
+        "# pip: rich==13.7.1\n"
+    )
+
+    done = condapip(
+        "dockerfile", "-f", str(tmp_path / "explicit.txt"), "-o", str(tmp_path / "Dockerfile")
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert f"{url}#{'a' * 32}" in (tmp_path / "conda-layer.txt").read_text().splitlines()
+    assert "rich==13.7.1" in (tmp_path / "pip-layer.txt").read_text().splitlines()
+    assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+RICH_ENV = """\
+name: gpu
+channels: [conda-forge, nvidia]
+dependencies:
+  - python=3.11.9=h1_0
+  - pytorch=*=cuda12*
+  - pip
+  - pip:
+    - rich==13.7.1
+variables:
+  OMP_NUM_THREADS: "4"
+"""
+
+
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize("user", [None, "alice"])
+def test_every_variant_is_read_by_dockers_parser_and_lints_clean(
+    tmp_path: Path, base: str, user: str | None
+) -> None:
+    _env(tmp_path, RICH_ENV)
+
+    done = write(tmp_path, "--base", base, *(("--user", user) if user else ()))
+
+    assert done.returncode == 0, done.stderr
+    assert instructions(tmp_path / "Dockerfile")[0] == f"FROM {base}"
+    assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+@pytest.mark.skipif(_hadolint() is None, reason="hadolint is not installed (test extra)")
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize("user", [None, "alice"])
+def test_every_variant_passes_hadolint(tmp_path: Path, base: str, user: str | None) -> None:
+    _env(tmp_path, RICH_ENV)
+    assert write(tmp_path, "--base", base, *(("--user", user) if user else ())).returncode == 0
+
+    checked = subprocess.run(
+        [str(_hadolint()), "--no-color", str(tmp_path / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert checked.returncode == 0 and checked.stdout.strip() == "", checked.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from condapip.docker.base import base_image
-from condapip.docker.layers import Layers, from_envfile, from_lock
+from condapip.docker.layers import Layers, from_envfile, from_explicit, from_lock
 from condapip.docker.lint import Finding
 from condapip.docker.write import Written, render
 from condapip.support.output import Block, Confirm
@@ -98,7 +98,7 @@ def write_plan(env_file: Path, output: Path, base: str | None, user: str | None)
 
 
 def layers(path: Path, context: Path) -> Layers:
-    """An environment.yml, or a condapip lock (exact URLs and hashes) when given one.
+    """An environment.yml, conda's @EXPLICIT file, or a condapip lock (URLs and hashes).
 
     ``context`` is the build context (the Dockerfile's folder): local pip paths
     must be inside it, to be COPYed.
@@ -107,6 +107,12 @@ def layers(path: Path, context: Path) -> Layers:
         from condapip.formats.lock import load as load_lock
 
         return from_lock(load_lock(path), path.name)
+    from condapip.commands.create import is_explicit
+
+    if is_explicit(path):
+        from condapip.formats.export import load_explicit
+
+        return from_explicit(load_explicit(path), path.name)
     from condapip.formats.envfile import load
 
     return from_envfile(load(path), path.name, context)

@@ -20,6 +20,7 @@ from condapip.errors import CondapipError
 from condapip.formats.envfile import EnvSpec, dumps
 
 if TYPE_CHECKING:
+    from condapip.formats.export import ExplicitFile
     from condapip.formats.lock import Lock
     from condapip.formats.pip_requirements import PipRequirement, PipSection
 
@@ -194,6 +195,23 @@ def from_lock(lock: Lock, source: str, platform: str = "linux-64") -> Layers:
     names = {p.name for p in locked.conda} | {a.name for a in locked.pip}
     text = header(source, "conda") + "\n".join(lines) + "\n"
     return Layers(name, EXPLICIT_FILE, text, True, pip, True, frozenset(names))
+
+
+def from_explicit(explicit: ExplicitFile, source: str) -> Layers:
+    """conda's ``@EXPLICIT`` file (as ``create -f`` takes it): its URLs, then its pip pins."""
+    if explicit.platform not in (None, "linux-64"):
+        raise CondapipError(f"{source} is for {explicit.platform}: a Docker image needs linux-64")
+    lines = ["# platform: linux-64", "@EXPLICIT"]
+    for pkg in explicit.conda:
+        if not pkg.url.startswith("https://"):
+            raise CondapipError(f"conda package {pkg.url!r} is not reachable from a Docker build")
+        digest = f"#{pkg.md5}" if pkg.md5 else f"#sha256:{pkg.sha256}" if pkg.sha256 else ""
+        lines.append(pkg.url + digest)
+    _check_lines(explicit.pip)
+    names = {p.solved().name for p in explicit.conda}
+    text = header(source, "conda") + "\n".join(lines) + "\n"
+    # the pins are exact, but nothing says they are every dist: pip checks the rest
+    return Layers(DEFAULT_ENV, EXPLICIT_FILE, text, True, explicit.pip, False, frozenset(names))
 
 
 def header(source: str, layer: str) -> str:
