@@ -21,14 +21,6 @@ from pathlib import Path
 
 from bench.synthetic import site_packages
 
-# conda 26.7.1 on a 2-core machine, median ms, from issue 9: used for the goals
-# when no conda is on PATH, and marked as such wherever it is shown.
-CONDA_REFERENCE = {
-    "conda list": {100: 377, 500: 785, 2000: 2908},
-    "conda env export": {100: 408, 500: 782, 2000: 3579},
-    "conda doctor": {100: 709, 500: 1298, 2000: 4792},
-}
-
 
 @dataclass(frozen=True)
 class Tool:
@@ -152,18 +144,36 @@ def pipdeptree(prefix: Path) -> Tool | None:
     )
 
 
+def conda_command() -> list[str] | None:
+    """The real conda as condapip's ``--engine conda`` runs it: ``$CONDA_EXE``, the
+    conda importable here (``python -m conda``), or ``conda`` on PATH."""
+    from condapip.change.engines import launcher
+
+    return launcher("conda")
+
+
+# offline: conda doctor's requests-ca-bundle check would otherwise ask the network
+CONDA_ENV = {"CONDA_OFFLINE": "true"}
+
+
 def conda_tools(prefix: Path) -> list[Tool]:
-    """conda's own commands, when a conda is on PATH."""
-    conda = shutil.which("conda")
+    """conda's own commands, measured here whenever a conda can run; none otherwise."""
+    conda = conda_command()
     if conda is None:
         return []
     p = str(prefix)
     return [
-        Tool("conda list", [conda, "list", "-p", p]),
-        Tool("conda env export", [conda, "env", "export", "-p", p]),
+        Tool("conda list", [*conda, "list", "-p", p], env=CONDA_ENV),
+        Tool("conda env export", [*conda, "env", "export", "-p", p], env=CONDA_ENV),
         # conda doctor exits non-zero when it has findings; its time still counts.
-        Tool("conda doctor", [conda, "doctor", "-p", p], ok=(0, 1)),
+        Tool("conda doctor", [*conda, "doctor", "-p", p], ok=(0, 1), env=CONDA_ENV),
     ]
+
+
+NO_CONDA = (
+    "no conda here, so no conda rows and no conda ratios: install the real conda "
+    "(../shared/conda/README.md) to measure them"
+)
 
 
 _JSON_FLOOR = """

@@ -16,7 +16,7 @@ import shutil
 from pathlib import Path
 
 from bench import harness
-from bench.harness import CONDA_REFERENCE, Timing, Tool
+from bench.harness import Timing, Tool
 from bench.synthetic import build_prefix, write_file_list
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -104,11 +104,7 @@ def report(results: dict[int, dict[str, Timing]], repeat: int) -> str:
     if failures:
         lines += ["", "Failures:", *failures]
     if not any("conda list" in r for r in results.values()):
-        lines += [
-            "",
-            "No `conda` on PATH: conda's numbers below are issue 9's reference "
-            "(conda 26.7.1 on another 2-core machine), not measured here.",
-        ]
+        lines += ["", harness.NO_CONDA + "."]
     lines += ["", *goals(results)]
     return "\n".join(lines) + "\n"
 
@@ -118,9 +114,7 @@ def goals(results: dict[int, dict[str, Timing]]) -> list[str]:
 
     def ms(n: int, label: str) -> float | None:
         t = results.get(n, {}).get(label)
-        if t is not None:
-            return t.median_ms
-        return CONDA_REFERENCE.get(label, {}).get(n)
+        return t.median_ms if t is not None else None
 
     def add(goal: str, n: int | str, a: float | None, b: float | None, target: float) -> None:
         if a is None or b is None:
@@ -203,12 +197,6 @@ def chart_png(results: dict[int, dict[str, Timing]], path: Path) -> Path | None:
             label=label,
             linewidth=2.2 if style == "-" else 1.2,
         )
-    if not any("conda list" in r for r in results.values()):
-        for label, by_n in CONDA_REFERENCE.items():
-            ax.plot(
-                list(by_n), list(by_n.values()), "-.", color="grey", alpha=0.6,
-                label=f"{label} (issue 9 reference)",
-            )  # fmt: skip
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xticks(sizes, [str(n) for n in sizes])

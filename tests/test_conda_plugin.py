@@ -160,3 +160,15 @@ def test_plugin_import_is_cheap():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_conda_export_format_condapip_reads_before_conda_deletes_records(
+    broken_sci, condarc, tmp_path
+):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    ours = condapip("export", "-p", str(prefix)).stdout
+    assert "numpy=1.26.4=py311_0" in ours
+    via_conda = conda("export", "-p", str(prefix), "--format", "condapip", check=True).stdout
+    assert via_conda == ours
+    # conda's own pip-interop read went on to delete the record pip overwrote
+    assert not list((prefix / "conda-meta").glob("numpy-*.json"))

@@ -24,6 +24,7 @@ def conda_health_checks() -> Iterator[Any]:
 @hookimpl
 def conda_pre_commands() -> Iterator[Any]:
     yield from hook_results("doctor pre-read", "condapip.conda_plugin.health", "pre_commands")
+    yield from hook_results("export pre-read", "condapip.conda_plugin.envfiles", "pre_commands")
 
 
 @hookimpl

@@ -12,9 +12,43 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from condapip.conda_plugin.safe import never_raises
 from condapip.errors import CondapipError
 
 LOCK_FILENAMES = ("condapip.lock.yml", "*.condapip.lock.yml")
+ENV_FILENAMES = ("condapip.environment.yml",)
+FORMATS = ("condapip", "condapip-environment", "condapip-lock")
+# prefix -> the prefix as read before conda's export ran (see pre_commands)
+_READ: dict[str, Any] = {}
+
+
+def pre_commands() -> Iterator[Any]:
+    """``conda export`` reads the prefix with pip interop, which deletes the record
+    of each conda package pip overwrote, before it calls an exporter: condapip's
+    exporters read the prefix first."""
+    from conda.plugins.types import CondaPreCommand
+
+    yield CondaPreCommand(
+        name="condapip-read-before-export",
+        action=never_raises("read before export")(_read_first),
+        run_for={"export"},
+    )
+
+
+def _read_first(command: str) -> None:
+    from fnmatch import fnmatch
+
+    from conda.base.context import context
+
+    args = context._argparse_args
+    fmt, file = getattr(args, "format", None), getattr(args, "file", None)
+    name = Path(str(file)).name if isinstance(file, str) else ""
+    if fmt in FORMATS or any(fnmatch(name, p) for p in (*ENV_FILENAMES, *LOCK_FILENAMES)):
+        from condapip.ledger.prefix import read_prefix
+
+        prefix = read_prefix(context.target_prefix)
+        prefix.history  # noqa: B018 (read now: cached on the object)
+        _READ[str(Path(context.target_prefix))] = prefix
 
 
 def exporters() -> Iterator[Any]:
@@ -23,7 +57,7 @@ def exporters() -> Iterator[Any]:
     yield CondaEnvironmentExporter(
         name="condapip",
         aliases=("condapip-environment",),
-        default_filenames=("condapip.environment.yml",),
+        default_filenames=ENV_FILENAMES,
         export=export_environment,
         description="condapip: both layers exactly (conda packages, then the pip: block)",
     )
@@ -49,26 +83,26 @@ def specifiers() -> Iterator[Any]:
     )
 
 
-def _prefix_of(env: Any) -> Path:
+def _prefix_of(env: Any) -> Any:
     from conda.exceptions import CondaValueError
+
+    from condapip.ledger.prefix import read_prefix
 
     if not env.prefix:
         raise CondaValueError("condapip exports an installed environment: pass -n or -p")
-    return Path(env.prefix)
+    return _READ.get(str(Path(env.prefix))) or read_prefix(env.prefix)
 
 
 def export_environment(env: Any) -> str:
     from condapip.formats.export import export
-    from condapip.ledger.prefix import read_prefix
 
-    return _conda_errors(lambda: export(read_prefix(_prefix_of(env)), "environment").text)
+    return _conda_errors(lambda: export(_prefix_of(env), "environment").text)
 
 
 def export_lock(env: Any) -> str:
     from condapip.formats import lock
-    from condapip.ledger.prefix import read_prefix
 
-    return _conda_errors(lambda: lock.dumps(lock.build(read_prefix(_prefix_of(env))).lock))
+    return _conda_errors(lambda: lock.dumps(lock.build(_prefix_of(env)).lock))
 
 
 def _conda_errors(make: Any) -> Any:

@@ -25,7 +25,7 @@ def conda_engine(name: str = "rattler") -> CondaEngine:
 
         return RattlerEngine()
     if name in CONDA_ENGINES:
-        command = _launcher(name)
+        command = launcher(name)
         if command is None:
             raise CondapipError(f"--engine {name}: no {name} executable on PATH")
         from condapip.change.engines.executable import ExecutableEngine
@@ -34,7 +34,7 @@ def conda_engine(name: str = "rattler") -> CondaEngine:
     raise CondapipError(f"unknown conda engine {name!r} (choose from {', '.join(CONDA_ENGINES)})")
 
 
-def _launcher(name: str) -> list[str] | None:
+def launcher(name: str) -> list[str] | None:
     """How to run ``name``: conda's own ``$CONDA_EXE``, conda importable beside
     condapip (``python -m conda``: a pip-installed conda writes a ``bin/conda``
     that only runs ``init``), or the executable on PATH."""
