@@ -47,7 +47,7 @@ def apply(
 
 
 def _installed_names(prefix: Path) -> list[str]:
-    from condapip.ledger.prefix import read_records
+    from condapip.ledger.records import read_records
 
     meta = prefix / "conda-meta"
     return sorted(read_records(meta)) if meta.is_dir() else []

@@ -22,7 +22,8 @@ from packaging.version import InvalidVersion, Version
 from condapip.change.engines.base import PipEngine
 from condapip.change.engines.pip import PipFailed
 from condapip.errors import CondapipError, Refused
-from condapip.ledger.prefix import Dist, Prefix, interpreter, read_prefix
+from condapip.ledger.dists import Dist
+from condapip.ledger.prefix import Prefix, interpreter, read_prefix
 
 # pip's warning, and uv's check: "The package `a` requires `b<2`, but `2.0` is installed"
 _UNMET = re.compile(

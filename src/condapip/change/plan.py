@@ -148,7 +148,7 @@ def _purls(rec: dict) -> list[str]:
 
 
 def _where(records: list[dict]) -> str:
-    from condapip.ledger.prefix import channel_name
+    from condapip.ledger.records import channel_name
 
     return channel_name(str(records[0].get("channel", ""))) or "a channel"
 

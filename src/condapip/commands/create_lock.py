@@ -86,7 +86,7 @@ def _install(
 
 def _check_conda(prefix: Path, conda: tuple[CondaLocked, ...]) -> None:
     """The installed records must be the locked artifacts, hash for hash."""
-    from condapip.ledger.prefix import read_records
+    from condapip.ledger.records import read_records
 
     records = read_records(prefix / "conda-meta")
     for c in conda:

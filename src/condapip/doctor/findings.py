@@ -8,7 +8,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from condapip.ledger.prefix import Dist, Prefix, interpreter
+from condapip.ledger.dists import Dist
+from condapip.ledger.prefix import Prefix, interpreter
 
 Severity = Literal["error", "warning"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning")
@@ -49,7 +50,11 @@ class Context:
 
         from condapip.ledger.platform import marker_environment
 
-        return marker_environment(self.prefix.python_version or platform.python_version())
+        python = self.prefix.records.get("python")
+        return marker_environment(
+            self.prefix.python_version or platform.python_version(),
+            python.subdir if python is not None else None,
+        )
 
     @cached_property
     def world(self) -> dict[Path, str]:

@@ -21,8 +21,10 @@ from condapip import __version__
 from condapip.change.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
 from condapip.formats.layers import Layers, PipArtifact, pip_requests, select
+from condapip.ledger.dists import Dist
 from condapip.ledger.pins import pin
-from condapip.ledger.prefix import CondaRecord, Dist, Prefix
+from condapip.ledger.prefix import Prefix
+from condapip.ledger.records import CondaRecord
 from condapip.support.redact import redact_url
 
 if TYPE_CHECKING:

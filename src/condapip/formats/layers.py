@@ -10,8 +10,10 @@ from typing import Literal
 from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
+from condapip.ledger.dists import Dist
 from condapip.ledger.pins import pin
-from condapip.ledger.prefix import CondaRecord, Dist, Prefix, channel_name
+from condapip.ledger.prefix import Prefix
+from condapip.ledger.records import CondaRecord, channel_name
 from condapip.support.redact import redact_url
 
 # Installed with pip itself or as build tooling; exported only when asked for.

@@ -21,8 +21,9 @@ from condapip import __version__
 from condapip.change.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
 from condapip.formats.layers import Layers, PipArtifact, select
+from condapip.ledger.dists import Dist
 from condapip.ledger.pins import pin
-from condapip.ledger.prefix import Dist, Prefix
+from condapip.ledger.prefix import Prefix
 from condapip.support.redact import redact_url
 
 LOCK_VERSION = 1

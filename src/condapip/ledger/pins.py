@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from condapip.ledger.prefix import Dist
+from condapip.ledger.dists import Dist
 from condapip.support.redact import redact_url
 
 

@@ -23,11 +23,41 @@ def current_subdir() -> str:
     raise CondapipError(f"unsupported platform: {system} {machine}")
 
 
-def marker_environment(python_version: str) -> dict[str, str]:
-    """The PEP 508 environment of a prefix whose interpreter is ``python_version``."""
+# What a conda platform says about the PEP 508 markers of the machine it runs on:
+# (sys_platform, platform_system, os_name), and platform_machine per arch.
+_SYSTEMS = {
+    "linux": ("linux", "Linux", "posix"),
+    "osx": ("darwin", "Darwin", "posix"),
+    "win": ("win32", "Windows", "nt"),
+}
+_MACHINES = {
+    "linux-64": "x86_64",
+    "linux-32": "i686",
+    "linux-aarch64": "aarch64",
+    "linux-ppc64le": "ppc64le",
+    "linux-s390x": "s390x",
+    "osx-64": "x86_64",
+    "osx-arm64": "arm64",
+    "win-64": "AMD64",
+    "win-32": "x86",
+    "win-arm64": "ARM64",
+}
+
+
+def marker_environment(python_version: str, subdir: str | None = None) -> dict[str, str]:
+    """The PEP 508 environment of a prefix whose interpreter is ``python_version``.
+
+    ``subdir`` is the python record's platform: a macOS or Windows prefix read
+    on Linux is judged by its own markers, not by this machine's.
+    """
     env = dict(default_environment())
     env["python_version"] = python_version
     if not env["python_full_version"].startswith(python_version + "."):
         env["python_full_version"] = python_version + ".0"
     env["extra"] = ""
+    system = _SYSTEMS.get((subdir or "").split("-", 1)[0])
+    if subdir and subdir != current_subdir() and system is not None:
+        env["sys_platform"], env["platform_system"], env["os_name"] = system
+        env["platform_machine"] = _MACHINES.get(subdir, "")
+        env["platform_release"] = env["platform_version"] = ""  # unknowable from here
     return env

@@ -166,7 +166,7 @@ def _explicit_line(pkg: SolvedPackage) -> str:
 
 
 def _installed_urls(prefix: Path) -> set[str]:
-    from condapip.ledger.prefix import read_records
+    from condapip.ledger.records import read_records
 
     meta = prefix / "conda-meta"
     return {r.url for r in read_records(meta).values()} if meta.is_dir() else set()
@@ -174,7 +174,7 @@ def _installed_urls(prefix: Path) -> set[str]:
 
 def _installed(prefix: Path) -> dict[str, str]:
     """name -> ``channel/subdir::name-version-build`` from the prefix's records."""
-    from condapip.ledger.prefix import dist_line
+    from condapip.ledger.records import dist_line
 
     meta = prefix / "conda-meta"
     out: dict[str, str] = {}

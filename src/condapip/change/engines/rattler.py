@@ -208,7 +208,7 @@ def _channel_url(url: str) -> str:
 
 
 def _dist(rec: Any) -> str:
-    from condapip.ledger.prefix import dist_line
+    from condapip.ledger.records import dist_line
 
     return dist_line(
         str(rec.channel or ""), rec.subdir, rec.name.normalized, str(rec.version), rec.build

@@ -21,10 +21,14 @@ from typing import TYPE_CHECKING, Any
 
 from condapip.doctor import findings as _findings
 from condapip.doctor.findings import Context, Finding
+from condapip.ledger import dists as _dists
 from condapip.ledger import names as _names
 from condapip.ledger import platform as _platform
 from condapip.ledger import prefix as _prefix
-from condapip.ledger.prefix import CondaRecord, Dist, interpreter
+from condapip.ledger import records as _records
+from condapip.ledger.dists import Dist
+from condapip.ledger.prefix import interpreter
+from condapip.ledger.records import CondaRecord
 from condapip.support import memo
 
 if TYPE_CHECKING:
@@ -32,7 +36,15 @@ if TYPE_CHECKING:
 
 RULE = "broken-requirement"
 # The code behind the answer: a change to any of these modules is a new memo key.
-_CODE = [__file__, _findings.__file__, _names.__file__, _platform.__file__, _prefix.__file__]
+_CODE = [
+    __file__,
+    _findings.__file__,
+    _names.__file__,
+    _platform.__file__,
+    _prefix.__file__,
+    _dists.__file__,
+    _records.__file__,
+]
 
 
 def check(ctx: Context) -> list[Finding]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 
 from condapip.doctor.findings import Context, Finding
-from condapip.ledger.prefix import channel_name
+from condapip.ledger.records import channel_name
 
 RULE = "channel-priority"
 _SHOWN = 5

@@ -12,7 +12,7 @@ import os
 from datetime import datetime
 
 from condapip.doctor.findings import Context, Finding
-from condapip.ledger.prefix import Dist
+from condapip.ledger.dists import Dist
 
 RULE = "conda-after-pip"
 _SHOWN = 5

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from packaging.version import InvalidVersion, Version
 
 from condapip.doctor.findings import Context, Finding
-from condapip.ledger.prefix import CondaRecord, Dist
+from condapip.ledger.dists import Dist
+from condapip.ledger.records import CondaRecord
 
 RULE = "cuda-mismatch"
 

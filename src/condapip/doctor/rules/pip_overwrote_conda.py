@@ -12,7 +12,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from condapip.doctor.findings import Context, Finding
-from condapip.ledger.prefix import CondaRecord, Dist, relocated
+from condapip.ledger.dists import Dist
+from condapip.ledger.records import CondaRecord, relocated
 
 RULE = "pip-overwrote-conda"
 
