@@ -23,8 +23,9 @@ from condapip.change.engines.base import (
     notable_lines,
     with_spec_channels,
 )
+from condapip.change.engines.failures import conda_failed, kind_of
 from condapip.change.verify import verify
-from condapip.errors import CondapipError, Refused
+from condapip.errors import CondapipError
 
 
 class ExecutableEngine:
@@ -110,9 +111,8 @@ class ExecutableEngine:
         if proc.returncode != 0 or out.get("success") is False or "error" in out:
             message = out.get("message") or out.get("error") or proc.stderr.strip()
             text = " ".join(str(message).split())[:500]
-            if what == "solve":
-                raise Refused(f"the conda solve failed ({self.name}): {text}")
-            raise CondapipError(f"{self.name} {what} failed: {text}", exit_code=1)
+            kind = kind_of(out.get("exception_name"), solving=what == "solve")
+            raise conda_failed(kind, f"{text} ({self.name} {what})")
         from condapip.support.output import warn
 
         # "pinned specs were ignored" and the like come on stderr of a success

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from condapip.change.engines.base import CondaChange, SolvedPackage, with_spec_channels
+from condapip.change.engines.failures import conda_failed
 from condapip.change.verify import verify
-from condapip.errors import CondapipError, Refused
+from condapip.errors import CondapipError
 
 
 def to_channels(channels: Sequence[str]) -> list[Any]:
@@ -84,11 +85,11 @@ class RattlerEngine:
                 )
             )
         except SolverError as exc:
-            raise Refused(f"the conda solve failed: {_first_lines(exc)}") from None
+            raise conda_failed("unsatisfiable", _first_lines(exc)) from None
         except (InvalidMatchSpecError, ValueError, TypeError) as exc:
-            raise CondapipError(f"invalid conda spec: {_first_lines(exc)}") from None
+            raise conda_failed("bad-spec", _first_lines(exc)) from None
         except Exception as exc:  # rattler raises its own types for fetch errors
-            raise CondapipError(f"cannot read channels: {_first_lines(exc)}") from None
+            raise conda_failed("channel", _first_lines(exc)) from None
         out = []
         for rec in records:
             pkg = _solved(rec)
@@ -121,7 +122,7 @@ class RattlerEngine:
                 )
             )
         except Exception as exc:  # the transaction rolls back; report one line
-            raise CondapipError(f"conda install failed: {_first_lines(exc)}") from None
+            raise conda_failed("install", _first_lines(exc)) from None
         after = {_dist(r) for r in installed_records(prefix)}
         return CondaChange(
             added=tuple(sorted(after - before)), removed=tuple(sorted(before - after))
