@@ -85,6 +85,28 @@ def test_dry_run_creates_nothing(tmp_path, channel):
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "epsilon" in result.stdout and "alpha" in result.stdout
+    assert f"Create {prefix} from environment.yml" in result.stdout  # the plan names its target
+    assert not prefix.exists()
+
+
+@pytest.mark.parametrize(
+    "conda, pip, missing",
+    [
+        (["python", "pip", "alpha"], ["alpha==1.0"], None),  # one package, both layers
+        (["python", "pip", "alpha"], ["-r missing.txt"], "missing.txt"),
+    ],
+    ids=["both-layers", "missing-r-file"],
+)
+def test_a_conflict_the_plan_can_see_is_refused_before_anything_is_solved(
+    tmp_path, channel, conda, pip, missing
+):
+    yml = _yml(tmp_path / "environment.yml", channel, pip, conda)
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()  # no "solving" step ran
+    assert line.startswith("condapip: error:")
+    assert (missing or "both layers") in line
     assert not prefix.exists()
 
 

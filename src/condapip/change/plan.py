@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
-from condapip.ledger.names import PYPI_TO_CONDA
+from condapip.ledger.names import PYPI_TO_CONDA, pypi_to_conda
 from condapip.ledger.specs import check_conda_spec, check_pip_requirement, spec_name, spec_name_part
 
 Layer = Literal["conda", "pip"]
@@ -68,14 +68,10 @@ def parse(specs: Iterable[str]) -> list[Request]:
 
 
 # name -> the repodata records (as JSON dicts) the channels hold under that name
-Lookup = Callable[[Sequence[str], Sequence[str]], Mapping[str, list[dict]]]
-
-
 def route(
     requests: Sequence[Request],
     channels: Sequence[str],
     pip_only: Iterable[str] = (),
-    lookup: Lookup | None = None,
 ) -> list[Row]:
     """One row per request, conda first."""
     forced = {canonicalize_name(n) for n in pip_only}
@@ -86,7 +82,7 @@ def route(
         if r.name not in forced and r.conda_ok and not r.channel_pinned:
             candidates[r.name] = _candidates(r.name)
     wanted = sorted({c for cs in candidates.values() for c in cs})
-    found = (lookup or channel_records)(channels, wanted) if wanted else {}
+    found = channel_records(channels, wanted) if wanted else {}
     rows = [_row(r, forced, candidates.get(r.name, []), found) for r in requests]
     return sorted(rows, key=lambda row: row.layer)  # stable: conda rows first
 
@@ -189,3 +185,16 @@ def split(rows: Sequence[Row]) -> tuple[list[str], list[str]]:
         [r.spec for r in rows if r.layer == "conda"],
         [r.spec for r in rows if r.layer == "pip"],
     )
+
+
+def refuse_both_layers(rows: Sequence[Row]) -> None:
+    """A package asked of both layers would be installed twice, pip's over conda's:
+    bad input, refused before anything is solved or written."""
+    conda = {pypi_to_conda(r.package): r for r in rows if r.layer == "conda"}
+    for row in rows:
+        other = conda.get(pypi_to_conda(row.package)) if row.layer == "pip" else None
+        if other is not None:
+            raise CondapipError(
+                f"{row.package} is asked of both layers (conda: {other.why}; pip: {row.why}): "
+                "ask for it once, in the layer that should own it"
+            )

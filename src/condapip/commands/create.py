@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from condapip.change import conda_layer, pip_layer, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import PipEngine, SolvedPackage
-from condapip.change.plan import Row
+from condapip.change.plan import Row, refuse_both_layers
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_existing
 from condapip.errors import CondapipError, Refused
@@ -93,6 +93,7 @@ def _run_envfile(
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     section = spec.pip_section
     rows += _section_rows(section, f"{file.name} pip:") if section else []
+    refuse_both_layers(rows)
     shown = Plan(f"Create {path} from {file.name}", rows)
     with transaction.locked(path):
         refuse_existing(path)
@@ -161,6 +162,7 @@ def _run_explicit(
     pip = pip_engine(pip_engine_name)
     rows = [Row(p.name, "conda", p.url, p.url) for p in packages]
     rows += [Row(_pip_label(r), "pip", f"{file.name} pip block", r) for r in explicit.pip]
+    refuse_both_layers(rows)
     shown = Plan(f"Create {path} from {file.name}", rows)
     with transaction.locked(path):
         refuse_existing(path)

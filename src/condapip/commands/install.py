@@ -59,6 +59,7 @@ def run(
         chans = [c.url for c in channel_resolver.resolve(list(channels) or _channels(found))]
         with step("planning: which packages a channel has"):
             shown = Plan(f"Plan for {found.path}", plan.route(requests, chans, pip_only))
+        plan.refuse_both_layers(shown.rows)
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
