@@ -98,33 +98,40 @@ class Demo:
     def run(
         self, args: list[str], *, trim: Callable[[str], str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``args`` as a user would and show the command, then its output.
+        """Run ``args`` as a user would: show the command, then its output line by line
+        as it comes.
 
         stderr joins stdout, unbuffered, so progress lines and errors appear
-        where they happened; ``trim`` shortens what is shown, not what the
-        account keeps (the output's last 4000 characters).
+        where they happened; ``trim`` shortens what is shown (all at the end,
+        then), not what the account keeps (the output's last 4000 characters).
         """
         shown = [_short_path(a, self.work) for a in args]
         if args[:3] == [sys.executable, "-m", "condapip"]:
             shown = ["condapip", *shown[3:]]  # as the user types it
         self.show("cmd", "$ " + " ".join(_quote(a) for a in shown))
-        proc = subprocess.run(
+        lines: list[str] = []
+        with subprocess.Popen(
             args,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
             env=self.env,
             cwd=self.work,
-            check=False,
-        )
+        ) as child:
+            assert child.stdout is not None
+            for line in child.stdout:
+                lines.append(line)
+                if trim is None and line.strip():
+                    self.show("out", line.rstrip().replace(str(self.work), "$DEMO"))
+        output = "".join(lines)
         assert self._step is not None
         self._step.commands.append(
-            {"argv": shown, "exit_code": proc.returncode, "output": proc.stdout[-4000:]}
+            {"argv": shown, "exit_code": child.returncode, "output": output[-4000:]}
         )
-        text = (trim(proc.stdout) if trim else proc.stdout).rstrip()
+        text = trim(output).rstrip() if trim else ""
         if text:
             self.show("out", text.replace(str(self.work), "$DEMO"))
-        return proc
+        return subprocess.CompletedProcess(args, child.returncode, output, None)
 
     def condapip(self, *args: str) -> subprocess.CompletedProcess[str]:
         return self.run([sys.executable, "-m", "condapip", *args])
@@ -179,14 +186,22 @@ def run_demo(keep: Path | None, show: Printer) -> list[Step]:
 
 
 def _story(work: Path, show: Printer) -> list[Step]:
-    from condapip.demo.wheels import real_wheels
-
     demo = Demo(work, show)
     show(
         "intro",
         "The numpy/scipy breakage that mixing conda and pip causes: found, refused and "
         f"repaired. Every command below really runs; $DEMO is {work}",
     )
+
+    # Set-up or the first environment failing leaves nothing to show the story on.
+    if _setup(demo) and _conda_first(demo):
+        for step in (_pip_breaks_it, _condapip_sees_it, _repair, _prevention, _export):
+            step(demo)
+    return demo.steps
+
+
+def _setup(demo: Demo) -> bool:
+    from condapip.demo.wheels import real_wheels
 
     with demo.step(SETUP):
         wheels = real_wheels()
@@ -202,11 +217,12 @@ def _story(work: Path, show: Printer) -> list[Step]:
             demo.fail("channel build failed")
         else:
             demo.note("a local conda channel: from here on, everything is offline")
-    if not demo.steps[0].ok:
-        return demo.steps  # nothing to show the story on
+    return demo.steps[-1].ok
 
+
+def _conda_first(demo: Demo) -> bool:
     with demo.step("Conda first: numpy and scipy from the channel"):
-        yml = work / "environment.yml"
+        yml = demo.work / "environment.yml"
         yml.write_text(
             "name: sci\n"
             f"channels:\n  - {demo.channel.as_uri()}\n"
@@ -215,14 +231,17 @@ def _story(work: Path, show: Printer) -> list[Step]:
         created = demo.condapip("create", "-f", str(yml), "-p", str(demo.prefix), "--yes")
         if created.returncode != 0:
             demo.fail("create failed")
-            return demo.steps
+            return False
         demo.condapip("list", "-p", str(demo.prefix))
         code, findings = demo.doctor()
         if code != 0 or findings:
             demo.fail(f"doctor should be healthy, found {sorted(findings)}")
         if demo.import_scipy().returncode != 0:
             demo.fail("scipy.linalg should import")
+    return True
 
+
+def _pip_breaks_it(demo: Demo) -> None:
     with demo.step("What users do: pip install 'numpy>=2' into the conda env"):
         proc = demo.run([demo.python, "-m", "pip", "install", "numpy>=2"])
         if proc.returncode != 0:
@@ -233,6 +252,8 @@ def _story(work: Path, show: Printer) -> list[Step]:
         else:
             demo.note("pip said yes; scipy is broken: " + _error_line(broken.stdout))
 
+
+def _condapip_sees_it(demo: Demo) -> None:
     with demo.step("condapip sees it"):
         code, findings = demo.doctor()
         expected = {("pip-overwrote-conda", "numpy"), ("broken-requirement", "scipy")}
@@ -241,6 +262,8 @@ def _story(work: Path, show: Printer) -> list[Step]:
                 f"doctor should exit 1 with {sorted(expected)}, got {code} {sorted(findings)}"
             )
 
+
+def _repair(demo: Demo) -> None:
     with demo.step("Repair: rebuild, don't patch"):
         if demo.condapip("rebuild", "-p", str(demo.prefix), "--yes").returncode != 0:
             demo.fail("rebuild failed")
@@ -250,6 +273,8 @@ def _story(work: Path, show: Printer) -> list[Step]:
         if demo.import_scipy().returncode != 0:
             demo.fail("scipy.linalg should import after rebuild")
 
+
+def _prevention(demo: Demo) -> None:
     with demo.step("Prevention: condapip install 'numpy>=2' refuses"):
         from condapip.support.treehash import tree_hash
 
@@ -271,13 +296,14 @@ def _story(work: Path, show: Printer) -> list[Step]:
         else:
             demo.note("the environment is byte-for-byte unchanged")
 
+
+def _export(demo: Demo) -> None:
     with demo.step("Reproducibility: export both layers"):
         proc = demo.condapip("export", "-p", str(demo.prefix))
         if proc.returncode != 0 or "scipy=1.11.4" not in proc.stdout:
             demo.fail("export should print the environment.yml with scipy=1.11.4")
         else:
             demo.note("exact pins: `condapip create -f` rebuilds this anywhere")
-    return demo.steps
 
 
 def _error_lines(output: str) -> list[str]:
