@@ -31,6 +31,7 @@ from condapip.channel_build.wheel import WheelContents, read_wheel
 from condapip.errors import CondapipError
 from condapip.ledger.names import pypi_to_conda
 from condapip.ledger.platform import current_subdir, marker_environment
+from condapip.support.progress import counted
 
 # The placeholder conda-build writes into text files; the installer rewrites
 # it to the real prefix at link time.
@@ -43,8 +44,12 @@ def build_channel(
     *,
     host_python: bool = False,
     python_version: str | None = None,
+    progress: bool = False,
 ) -> list[BuiltPackage]:
-    """Build every wheel in ``inputs`` (files or folders) into ``out`` and index it."""
+    """Build every wheel in ``inputs`` (files or folders) into ``out`` and index it.
+
+    ``progress``: a bar on a terminal (stderr), one step per package and the index.
+    """
     wheels: list[Path] = []
     for item in inputs:
         if item.is_dir():
@@ -62,11 +67,16 @@ def build_channel(
     out.mkdir(parents=True, exist_ok=True)
     (out / "noarch").mkdir(exist_ok=True)
     built: list[BuiltPackage] = []
-    if host_python:
-        built.extend(build_host_python(out))
-    for whl in wheels:
-        built.append(wheel_to_conda(whl, out, python_version=pyver))
-    index_channel(out)
+    steps = len(wheels) + 1 + (1 if host_python else 0)
+    with counted("building the channel", steps, show=progress) as done:
+        if host_python:
+            built.extend(build_host_python(out))
+            done("python")
+        for whl in wheels:
+            built.append(wheel_to_conda(whl, out, python_version=pyver))
+            done(whl.name)
+        index_channel(out)
+        done("index")
     return built
 
 

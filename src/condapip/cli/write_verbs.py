@@ -109,4 +109,5 @@ def channel_build(
     """Turn wheels into conda packages (.conda) and index them as a channel."""
     from condapip.commands import channel_build as cmd
 
-    finish(cmd.run(inputs=inputs, output=output, host_python=host_python), json=json)
+    result = cmd.run(inputs=inputs, output=output, host_python=host_python, progress=not json)
+    finish(result, json=json)

@@ -30,11 +30,13 @@ class Built:
         return [as_json(b) for b in self.packages]
 
 
-def run(*, inputs: list[Path], output: Path, host_python: bool) -> Built:
+def run(*, inputs: list[Path], output: Path, host_python: bool, progress: bool) -> Built:
+    """``progress``: a bar on a terminal; the CLI turns it off under --json."""
     extra: list[Path] = []
     if host_python:
         extra.append(bundled_pip_wheel())
-    return Built(build_channel([*inputs, *extra], output, host_python=host_python), output)
+    built = build_channel([*inputs, *extra], output, host_python=host_python, progress=progress)
+    return Built(built, output)
 
 
 def bundled_pip_wheel() -> Path:
