@@ -35,7 +35,7 @@ def test_conda_and_rattler_failures_exit_alike(
     chans = {
         "unsatisfiable": [str(channel)],
         "bad-spec": [str(channel)],
-        "channel": [str(tmp_path / "no-such-channel")],
+        "channel": ["http://127.0.0.1:9/no-such-channel"],  # nothing listens on port 9
     }[rattler_case]
     spec = {"unsatisfiable": "alpha>=99", "bad-spec": "alpha[[[", "channel": "alpha"}[rattler_case]
     by_rattler = _failure(lambda: engine.solve(tmp_path / "env", chans, [spec]))
