@@ -173,6 +173,19 @@ RUN conda install -y -n ml numpy && conda clean -afy
         + GOOD_TAIL,
         [("conda-after-pip", 5)],
     ),
+    "a-copied-env-brings-its-pip-layer": (
+        f"""\
+FROM {MINICONDA} AS build
+RUN conda create -y -n ml python=3.11 && conda clean -afy \\
+    && /opt/conda/envs/ml/bin/pip install --no-cache-dir rich==13.7.1
+FROM {MINICONDA}
+COPY --from=build /opt/conda/envs/ml /opt/conda/envs/ml
+RUN conda install -y -n ml numpy && conda clean -afy
+RUN conda install -y -n other numpy && conda clean -afy
+"""
+        + GOOD_TAIL,
+        [("conda-after-pip", 6)],
+    ),
     "builder-stage-caches-do-not-reach-the-image": (
         f"""\
 FROM {MINICONDA} AS build

@@ -59,6 +59,8 @@ class Stage:
     users: list[tuple[int, str | None]] = field(default_factory=list)  # USER lines
     starts: list[int] = field(default_factory=list)  # CMD and ENTRYPOINT lines
     copies: list[Copy] = field(default_factory=list)
+    # (stage, path) for each ``COPY --from=stage PATH PATH`` that keeps the path
+    copied: list[tuple[Stage, str]] = field(default_factory=list)
     last_line: int = 0
     workdir: str = "/"
 
@@ -85,7 +87,7 @@ def build(instructions: list[Instruction]) -> list[Stage]:
         elif not out:
             _arg(ins, global_args, global_args)
         else:
-            _instruction(ins, out[-1], global_args)
+            _instruction(ins, out, global_args)
             out[-1].last_line = ins.end_line
     return out
 
@@ -129,7 +131,8 @@ def _unquote(value: str) -> str:
         return value
 
 
-def _instruction(ins: Instruction, stage: Stage, global_args: dict[str, str]) -> None:
+def _instruction(ins: Instruction, stages: list[Stage], global_args: dict[str, str]) -> None:
+    stage = stages[-1]
     where = stage.where
     if ins.kind == "ARG":
         _arg(ins, where.values, global_args)
@@ -147,6 +150,7 @@ def _instruction(ins: Instruction, stage: Stage, global_args: dict[str, str]) ->
         stage.workdir = posixpath.join(stage.workdir, expand(ins.args[0], where.values))
     elif ins.kind in ("COPY", "ADD"):
         stage.copies += _copies(ins, stage)
+        stage.copied += _copied(ins, stage, stages[:-1])
     elif ins.kind == "RUN":
         stage.runs.append(_run(ins, stage))
 
@@ -178,6 +182,16 @@ def _copies(ins: Instruction, stage: Stage) -> list[Copy]:
         target = posixpath.join(dest_abs, name) if into_dir else dest_abs
         out.append(Copy(src, posixpath.normpath(target), into_dir))
     return out
+
+
+def _copied(ins: Instruction, stage: Stage, earlier: list[Stage]) -> list[tuple[Stage, str]]:
+    """``COPY --from=build /opt/conda /opt/conda``: a tree of an earlier stage, same place."""
+    source = next((f.split("=", 1)[1] for f in ins.flags if f.startswith("--from=")), None)
+    found = [s for s in earlier if source is not None and s.name == source.lower()]
+    if not found or len(ins.args) != 2:
+        return []
+    src, dest = (posixpath.normpath(expand(a, stage.where.values)) for a in ins.args)
+    return [(found[-1], src)] if src == dest else []
 
 
 def _run(ins: Instruction, stage: Stage) -> Run:

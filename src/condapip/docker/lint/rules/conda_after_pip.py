@@ -20,14 +20,14 @@ def check(ctx: Context) -> list[Finding]:
     out: list[Finding] = []
     for stage in ctx.stages:
         inherited = {k for s in stage.ancestors() for k in _pip_envs(s)}
+        inherited |= {k for s, path in stage.copied for k in _pip_envs(s) if _holds(s, path, k)}
         seen = set(inherited)
         for _, step in steps(stage):
             key = step.target.key if step.target is not None else None
             if isinstance(step.call, PipCall) and installs_into_env(step.call) and key:
                 seen.add(key)
             elif isinstance(step.call, CondaCall) and step.call.sub in _CHANGES and key in seen:
-                from_stage = key in inherited and stage.parent is not None
-                out.append(_finding(step.call, step.cmd.line, stage, from_stage))
+                out.append(_finding(step.call, step.cmd.line, key in inherited))
     return out
 
 
@@ -40,10 +40,19 @@ def _pip_envs(stage: Stage) -> set[str]:
     }  # fmt: skip
 
 
-def _finding(call: CondaCall, line: int, stage: Stage, inherited: bool) -> Finding:
+def _holds(stage: Stage, path: str, key: str) -> bool:
+    """Whether copying ``path`` from ``stage`` brings the env ``key`` along."""
+    root = stage.where.root
+    if key == "base":
+        return path == root
+    name = key.removeprefix("env:")
+    return path in (root, f"{root}/envs", f"{root}/envs/{name}", name)
+
+
+def _finding(call: CondaCall, line: int, inherited: bool) -> Finding:
     where = "the env"
-    if inherited and stage.parent is not None:
-        where = f"the env (in stage {stage.parent.name!r}, which this stage is built FROM)"
+    if inherited:
+        where = "the env in an earlier stage, which this stage is built FROM or copies"
     return Finding(
         RULE,
         SEVERITY,
