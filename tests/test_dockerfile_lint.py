@@ -310,9 +310,10 @@ RUN /bin/bash -c "source activate ml && \\
         """\
 FROM python:3.11
 RUN [[ -f /etc/os-release ]] && pip install --no-cache-dir rich
+RUN case "$(uname -m)" in x86_64) pip install --no-cache-dir attrs ;; esac
 USER 1000
 """,
-        [("unpinned-pip", 2)],
+        [("unpinned-pip", 2), ("unpinned-pip", 3)],
     ),
     "shell-wrapper-script-may-activate-so-nothing-is-said": (
         f"""\

@@ -15,7 +15,19 @@ from typing import Any
 
 from condapip.docker.lint.parse import SHELLS, Script
 
-_SPLIT = frozenset({"AND_AND", "OR_OR", "SEMICOLON", "SEMI_SEMI", "BAR", "BAR_AND", "NEWLINE"})
+_SPLIT = frozenset(
+    {
+        "AND_AND",
+        "OR_OR",
+        "SEMICOLON",
+        "SEMI_SEMI",
+        "BAR",
+        "BAR_AND",
+        "NEWLINE",
+        "LEFT_PAREN",
+        "RIGHT_PAREN",
+    }
+)
 _MAX_DEPTH = 4  # sh -c "bash -c '...'" nesting worth following
 
 
