@@ -172,3 +172,21 @@ def test_conda_export_format_condapip_reads_before_conda_deletes_records(
     assert via_conda == ours
     # conda's own pip-interop read went on to delete the record pip overwrote
     assert not list((prefix / "conda-meta").glob("numpy-*.json"))
+
+
+@pytest.mark.skipif(
+    find_spec("conda_pypi") is None,
+    reason="conda-pypi is not installed: pip install 'conda-pypi==0.13.*' to compare",
+)
+def test_conda_doctor_fix_beside_conda_pypi_puts_back_the_deleted_record_and_rebuilds(
+    broken_sci, condarc, tmp_path
+):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")
+    proc = conda("doctor", "-p", str(prefix), "--fix", "--yes")
+    out = proc.stdout + proc.stderr
+    assert "put back numpy-1.26.4-py311_0.json" in out
+    assert f"rebuilt: {prefix}" in out
+    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    assert report["healthy"], report
+    rows = json.loads(condapip("list", "-p", str(prefix), "--json").stdout)
+    assert {(r["name"], r["version"], r["owner"]) for r in rows} >= {("numpy", "1.26.4", "conda")}

@@ -24,6 +24,9 @@ from condapip.errors import CondapipError
 PREFIX = "condapip-"
 # prefix -> its report, or why it could not be read; one conda command, one reading
 _REPORTS: dict[str, Report | str] = {}
+# prefix -> the bytes of each conda-meta record pip overwrote, as read before
+# conda's checks: conda's pip-interop loader may delete them before a fixer runs
+_RECORDS: dict[str, dict[Path, bytes]] = {}
 _SHOWN_ERRORS: set[str] = set()
 
 
@@ -68,7 +71,29 @@ def summary(module: ModuleType) -> str:
 def _read_first(command: str) -> None:
     from conda.base.context import context
 
-    report(str(context.target_prefix))
+    prefix = str(context.target_prefix)
+    found = report(prefix)
+    if isinstance(found, Report):
+        _RECORDS[prefix] = _overwritten_records(prefix, found)
+
+
+def _overwritten_records(prefix: str, found: Report) -> dict[Path, bytes]:
+    names = {f.package for f in found.findings if f.rule == "pip-overwrote-conda" and f.package}
+    if not names:
+        return {}
+    from condapip.ledger.prefix import read_prefix
+
+    records = read_prefix(prefix).records
+    return {records[n].meta_file: records[n].meta_file.read_bytes() for n in names if n in records}
+
+
+def _put_back(prefix: str) -> None:
+    """The records conda deleted since the checks began, back, once: condapip's
+    repair needs to know what conda had installed."""
+    for path, data in _RECORDS.pop(prefix, {}).items():
+        if not path.exists():
+            path.write_bytes(data)
+            print(f"condapip: put back {path.name}, which conda's pip-interop read deleted")
 
 
 def report(prefix: str, *, fresh: bool = False) -> Report | str:
@@ -114,6 +139,7 @@ def _fixer(rule: str) -> Callable[[str, Any, Callable[[str], Any]], int]:
     def fix(prefix: str, args: Any, confirm: Callable[[str], Any]) -> int:
         from condapip.change.transaction import interrupted
 
+        _put_back(prefix)
         found = report(prefix, fresh=True)  # an earlier fixer may have repaired it
         if isinstance(found, str):
             print(f"condapip cannot read {prefix}: {found}")
