@@ -88,8 +88,12 @@ def test_dockerfile_from_the_seed_example_layers_conda_then_pip_and_passes_its_o
     user = next(i for i, s in enumerate(steps) if s.startswith("USER ") and s != "USER 0:0")
     assert user < conda_run < pip_run
     assert "clean --all --yes" in steps[conda_run]
-    assert steps[pip_run].startswith(
-        "RUN /opt/conda/envs/ml/bin/python -m pip install --no-cache-dir --requirement"
+    python = "/opt/conda/envs/ml/bin/python"
+    assert steps[pip_run].startswith(f"RUN {python} -m pip list --format=freeze > ")
+    # pip brings the dependencies, held to the versions the conda layer installed
+    assert (
+        f"{python} -m pip install --no-cache-dir --constraint conda-layer.constraints.txt "
+        "--requirement pip-layer.txt" in steps[pip_run]
     )
     assert not any(w in s for s in steps[pip_run + 1 :] for w in ("conda ", "micromamba "))
     assert runs[-1] == steps[pip_run]

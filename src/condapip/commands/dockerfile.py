@@ -53,7 +53,7 @@ class Linted:
 
     def blocks(self) -> Iterator[Block]:
         for f in self.findings:
-            yield f"{self.path}:{f.line}: {f.rule}: {f.message}"
+            yield f"{self.path}:{f.line}: {f.rule}: {f.message}\n  fix: {f.fix}"
         if not self.findings:
             yield f"{self.path}: no findings"
 

@@ -20,6 +20,7 @@ from condapip.docker.base import MICROMAMBA_UID, MICROMAMBA_USER, USER_UID, Base
 from condapip.docker.layers import Layers, header, oneline
 
 PIP_FILE = "pip-layer.txt"
+CONDA_DISTS = "conda-layer.constraints.txt"  # made in the image: the conda layer's dists
 
 
 @dataclass(frozen=True)
@@ -122,15 +123,22 @@ def _pip_layer(layers: Layers, chown: str) -> list[str]:
             f"COPY {chown} . ./" if rel == "." else f"COPY {chown} {json.dumps([rel, f'./{rel}'])}"
         )
     python = shlex.quote(f"/opt/conda/envs/{layers.name}/bin/python")
-    # a lock lists every dist: nothing more may come in; an environment file
-    # lists what the user asked for, and pip brings the dependencies
-    no_deps = "--no-deps " if layers.pip_complete else ""
-    return [
-        *copies,
-        *(f"# {note}" for note in layers.notes),
-        f"RUN {python} -m pip install {no_deps}--no-cache-dir --requirement {PIP_FILE} \\",
-        f"    && {python} -m pip check",
+    check = f"    && {python} -m pip check"
+    if layers.pip_complete:
+        # a lock lists every dist, exact and hashed: nothing more may come in
+        install = [
+            f"RUN {python} -m pip install --no-deps --no-cache-dir --requirement {PIP_FILE} \\"
+        ]
+        return [*copies, *(f"# {note}" for note in layers.notes), *install, check]
+    # an environment file lists what the user asked for: pip brings the
+    # dependencies, held to the versions the conda layer installed
+    install = [
+        f"RUN {python} -m pip list --format=freeze > {CONDA_DISTS} \\",
+        f"    && {python} -m pip install --no-cache-dir --constraint {CONDA_DISTS} "
+        f"--requirement {PIP_FILE} \\",
     ]
+    return [*copies, *(f"# {note}" for note in layers.notes), *install, check + " \\",
+            f"    && rm {CONDA_DISTS}"]  # fmt: skip
 
 
 def _start(layers: Layers) -> list[str]:
