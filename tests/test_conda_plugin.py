@@ -57,8 +57,11 @@ def _reinstall_numpy(prefix: Path, channel: Path) -> subprocess.CompletedProcess
     return conda(*args, "numpy")
 
 
-def test_guard_off_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_path):
-    condarc.write_text(condarc.read_text() + "plugins:\n  condapip_guard: 'off'\n")
+@pytest.mark.parametrize(
+    "setting", ["plugins:\n  condapip_guard: 'off'\n", "condapip_guard: off\n"]
+)
+def test_guard_off_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_path, setting):
+    condarc.write_text(condarc.read_text() + setting)
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
     proc = _reinstall_numpy(prefix, real_channel)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -69,7 +69,7 @@ def _guard_action() -> Any:
     def guard(repodata_fn: str, unlink: tuple[Any, ...], link: tuple[Any, ...]) -> None:
         from conda.base.context import context
 
-        mode = str(getattr(context.plugins, SETTING, "block") or "block").lower()
+        mode = guard_mode(context)
         if mode == "off" or not (unlink or link):
             return
         prefix = str(context.target_prefix)
@@ -85,6 +85,22 @@ def _guard_action() -> Any:
         raise CondapipGuardRefused(text)
 
     return never_raises("guard", (CondaError,))(guard)
+
+
+def guard_mode(context: Any) -> str:
+    """``block``, ``warn`` or ``off``: conda keeps plugin settings under ``plugins:``
+    (or ``$CONDA_PLUGINS_CONDAPIP_GUARD``); a top-level ``condapip_guard:`` in a
+    condarc (or ``$CONDA_CONDAPIP_GUARD``) counts too, where the other is unset.
+    Anything else is ``block``."""
+    value = getattr(context.plugins, SETTING, None)
+    if value in (None, "block"):
+        for data in context.raw_data.values():  # lowest precedence first
+            if SETTING in data:
+                value = data[SETTING].value(None)
+    if value is False:  # YAML 1.1 reads a bare off as false
+        value = "off"
+    mode = str(value).strip().lower()
+    return mode if mode in MODES else "block"
 
 
 def at_stake(prefix: str, unlinked: Iterable[str], linked: Iterable[str]) -> list[Stake]:
