@@ -13,12 +13,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+
+from condapip.support import proc
 
 Kind = Literal["tarball", "extracted", "index", "http", "wheels"]
 BucketTest = Callable[[str], bool]
@@ -144,12 +145,7 @@ def pip_cache_dir(prefix: Path | None) -> Path | None:
 
         python = interpreter(prefix)
         if python.exists():
-            done = subprocess.run(
-                [str(python), "-m", "pip", "cache", "dir"],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
+            done = proc.run([python, "-m", "pip", "cache", "dir"], timeout=proc.QUICK)
             if done.returncode == 0 and done.stdout.strip():
                 return Path(done.stdout.strip().splitlines()[-1])
     if os.environ.get("PIP_NO_CACHE_DIR", "").lower() in ("1", "true", "yes", "on"):
@@ -166,7 +162,7 @@ def uv_cache_dir() -> Path:
         return Path(os.environ["UV_CACHE_DIR"]).expanduser()
     uv = shutil.which("uv")
     if uv is not None:
-        done = subprocess.run([uv, "cache", "dir"], capture_output=True, text=True, check=False)
+        done = proc.run([uv, "cache", "dir"], timeout=proc.QUICK)
         if done.returncode == 0 and done.stdout.strip():
             return Path(done.stdout.strip())
     if sys.platform == "win32":

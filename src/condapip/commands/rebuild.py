@@ -16,7 +16,6 @@ failure it is renamed back.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from condapip.change import state, transaction
@@ -26,6 +25,7 @@ from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_base
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.prefix import interpreter, read_prefix
+from condapip.support import proc
 from condapip.support.output import Confirm
 from condapip.support.progress import step
 
@@ -90,11 +90,11 @@ def run(
 
 def check(prefix: Path) -> None:
     """The interpreter starts, and the doctor finds no error."""
-    proc = subprocess.run(
-        [str(interpreter(prefix)), "-c", "import sys"], capture_output=True, text=True, check=False
-    )
-    if proc.returncode != 0:
-        raise Refused(f"the new environment's python does not start: {proc.stderr.strip()[:300]}")
+    started = proc.run([interpreter(prefix), "-c", "import sys"], timeout=proc.QUICK)
+    if started.returncode != 0:
+        raise Refused(
+            f"the new environment's python does not start: {started.stderr.strip()[:300]}"
+        )
     from condapip.doctor.diagnose import diagnose
 
     report = diagnose(prefix)

@@ -6,12 +6,12 @@ with the real binaries. The demo and the tests share this cache.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from condapip.errors import CondapipError
+from condapip.support.proc import LONG, run
 
 # Per interpreter: a numpy 1.x, a scipy built against it, and numpy 2.x.
 _PINS: dict[tuple[int, int], tuple[str, str, str]] = {
@@ -60,7 +60,7 @@ def _fetch(pin: str, dest: Path, version: tuple[int, int]) -> Path:
         "--only-binary=:all:", "--python-version", f"{version[0]}.{version[1]}",
         "--dest", str(dest), pin,
     ]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    proc = run(cmd, timeout=LONG)
     existing = sorted(dest.glob(f"{name}-{ver}-{tag}-*.whl"))
     if proc.returncode != 0 or not existing:
         detail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no wheel"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from condapip.change.engines.base import (
 from condapip.change.engines.failures import conda_failed, kind_of
 from condapip.change.verify import verify
 from condapip.errors import CondapipError
+from condapip.support.proc import LONG, run
 
 
 class ExecutableEngine:
@@ -101,9 +101,7 @@ class ExecutableEngine:
     def _run(
         self, args: list[str], *, what: str, env: dict[str, str] | None = None
     ) -> dict[str, Any]:
-        proc = subprocess.run(
-            [*self.command, *args], capture_output=True, text=True, env=env, check=False
-        )
+        proc = run([*self.command, *args], timeout=LONG, env=env)
         try:
             out = json.loads(proc.stdout) if proc.stdout.strip() else {}
         except ValueError:

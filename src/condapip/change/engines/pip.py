@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from condapip.errors import CondapipError
+from condapip.support.proc import LONG, QUICK
+from condapip.support.proc import run as proc_run
 
 
 def _env() -> dict[str, str]:
@@ -41,7 +43,7 @@ def run_logged(args: list[str], what: str) -> str:
 
 
 def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(args, capture_output=True, text=True, env=_env(), check=False)
+    proc = proc_run(args, timeout=LONG, env=_env())
     if proc.returncode != 0:
         out = (proc.stdout + "\n" + proc.stderr).strip()
         raise PipFailed(f"{what} failed: {_summary(out)}", out)
@@ -127,12 +129,8 @@ class UvRunner:
         return "\n".join([said, *(line for line in self._unmet(python) if line not in before)])
 
     def _unmet(self, python: Path) -> list[str]:
-        proc = subprocess.run(
-            [self.exe, "pip", "check", "--python", str(python)],
-            capture_output=True,
-            text=True,
-            env=_env(),
-            check=False,
+        proc = proc_run(
+            [self.exe, "pip", "check", "--python", str(python)], timeout=QUICK, env=_env()
         )
         said = (proc.stdout + "\n" + proc.stderr).splitlines()
         return [ln.strip() for ln in said if ln.startswith("The package ")]
