@@ -1,4 +1,4 @@
-"""The one subprocess runner: a hung child is stopped at its limit; a missing program is one line."""
+"""The one subprocess runner: a hung child is stopped; a missing program is one line."""
 
 from __future__ import annotations
 
