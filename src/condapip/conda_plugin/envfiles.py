@@ -8,13 +8,14 @@ hashes by conda), the pip layer with pip's hash checking.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from condapip.conda_plugin.safe import never_raises
 from condapip.errors import CondapipError
 
+T = TypeVar("T")
 LOCK_FILENAMES = ("condapip.lock.yml", "*.condapip.lock.yml")
 ENV_FILENAMES = ("condapip.environment.yml",)
 FORMATS = ("condapip", "condapip-environment", "condapip-lock")
@@ -105,7 +106,7 @@ def export_lock(env: Any) -> str:
     return _conda_errors(lambda: lock.dumps(lock.build(_prefix_of(env)).lock))
 
 
-def _conda_errors(make: Any) -> Any:
+def _conda_errors(make: Callable[[], T]) -> T:
     """condapip's bad-input errors as conda's, so conda reports them in one line."""
     from conda.exceptions import CondaValueError
 
@@ -154,7 +155,10 @@ def lock_spec_class() -> type:
                 platform=context.subdir,
                 name=locked.name,
                 config=EnvironmentConfig(channels=tuple(locked.channels)),
-                requested_packages=[MatchSpec(_exact_spec(c)) for c in platform.conda],
+                requested_packages=[
+                    MatchSpec(_exact_spec(c))  # type: ignore[no-untyped-call]
+                    for c in platform.conda
+                ],
                 external_packages={"pip": pip} if pip else {},
             )
 

@@ -39,7 +39,7 @@ def settings() -> Iterator[Any]:
     yield CondaSetting(
         name=SETTING,
         description="condapip's guard on conda changes under a pip layer: block, warn or off",
-        parameter=PrimitiveParameter("block", element_type=str),
+        parameter=PrimitiveParameter("block", element_type=str),  # type: ignore[no-untyped-call]
     )
 
 
@@ -61,7 +61,7 @@ def _remember(add: Iterable[Any], remove: Iterable[Any]) -> None:
 
 
 def _guard_action() -> Any:
-    from conda.exceptions import CondaError
+    from conda import CondaError
 
     class CondapipGuardRefused(CondaError):
         """The guard's refusal: conda prints it and exits 1, nothing linked."""
