@@ -33,11 +33,34 @@ def _dry_run(tmp_path: Path, text: str) -> tuple[int, str, str]:
         "conda-forge::numpy",
         "conda-forge/linux-64::numpy>=1",
         "nvidia/label/cuda-12.1.0::cuda-toolkit",
+        "numpy>=1.2|<0.5",
+        "libblas=*=*mkl",
+        "_libgcc_mutex=0.1=main",
     ],
 )
 def test_specs_conda_accepts_are_accepted(spec):
     doc = envfile.loads(f"dependencies:\n  - {json.dumps(spec)}\n")
     assert len(doc.conda) == 1
+
+
+@pytest.mark.parametrize("spec", ['"numpy"', "numpy >=1.2 <2", "numpy==", "numpy>=1;rm"])
+def test_specs_conda_refuses_are_bad_input(spec):
+    with pytest.raises(CondapipError, match="invalid conda spec"):
+        envfile.loads(f"dependencies:\n  - {json.dumps(spec)}\n")
+
+
+def test_channels_expand_variables_as_conda_reads_the_file(monkeypatch):
+    monkeypatch.setenv("MY_CHANNEL", "bioconda")
+    doc = envfile.loads(
+        "channels:\n  - ${MY_CHANNEL}\n  - $MY_CHANNEL/label/x\ndependencies: [a]\n"
+    )
+    assert doc.channels == ("bioconda", "bioconda/label/x")
+
+
+def test_a_local_project_keeps_its_extras(tmp_path):
+    doc = envfile.loads("dependencies:\n  - pip:\n    - -e .[dev,test]\n", base=tmp_path)
+    assert doc.pip_section is not None
+    assert doc.pip_section.lines() == [f"-e {tmp_path}[dev,test]"]
 
 
 def test_a_pip_spec_beside_a_pip_section_gives_one_pip():

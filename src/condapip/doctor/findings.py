@@ -46,15 +46,9 @@ class Context:
     @cached_property
     def marker_env(self) -> dict[str, str]:
         """The PEP 508 environment of the prefix's own interpreter."""
-        import platform
+        from condapip.ledger.platform import prefix_marker_environment
 
-        from condapip.ledger.platform import marker_environment
-
-        python = self.prefix.records.get("python")
-        return marker_environment(
-            self.prefix.python_version or platform.python_version(),
-            python.subdir if python is not None else None,
-        )
+        return prefix_marker_environment(self.prefix)
 
     @cached_property
     def world(self) -> dict[Path, str]:

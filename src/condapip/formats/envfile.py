@@ -6,6 +6,7 @@ the seed's shape: conda dependencies, ``pip``, then ``pip:`` with exact pins.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from io import StringIO
@@ -67,6 +68,10 @@ def loads(text: str, source: str = "environment.yml", base: Path | None = None) 
             f"malformed {source}{_key_line(data, 'dependencies')}: dependencies is not a list"
         )
     conda, pip, section = _dependencies(deps, source, base or Path.cwd())
+    if not conda and not pip:
+        from condapip.support.output import warn
+
+        warn(f"{source}: no dependencies: the environment will be empty")
     return EnvSpec(
         name=None if name is None else str(name),
         channels=_channels(data, source),
@@ -100,9 +105,12 @@ def _check_keys(data: dict[str, Any], source: str) -> None:
 
 
 def _channels(data: dict[str, Any], source: str) -> tuple[str, ...]:
-    channels = _str_list(data.get("channels") or [], "channels", source)
+    # conda expands ${VAR} and $VAR in channels as it reads the file (env._expand_channels)
+    channels = [
+        os.path.expandvars(c) for c in _str_list(data.get("channels") or [], "channels", source)
+    ]
     for i, ch in enumerate(channels):
-        if "\n" in ch or URL_UNSAFE.search(ch.replace("$", "")):
+        if "\n" in ch or URL_UNSAFE.search(ch):
             where = _item_line(data.get("channels"), i)
             raise CondapipError(f"malformed {source}{where}: invalid channel {ch!r}")
     return tuple(channels)

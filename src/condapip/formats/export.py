@@ -21,7 +21,6 @@ from condapip import __version__
 from condapip.change.engines.base import SolvedPackage, channel_and_subdir
 from condapip.errors import CondapipError, read_input
 from condapip.formats.layers import Layers, PipArtifact, pip_requests, select
-from condapip.ledger.dists import Dist
 from condapip.ledger.pins import pin
 from condapip.ledger.prefix import Prefix
 from condapip.ledger.records import CondaRecord
@@ -125,7 +124,7 @@ def history_pip(prefix: Prefix, layers: Layers) -> list[str]:
     call made outside condapip is kept.
     """
     recorded = pip_requests(prefix.path)
-    needed = _required_keys(prefix.dists)
+    needed = _required_keys(prefix)
     out = []
     for dist in layers.pip:
         if dist.key in recorded and not dist.direct_url:
@@ -135,23 +134,29 @@ def history_pip(prefix: Prefix, layers: Layers) -> list[str]:
     return out
 
 
-def _required_keys(dists: Sequence[Dist]) -> set[str]:
+def _required_keys(prefix: Prefix) -> set[str]:
+    """Names some dist requires, markers judged for the prefix's own platform and python."""
     from packaging.requirements import InvalidRequirement, Requirement
 
+    from condapip.ledger.platform import prefix_marker_environment
+
+    env = prefix_marker_environment(prefix)
     needed: set[str] = set()
-    for d in dists:
+    for d in prefix.dists:
         for text in d.requires:
             try:
                 req = Requirement(text)
             except InvalidRequirement:
                 continue
-            if req.marker is None or req.marker.evaluate({"extra": ""}):
+            if req.marker is None or req.marker.evaluate(env):
                 needed.add(canonicalize_name(req.name))
     return needed
 
 
 def _dep_name(depend: str) -> str:
-    return depend.split()[0].split("=")[0].split("<")[0].split(">")[0].lower()
+    from condapip.ledger.specs import spec_name
+
+    return spec_name(depend)
 
 
 def _redact_spec(spec: str) -> str:

@@ -69,12 +69,14 @@ class PipRequirement:
     hashes: tuple[str, ...]  # "sha256:..." from --hash=
     path: Path | None  # the local folder or archive it names, absolute
     where: str
+    extras: tuple[str, ...] = ()  # of a local path: ``-e .[dev]``
 
     def line(self, path_for: Callable[[Path], str] | None = None) -> str:
         """The requirement as a requirements-file line, a local path through ``path_for``."""
         text = self.text
         if self.path is not None:
             text = path_for(self.path) if path_for else str(self.path)
+            text += f"[{','.join(self.extras)}]" if self.extras else ""
         out = f"-e {text}" if self.editable else text
         return " ".join([out, *(f"--hash={h}" for h in self.hashes)])
 
@@ -273,7 +275,9 @@ def _requirement(req: Any, cwd: Path, at: str) -> PipRequirement:
     if _CONTROL.search(text):
         raise CondapipError(f"malformed {at}: pip entry {line!r}")
     name = canonicalize_name(req.name) if req.name else None
-    return PipRequirement(text, name, bool(req.is_editable), tuple(req.hash_options), path, at)
+    extras = tuple(sorted(req.extras or ())) if path is not None else ()
+    hashes = tuple(req.hash_options)
+    return PipRequirement(text, name, bool(req.is_editable), hashes, path, at, extras)
 
 
 def _local_path(link: str, cwd: Path) -> Path | None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import platform
 import sys
+from typing import TYPE_CHECKING
 
 from packaging.markers import default_environment
 
 from condapip.errors import CondapipError
+
+if TYPE_CHECKING:
+    from condapip.ledger.prefix import Prefix
 
 
 def current_subdir() -> str:
@@ -61,3 +65,12 @@ def marker_environment(python_version: str, subdir: str | None = None) -> dict[s
         env["platform_machine"] = _MACHINES.get(subdir, "")
         env["platform_release"] = env["platform_version"] = ""  # unknowable from here
     return env
+
+
+def prefix_marker_environment(prefix: Prefix) -> dict[str, str]:
+    """The markers of ``prefix``'s own interpreter: its python record's version and subdir."""
+    python = prefix.records.get("python")
+    return marker_environment(
+        prefix.python_version or platform.python_version(),
+        python.subdir if python is not None else None,
+    )

@@ -21,7 +21,11 @@ _CONDA_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 # 'python_version < "3.12"'); everything else here only ever means shell.
 _SHELL_META = re.compile(r"[;&|`$\\\n\r\"'(){}]")
 # conda's bracket values are quoted (``pkg[version='>=1,<2']``): quotes are data there.
-_CONDA_SHELL_META = re.compile(r"[;&|`$\\\n\r(){}]")
+# "|" is conda's "or" between versions (``numpy 1.2|1.3``).
+_CONDA_SHELL_META = re.compile(r"[;&`$\\\n\r(){}]")
+# What a build string holds (``*_cpython``, ``cuda11.3_0``); rattler's lenient
+# mode takes anything after a space as one, conda refuses "numpy >=1.2 <2".
+_BUILD = re.compile(r"^[A-Za-z0-9_.*+\-]*$")
 # A channel or artifact URL never holds these, and each means something to a shell.
 URL_UNSAFE = re.compile(r"[;&|`$<>\\\"'(){}]")
 
@@ -57,6 +61,8 @@ def conda_spec(spec: str) -> CondaSpec:
         raise CondapipError(f"invalid conda spec: {spec!r}") from None
     if ms.name is None or not _CONDA_NAME.match(ms.name.normalized):
         raise CondapipError(f"invalid conda spec: {spec!r}")
+    if ms.build is not None and not _BUILD.match(str(ms.build)):
+        raise CondapipError(f"invalid conda spec: {spec!r}")
     channel = text.split("::", 1)[0] if "::" in text else None
     if channel is not None and ms.subdir and channel.endswith("/" + ms.subdir):
         channel = channel[: -len(ms.subdir) - 1]
@@ -65,7 +71,7 @@ def conda_spec(spec: str) -> CondaSpec:
 
 # The common plain form (``numpy``, ``numpy=1.26=h1_0``, ``numpy >=1.26``) names
 # its package unambiguously: read without loading rattler, as export must not.
-_PLAIN = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?:$|[ =<>!~][^\[\]:;&|`$\\(){}]*$)")
+_PLAIN = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)(?:$|[ =<>!~][^\[\]:;&`$\\(){}]*$)")
 
 
 def spec_name(spec: str) -> str:
