@@ -284,6 +284,25 @@ RUN --mount=type=cache,target=/opt/conda/pkgs conda install -y -n ml pandas
             ("no-cache-clean", 3),
         ],
     ),
+    "a-cache-mount-covers-only-its-own-cache": (
+        """\
+FROM python:3.11
+RUN --mount=type=cache,target=/var/cache/apt apt-get update \\
+    && pip install attrs==23.2.0
+RUN --mount=type=cache,target=/root/.cache/pip pip install rich==13.7.1
+RUN --mount=type=cache,target=/root/.cache pip install six==1.16.0
+USER 1000
+""",
+        [("no-cache-clean", 3)],
+    ),
+    "two-pip-calls-on-one-line-are-one-finding": (
+        f"""\
+FROM {MINICONDA}
+RUN pip install -U pip && pip install --no-cache-dir rich==13.7.1
+"""
+        + GOOD_TAIL,
+        [("no-cache-clean", 2), ("pip-in-base", 2), ("unpinned-pip", 2)],
+    ),
     "unpinned-from-variables": (
         """\
 FROM python:3.11

@@ -34,4 +34,6 @@ def lint_text(data: bytes, build_dir: Path | None = None) -> list[Finding]:
     ctx = Context(tuple(build(parse(data))), build_dir)
     order = {rule: i for i, rule in enumerate(RULES)}
     findings = [f for check in RULES.values() for f in check(ctx)]
-    return sorted(findings, key=lambda f: (f.line, order[f.rule]))
+    # one finding per rule and line: two pip calls on one line are one problem there
+    unique = {(f.line, f.rule): f for f in reversed(findings)}
+    return sorted(unique.values(), key=lambda f: (f.line, order[f.rule]))

@@ -36,7 +36,7 @@ class Step:
 class Run:
     line: int
     steps: tuple[Step, ...]
-    cache_mount: bool  # a BuildKit cache mount keeps caches out of the layer
+    cache_mounts: tuple[str, ...]  # BuildKit cache mount targets: kept out of the layer
     workdir: str
 
 
@@ -196,7 +196,7 @@ def _copied(ins: Instruction, stage: Stage, earlier: list[Stage]) -> list[tuple[
 
 def _run(ins: Instruction, stage: Stage) -> Run:
     where = stage.where
-    cache_mount = any(f.startswith("--mount=") and "type=cache" in f for f in ins.flags)
+    cache_mounts = tuple(t for f in ins.flags for t in _cache_targets(f))
     if ins.script is None:  # exec form: no shell, no SHELL
         cmds, active = [Cmd(ins.args, (), (), ins.line)], None
     else:
@@ -219,7 +219,18 @@ def _run(ins: Instruction, stage: Stage) -> Run:
         else:
             _notice(cmd, values, where, fetched)
         steps.append(Step(cmd, call, target, values))
-    return Run(ins.line, tuple(steps), cache_mount, stage.workdir)
+    return Run(ins.line, tuple(steps), cache_mounts, stage.workdir)
+
+
+def _cache_targets(flag: str) -> list[str]:
+    """``--mount=type=cache,target=/root/.cache/pip`` -> ``["/root/.cache/pip"]``."""
+    if not flag.startswith("--mount="):
+        return []
+    options = dict(o.partition("=")[::2] for o in flag[len("--mount=") :].split(","))
+    if options.get("type") != "cache":
+        return []
+    target = options.get("target") or options.get("dst") or options.get("destination")
+    return [target] if target else []
 
 
 def _assign(cmd: Cmd, local: dict[str, str]) -> None:

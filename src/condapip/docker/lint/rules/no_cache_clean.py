@@ -28,8 +28,7 @@ def check(ctx: Context) -> list[Finding]:
         if not ctx.in_image(stage):
             continue
         for run in stage.runs:
-            if not run.cache_mount:
-                out += _run(run)
+            out += _run(run)
     return out
 
 
@@ -39,12 +38,21 @@ def _run(run: Run) -> list[Finding]:
         later = run.steps[i + 1 :]
         call = step.call
         if isinstance(call, CondaCall) and call.sub in _DOWNLOADS:
-            if not any(_cleans_conda(s) for s in later):
+            if not _mounted(run, ("pkgs", "conda", "mamba")) and not any(
+                _cleans_conda(s) for s in later
+            ):
                 out.append(_conda_finding(call, step.cmd.line, _script(later)))
         elif isinstance(call, PipCall) and call.program != "uv" and call.sub == "install":
-            if not _pip_cache_off(call, step) and not any(_cleans_pip(s) for s in later):
+            if _mounted(run, (".cache", "pip")) or _pip_cache_off(call, step):
+                continue
+            if not any(_cleans_pip(s) for s in later):
                 out.append(_pip_finding(step.cmd.line, _script(later)))
     return out
+
+
+def _mounted(run: Run, words: tuple[str, ...]) -> bool:
+    """A cache mount (``--mount=type=cache``) where this tool keeps its cache."""
+    return any(w in target for target in run.cache_mounts for w in words)
 
 
 def _conda_finding(call: CondaCall, line: int, script: str | None) -> Finding:
