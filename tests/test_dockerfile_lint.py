@@ -275,6 +275,7 @@ RUN conda install -y -n ml scipy && rm -rf /opt/conda/pkgs/*
 ENV PIP_NO_CACHE_DIR=1
 RUN /opt/conda/envs/ml/bin/python -m pip install attrs==23.2.0
 RUN --mount=type=cache,target=/opt/conda/pkgs conda install -y -n ml pandas
+RUN conda install -y --download-only -n ml gcc_linux-64
 """
         + GOOD_TAIL,
         [

@@ -55,6 +55,11 @@ class CondaCall:
     name: str | None  # -n NAME (or the env an ``activate`` names)
     prefix: str | None  # -p PATH
 
+    @property
+    def dry(self) -> bool:
+        """``--download-only``/``--dry-run``: the env stays as it was."""
+        return any(a in ("--download-only", "--dry-run", "-d") for a in self.args)
+
 
 @dataclass(frozen=True)
 class PipCall:

@@ -26,9 +26,13 @@ def check(ctx: Context) -> list[Finding]:
             key = step.target.key if step.target is not None else None
             if isinstance(step.call, PipCall) and installs_into_env(step.call) and key:
                 seen.add(key)
-            elif isinstance(step.call, CondaCall) and step.call.sub in _CHANGES and key in seen:
+            elif isinstance(step.call, CondaCall) and _changes(step.call) and key in seen:
                 out.append(_finding(step.call, step.cmd.line, key in inherited))
     return out
+
+
+def _changes(call: CondaCall) -> bool:
+    return call.sub in _CHANGES and not call.dry
 
 
 def _pip_envs(stage: Stage) -> set[str]:

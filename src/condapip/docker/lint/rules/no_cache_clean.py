@@ -37,7 +37,7 @@ def _run(run: Run) -> list[Finding]:
     for i, step in enumerate(run.steps):
         later = run.steps[i + 1 :]
         call = step.call
-        if isinstance(call, CondaCall) and call.sub in _DOWNLOADS:
+        if isinstance(call, CondaCall) and _fills_cache(call):
             if not _mounted(run, ("pkgs", "conda", "mamba")) and not any(
                 _cleans_conda(s) for s in later
             ):
@@ -48,6 +48,11 @@ def _run(run: Run) -> list[Finding]:
             if not any(_cleans_pip(s) for s in later):
                 out.append(_pip_finding(step.cmd.line, _script(later)))
     return out
+
+
+def _fills_cache(call: CondaCall) -> bool:
+    """A conda download whose packages stay; ``--download-only`` keeps them on purpose."""
+    return call.sub in _DOWNLOADS and not call.dry
 
 
 def _mounted(run: Run, words: tuple[str, ...]) -> bool:
