@@ -68,11 +68,7 @@ def loads(text: str, source: str = "environment.yml", base: Path | None = None) 
             f"malformed {source}{_key_line(data, 'dependencies')}: dependencies is not a list"
         )
     conda, pip, section = _dependencies(deps, source, base or Path.cwd())
-    if not conda and not pip:
-        from condapip.support.output import warn
-
-        warn(f"{source}: no dependencies: the environment will be empty")
-    return EnvSpec(
+    spec = EnvSpec(
         name=None if name is None else str(name),
         channels=_channels(data, source),
         conda=tuple(conda),
@@ -81,6 +77,11 @@ def loads(text: str, source: str = "environment.yml", base: Path | None = None) 
         prefix=prefix,
         pip_section=section,
     )
+    if not conda and not pip:  # said once the whole file is known to be valid
+        from condapip.support.output import warn
+
+        warn(f"{source}: no dependencies: the environment will be empty")
+    return spec
 
 
 def _check_keys(data: dict[str, Any], source: str) -> None:
