@@ -157,9 +157,16 @@ def test_beside_conda_pypi_both_plugins_load_and_condapip_reads_first(
 
 
 def test_plugin_import_is_cheap():
+    # conda imports the plugin and calls most of its hooks on every command (the
+    # health checks only on doctor): none of that may load the doctor, rattler or typer
     code = (
-        "import sys, condapip.conda_plugin; "
-        "print(sorted(m for m in sys.modules if m.startswith(('rattler', 'typer', 'rich'))))"
+        "import sys, condapip.conda_plugin as p\n"
+        "for hook in (p.conda_settings, p.conda_subcommands, p.conda_pre_commands,\n"
+        "             p.conda_pre_solves, p.conda_post_solves,\n"
+        "             p.conda_environment_exporters, p.conda_environment_specifiers):\n"
+        "    list(hook())\n"
+        "heavy = ('rattler', 'typer', 'rich', 'condapip.doctor', 'condapip.ledger')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(heavy)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -15,11 +15,12 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from condapip.conda_plugin.safe import never_raises
-from condapip.doctor.findings import Finding, Report
-from condapip.errors import CondapipError
+
+if TYPE_CHECKING:  # conda loads this module on every command: the doctor only when used
+    from condapip.doctor.findings import Finding, Report
 
 PREFIX = "condapip-"
 # prefix -> its report, or why it could not be read; one conda command, one reading
@@ -73,7 +74,7 @@ def _read_first(command: str) -> None:
 
     prefix = str(context.target_prefix)
     found = report(prefix)
-    if isinstance(found, Report):
+    if not isinstance(found, str):
         _RECORDS[prefix] = _overwritten_records(prefix, found)
 
 
@@ -99,6 +100,7 @@ def _put_back(prefix: str) -> None:
 def report(prefix: str, *, fresh: bool = False) -> Report | str:
     if fresh or prefix not in _REPORTS:
         from condapip.doctor.diagnose import diagnose
+        from condapip.errors import CondapipError
 
         try:
             _REPORTS[prefix] = diagnose(prefix)
