@@ -297,7 +297,7 @@ def test_credentials_never_reach_the_output(fresh_mixed, tmp_path, find_links):
 
 
 def test_explicit_lists_conda_urls_with_sha256_and_the_pip_layer_as_comments(mixed_env, tmp_path):
-    from condapip.formats.export import load_explicit
+    from condapip.formats.explicit import load_explicit
     from condapip.ledger.prefix import read_prefix
 
     out = tmp_path / "explicit.txt"
@@ -329,7 +329,7 @@ def test_explicit_lists_conda_urls_with_sha256_and_the_pip_layer_as_comments(mix
 )
 def test_load_explicit_rejects_malformed_input(tmp_path, text, needle):
     from condapip.errors import CondapipError
-    from condapip.formats.export import load_explicit
+    from condapip.formats.explicit import load_explicit
 
     path = tmp_path / "bad.txt"
     path.write_text(text)
@@ -339,7 +339,7 @@ def test_load_explicit_rejects_malformed_input(tmp_path, text, needle):
 
 
 def test_load_explicit_reads_md5_and_plain_conda_files(tmp_path):
-    from condapip.formats.export import load_explicit
+    from condapip.formats.explicit import load_explicit
 
     path = tmp_path / "conda.txt"
     md5 = "a" * 32

@@ -153,7 +153,7 @@ def _run_explicit(
     confirm: Confirm,
     argv: list[str] | None,
 ) -> Changed:
-    from condapip.formats.export import load_explicit
+    from condapip.formats.explicit import load_explicit
 
     explicit = load_explicit(file)
     packages: list[SolvedPackage] = [p.solved() for p in explicit.conda]

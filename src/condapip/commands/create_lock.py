@@ -17,7 +17,7 @@ from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_existing
 from condapip.errors import CondapipError, Refused
-from condapip.formats.export import PipArtifact
+from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import CondaLocked, PlatformLock, load
 from condapip.support.output import Confirm
 

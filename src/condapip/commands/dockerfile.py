@@ -110,7 +110,7 @@ def layers(path: Path, context: Path) -> Layers:
     from condapip.commands.create import is_explicit
 
     if is_explicit(path):
-        from condapip.formats.export import load_explicit
+        from condapip.formats.explicit import load_explicit
 
         return from_explicit(load_explicit(path), path.name)
     from condapip.formats.envfile import load

@@ -20,7 +20,7 @@ from condapip.errors import CondapipError
 from condapip.formats.envfile import EnvSpec, dumps
 
 if TYPE_CHECKING:
-    from condapip.formats.export import ExplicitFile
+    from condapip.formats.explicit import ExplicitFile
     from condapip.formats.lock import Lock
     from condapip.formats.pip_requirements import PipRequirement, PipSection
 

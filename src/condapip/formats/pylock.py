@@ -1,0 +1,47 @@
+"""The pip layer as a PEP 751 ``pylock.toml``: every artifact with its hash."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from condapip.formats.layers import PipArtifact
+from condapip.ledger.prefix import Prefix
+
+
+def pylock_text(prefix: Prefix, artifacts: Sequence[PipArtifact]) -> str:
+    """PEP 751 ``pylock.toml`` for the pip layer."""
+    import tomli_w
+
+    packages = []
+    for a in artifacts:
+        pkg: dict[str, Any] = {"name": a.name, "version": a.version}
+        if a.source == "vcs":
+            vcs: dict[str, Any] = {"type": a.vcs or "git", "url": a.url, "commit-id": a.commit}
+            if a.subdirectory:
+                vcs["subdirectory"] = a.subdirectory
+            pkg["vcs"] = vcs
+        elif a.source == "directory":
+            pkg["directory"] = {"path": _file_path(a.url or ""), "editable": a.editable}
+        else:
+            filename = (a.url or "").split("#", 1)[0].rsplit("/", 1)[-1]
+            entry = {"name": filename, "url": a.url, "hashes": {"sha256": a.sha256}}
+            if a.source == "url":
+                pkg["archive"] = {"url": a.url, "hashes": {"sha256": a.sha256}}
+            elif filename.endswith(".whl"):
+                pkg["wheels"] = [entry]
+            else:
+                pkg["sdist"] = entry
+        packages.append(pkg)
+    doc: dict[str, Any] = {"lock-version": "1.0", "created-by": "condapip"}
+    if prefix.python_version:
+        doc["requires-python"] = f"=={prefix.python_version}.*"
+    doc["packages"] = packages
+    return tomli_w.dumps(doc)
+
+
+def _file_path(url: str) -> str:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    return unquote(parts.path) if parts.scheme == "file" else url
