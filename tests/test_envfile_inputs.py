@@ -204,3 +204,49 @@ def test_create_runs_the_pip_list_as_conda_does_and_keeps_variables(
     assert exported.returncode == 0, exported.stderr
     back = envfile.loads(exported.stdout).variables
     assert back == (("MY_FLAG", "on"), ("OTHER", "two words"))
+
+
+def _feature_file(tmp_path: Path) -> Path:
+    (tmp_path / "reqs").mkdir()
+    (tmp_path / "reqs" / "base.txt").write_text(
+        "# pinned\nepsilon==1.0 \\\n    --hash=sha256:" + "a" * 64 + "\n"
+    )
+    (tmp_path / "wheels").mkdir()
+    (tmp_path / "proj").mkdir()
+    (tmp_path / "proj" / "pyproject.toml").write_text("[project]\nname = 'proj'\n")
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        "name: every-feature\nchannels:\n  - conda-forge\n  - nvidia/label/cuda-12.1.0\n"
+        "  - https://conda.anaconda.org/pytorch\n  - nodefaults\n"
+        "dependencies:\n  - python=3.11\n  - nbconvert[execute]!=6.0.0\n"
+        "  - \"pkg[version='>=1,<2']\"\n  - numpy 1.26.*\n  - conda-forge::scipy\n  - pip>=23\n"
+        "  - pip:\n"
+        "      - --index-url https://pypi.org/simple --extra-index-url https://x.example/simple\n"
+        "      - --trusted-host x.example --pre\n"
+        "      - -f ./wheels\n"
+        "      - -r reqs/base.txt\n"
+        "      - -e .[dev]\n"
+        "      - requests==2.31.0  # trailing comment\n"
+        "variables:\n  MY_FLAG: 'on'\n"
+    )
+    return yml
+
+
+def test_every_feature_passes_create_and_dockerfile_dry_runs(tmp_path):
+    yml = _feature_file(tmp_path)
+    create = condapip("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run")
+    assert create.returncode == 0, create.stderr
+    docker = condapip("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
+    assert docker.returncode == 0, docker.stderr
+    assert "Traceback" not in create.stderr + docker.stderr
+
+
+def test_dockerfile_refuses_a_channel_with_a_token_without_showing_it(tmp_path):
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        "channels:\n  - https://host.example/t/tk-sekrit-77/chan\ndependencies:\n  - python\n"
+    )
+    docker = condapip("dockerfile", "-f", str(yml), "-o", str(tmp_path / "D"), "--dry-run")
+    assert docker.returncode == 2
+    assert "tk-sekrit-77" not in docker.stdout + docker.stderr
+    assert len(docker.stderr.strip().splitlines()) == 1

@@ -59,8 +59,7 @@ def from_envfile(spec: EnvSpec, source: str, context: Path) -> Layers:
     name = check_env_name(spec.name or DEFAULT_ENV, source)
     channels = spec.channels or ("conda-forge",)
     for channel in channels:
-        if channel.startswith(("file:", ".", "/", "~")):
-            raise CondapipError(f"channel {channel!r} is a local path a Docker build cannot see")
+        _check_channel(channel)
     conda = spec.conda
     if spec.pip and "pip" not in {spec_name(s) for s in conda}:
         conda = (*conda, "pip")
@@ -79,6 +78,20 @@ def from_envfile(spec: EnvSpec, source: str, context: Path) -> Layers:
 
 def _requirements(section: PipSection | None) -> list[PipRequirement]:
     return list(section.all_requirements()) if section is not None else []
+
+
+def _check_channel(channel: str) -> None:
+    """Well-formed as the image's conda reads it (the one resolver), and safe to bake in."""
+    from condapip.ledger.channels import Config, resolve
+
+    if channel.startswith(("file:", ".", "/", "~")):
+        raise CondapipError(f"channel {channel!r} is a local path a Docker build cannot see")
+    for resolved in resolve([channel], config=Config()):
+        if resolved.shown != resolved.url:
+            raise CondapipError(
+                f"channel {resolved.shown!r} carries credentials; they would be baked into "
+                "the image: use a build secret instead"
+            )
 
 
 def _exact_without_channel(spec: str) -> bool:
