@@ -21,6 +21,7 @@ RULES = (
     "cuda-mismatch",
     "install-log-warning",
     "channel-priority",
+    "interrupted-change",
 )
 
 

@@ -68,15 +68,20 @@ def test_failed_rebuild_leaves_the_old_environment_in_place(make_env, tmp_path, 
     assert not _old(prefix).exists()
 
 
-def test_rebuild_after_an_interrupted_rebuild_starts_from_the_old_environment(make_env, find_links):
+@pytest.mark.parametrize("partial", [True, False])
+def test_a_leftover_old_copy_without_a_journal_is_never_trusted(make_env, tmp_path, partial):
     prefix = make_env()
-    # What a rebuild killed midway leaves: the old env aside, a half-made new one.
-    prefix.rename(_old(prefix))
-    (prefix / "conda-meta").mkdir(parents=True)
+    # An old copy no journal vouches for: a fragment, or a whole env someone left there.
+    old = _old(prefix)
+    if partial:
+        (old / "conda-meta").mkdir(parents=True)
+    else:
+        make_env(name=old.name)
+    before, old_before = tree_digest(prefix), tree_digest(old)
     result = condapip("rebuild", "-p", str(prefix), "--yes")
-    assert result.returncode == 0, result.stderr
-    assert _rows(prefix)["alpha"]["owner"] == "conda"
-    assert not _old(prefix).exists()
+    assert result.returncode == 1, result.stderr
+    assert "no condapip journal" in result.stderr and "Traceback" not in result.stderr
+    assert tree_digest(prefix) == before and tree_digest(old) == old_before
 
 
 def test_rebuild_refuses_base(make_env, monkeypatch):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,8 @@ from condapip.change.engines.pip import PipFailed
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.dists import Dist
 from condapip.ledger.prefix import Prefix, interpreter, read_prefix
+from condapip.support.atomic import write_atomic
+from condapip.support.scratch import scratch
 
 # pip's warning, and uv's check: "The package `a` requires `b<2`, but `2.0` is installed"
 _UNMET = re.compile(
@@ -47,9 +48,10 @@ def constraints(prefix: Prefix) -> list[str]:
 
 @contextmanager
 def constraints_file(prefix: Prefix) -> Iterator[Path]:
-    # Outside the prefix: a refused change must leave the prefix byte-identical.
-    with tempfile.TemporaryDirectory(prefix="condapip-pip-") as tmp:
-        path = Path(tmp) / "conda-constraints.txt"
+    # Under the prefix, so that a kill -9 leaves nothing in /tmp; scratch removes
+    # it after, so that a refused change leaves the prefix byte-identical.
+    with scratch(prefix.path, "pip") as tmp:
+        path = tmp / "conda-constraints.txt"
         path.write_text("".join(f"{line}\n" for line in constraints(prefix)))
         yield path
 
@@ -251,9 +253,7 @@ def write_requests(prefix: Path, requests: Mapping[str, str]) -> None:
     if not isinstance(data, dict):
         data = {}
     data["pip_requests"] = dict(sorted(requests.items()))
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def record_requests(prefix_path: Path, requirements: Sequence[str]) -> None:

@@ -18,10 +18,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from condapip.change import journal
 from condapip.change.engines.base import CondaEngine, PipEngine
 from condapip.change.state import EnvState, apply, capture
 from condapip.errors import CondapipError, Refused
-from condapip.ledger.prefix import Prefix
+from condapip.ledger.prefix import Prefix, read_prefix
+from condapip.support.atomic import write_atomic
 from condapip.support.redact import redact
 
 SNAPSHOT_DIR = ("conda-meta", "condapip")
@@ -30,17 +32,29 @@ LOCK_TIMEOUT = 600.0
 LOCK_TIMEOUT_ENV = "CONDAPIP_LOCK_TIMEOUT"
 
 
+def real(prefix: Path) -> Path:
+    """The prefix's real path: a symlink to a prefix is the same prefix, one lock, one place."""
+    return Path(os.path.realpath(prefix))
+
+
 def lock_path(prefix: Path) -> Path:
     # Beside the prefix, not in it: create makes the prefix, rebuild renames
     # it, and a refused change must leave it byte-identical.
+    prefix = real(prefix)
     return prefix.parent / f".{prefix.name}.condapip.formats.lock"
 
 
 @contextmanager
 def locked(prefix: Path) -> Iterator[None]:
-    """Hold the prefix's lock; a second condapip waits, then gives up cleanly."""
+    """Hold the real prefix's lock; a second condapip waits, then gives up cleanly.
+
+    Holding it, the temporary folders a killed condapip left are swept.
+    """
     from filelock import FileLock, Timeout
 
+    from condapip.support.scratch import sweep
+
+    prefix = real(prefix)
     wait = _lock_timeout()
     prefix.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(lock_path(prefix)))
@@ -59,6 +73,7 @@ def locked(prefix: Path) -> Iterator[None]:
                 f"another condapip is still changing {prefix}; gave up after {wait:g}s"
             ) from None
     try:
+        sweep(prefix)
         yield
         if (prefix / "conda-meta").is_dir():
             # as conda does after every change, so conda env list and conda doctor see it
@@ -152,12 +167,24 @@ def restore(prefix: Path, snap: Snapshot, conda: CondaEngine, pip: PipEngine) ->
         history.write_text(snap.history, encoding="utf-8")
 
 
+@dataclass
+class Change(journal.Tracker):
+    """A guarded change in progress: its journal, phase by phase, and its snapshot."""
+
+    snapshot: Snapshot | None = None
+
+
 @contextmanager
-def guard(prefix: Prefix, command: str, conda: CondaEngine, pip: PipEngine) -> Iterator[Snapshot]:
-    """Snapshot, run the change, and on any failure restore the snapshot and report."""
+def guard(prefix: Prefix, command: str, conda: CondaEngine, pip: PipEngine) -> Iterator[Change]:
+    """Journal, snapshot, run the change; on any failure restore the snapshot and report.
+
+    A change that changed nothing keeps no snapshot: one rollback undoes one real change.
+    """
+    log = journal.begin(prefix.path, "install", command)
     snap = take(prefix, command)
+    change = Change(journal.phase(log, "change", snapshot=snap.path), snap)
     try:
-        yield snap
+        yield change
     except BaseException as exc:
         try:
             restore(prefix.path, snap, conda, pip)
@@ -168,12 +195,18 @@ def guard(prefix: Prefix, command: str, conda: CondaEngine, pip: PipEngine) -> I
                 exit_code=1,
             ) from None
         discard(snap)
+        journal.finish(change.journal)
         if isinstance(exc, CondapipError):
             raise CondapipError(
                 f"{exc} (the environment was left as it was)", exit_code=exc.exit_code
             ) from None
         raise
-    mark_complete(snap)
+    change.phase("record")
+    if capture(read_prefix(prefix.path)) == snap.state:
+        discard(snap)
+    else:
+        mark_complete(snap)
+    journal.finish(change.journal)
 
 
 def _text(exc: BaseException) -> str:
@@ -195,9 +228,7 @@ def _write(snap: Snapshot) -> None:
         "history": snap.history,
         **snap.state.as_json(),
     }
-    tmp = snap.path.with_name(snap.path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, snap.path)
+    write_atomic(snap.path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def _read(path: Path) -> Snapshot:

@@ -20,30 +20,33 @@ def refuse_base(prefix: Prefix) -> None:
 
 
 def refuse_interrupted(prefix: Path) -> None:
+    """An unfinished journal or snapshot: the prefix is half-changed, change nothing more."""
+    from condapip.ledger import journal
+
+    log = journal.pending(prefix)
     snap = transaction.interrupted(prefix)
-    if snap is not None:
-        raise Refused(
-            f"an earlier change ({snap.command}) to {prefix} was interrupted: "
-            f"run condapip rollback -p {prefix} or condapip rebuild -p {prefix} first"
-        )
+    if log is not None:
+        what = log.command
+    elif snap is not None:
+        what = snap.command
+    else:
+        return
+    fix = "rebuild" if log is not None and log.verb == "rebuild" else "rollback"
+    raise Refused(
+        f"an earlier change ({what}) to {prefix} was interrupted: "
+        f"run condapip {fix} -p {prefix} (or condapip rebuild -p {prefix}) first"
+    )
 
 
 def refuse_existing(path: Path) -> None:
+    refuse_interrupted(path)  # a rebuild's old copy set aside, for one
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise Refused(f"{path} already exists and is not empty: pick a new prefix, or rebuild it")
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write beside the target, then rename: a reader never sees half a file."""
-    import os
-    import tempfile
+def command_line(argv: list[str] | None) -> str:
+    """The command as the user typed it, for snapshots and journals."""
+    import shlex
+    import sys
 
-    path = path.absolute()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    return shlex.join(["condapip", *(argv if argv is not None else sys.argv[1:])])

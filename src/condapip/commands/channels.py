@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import os
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from typing import Any
 
 from condapip.ledger import condarc
 from condapip.ledger.condarc import Setting
+from condapip.support.atomic import write_atomic
 from condapip.support.output import Block, Confirm, Table
 
 FIX_HINT = "run `condapip channels --fix` to put conda-forge first with strict priority"
@@ -165,11 +165,7 @@ def apply_fix(fix: Fix) -> None:
     fix.path.parent.mkdir(parents=True, exist_ok=True)
     if fix.path.exists():
         shutil.copy2(fix.path, fix.backup)
-    tmp = fix.path.with_name(f".{fix.path.name}.condapip-tmp")
-    tmp.write_text(fix.after)
-    if fix.path.exists():
-        shutil.copymode(fix.path, tmp)
-    os.replace(tmp, fix.path)
+    write_atomic(fix.path, fix.after)
 
 
 def rows(report: Channels) -> list[list[str]]:

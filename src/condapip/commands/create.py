@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from condapip.change import conda_layer, pip_layer, transaction
+from condapip.change import conda_layer, journal, pip_layer, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import PipEngine, SolvedPackage
 from condapip.change.plan import Row, refuse_both_layers
 from condapip.change.result import Changed, Plan
-from condapip.commands._shared import refuse_existing
+from condapip.commands._shared import command_line, refuse_existing
 from condapip.errors import CondapipError, Refused
 from condapip.ledger import env_vars
 from condapip.ledger.specs import spec_name
@@ -47,7 +47,12 @@ def run(
         if channels:
             raise CondapipError("-c does not apply to --lock: a lock names every package's URL")
         return _run_lock(
-            target(name, prefix, None), lock_file, engine, pip_engine_name, dry_run, confirm
+            transaction.real(target(name, prefix, None)),
+            lock_file,
+            engine,
+            pip_engine_name,
+            dry_run,
+            confirm,
         )
     assert file is not None
     if is_explicit(file):
@@ -80,7 +85,7 @@ def _run_envfile(
         if str(file) in str(exc):
             raise
         raise CondapipError(f"malformed {file}: {exc}") from None
-    path = target(name, prefix, spec.name)
+    path = transaction.real(target(name, prefix, spec.name))
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     specs = list(spec.conda)
@@ -102,9 +107,10 @@ def _run_envfile(
         confirm(shown, "Proceed?")
         with step("solving the conda layer"):
             solution = conda_layer.solve(conda, path, channels, specs)
-        with _half_made(path):
+        with _half_made(path, argv) as log:
             with step(f"linking the conda layer ({len(solution)} packages)", spinner=False):
                 conda_layer.apply(conda, path, solution, specs, argv=argv)
+            log.phase("pip")
             if section:
                 _section_layer(path, section, pip)
             env_vars.write(path, spec.variables)
@@ -113,13 +119,12 @@ def _run_envfile(
 
 def _section_layer(path: Path, section: PipSection, pip: PipEngine) -> None:
     """An environment.yml's pip list, as conda runs it: one requirements file."""
-    import tempfile
-
     from condapip.formats.pip_requirements import write_temporary
+    from condapip.support.scratch import scratch
 
     requests = [r.line() for r in section.all_requirements()]
-    with tempfile.TemporaryDirectory(prefix="condapip-pip-") as tmp:
-        reqfile = write_temporary(section, Path(tmp))
+    with scratch(path, "pip") as tmp:
+        reqfile = write_temporary(section, tmp)
         with step(f"installing the pip layer ({len(requests)} requirement(s))"):
             pip_layer.install(path, [f"--requirement {reqfile}"], pip)
     pip_layer.record_requests(path, [_request(r) for r in section.all_requirements()])
@@ -157,7 +162,7 @@ def _run_explicit(
 
     explicit = load_explicit(file)
     packages: list[SolvedPackage] = [p.solved() for p in explicit.conda]
-    path = target(name, prefix, None)
+    path = transaction.real(target(name, prefix, None))
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     rows = [Row(p.name, "conda", p.url, p.url) for p in packages]
@@ -169,9 +174,10 @@ def _run_explicit(
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
-        with _half_made(path):
+        with _half_made(path, argv) as log:
             with step(f"linking the conda layer ({len(packages)} packages)", spinner=False):
                 conda_layer.apply(conda, path, packages, [p.name for p in packages], argv=argv)
+            log.phase("pip")
             _pip_layer(path, list(explicit.pip), pip)
     return Changed(shown, f"done: {path}")
 
@@ -256,11 +262,14 @@ def envs_dir() -> Path:
 
 
 @contextmanager
-def _half_made(path: Path) -> Iterator[None]:
-    """Remove the prefix if anything fails after it was started."""
+def _half_made(path: Path, argv: list[str] | None) -> Iterator[journal.Tracker]:
+    """Journal the new prefix; remove it if anything fails after it was started."""
     existed = path.is_dir()
     try:
-        yield
+        log = journal.Tracker(journal.begin(path, "create", command_line(argv)))
+        log.phase("conda")
+        yield log
+        journal.finish(log.journal)
     except BaseException:
         shutil.rmtree(path, ignore_errors=True)
         if existed:

@@ -9,10 +9,11 @@ was: absent, or an empty folder.
 
 from __future__ import annotations
 
+import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from condapip.change import journal
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_existing
@@ -20,6 +21,7 @@ from condapip.errors import CondapipError, Refused
 from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import CondaLocked, PlatformLock, load
 from condapip.support.output import Confirm
+from condapip.support.scratch import scratch
 
 
 def run(
@@ -39,7 +41,7 @@ def run(
     if locked is None:
         have = ", ".join(sorted(lock.platforms))
         raise CondapipError(f"{lockfile} has no packages for {platform} (it has {have})")
-    prefix = prefix.absolute()
+    prefix = Path(os.path.realpath(prefix))
     refuse_existing(prefix)
     shown = plan(prefix, lockfile, locked)
     if dry_run:
@@ -47,7 +49,9 @@ def run(
     confirm(shown, "Proceed?")
     existed = prefix.is_dir()
     try:
-        _install(prefix, locked, list(lock.requested), engine, pip_engine)
+        log = journal.Tracker(journal.begin(prefix, "create", f"condapip create --lock {lockfile}"))
+        _install(prefix, locked, list(lock.requested), engine, pip_engine, log)
+        journal.finish(log.journal)
     except BaseException:
         shutil.rmtree(prefix, ignore_errors=True)
         if existed:  # it was an empty folder: leave it as it was
@@ -72,14 +76,17 @@ def _install(
     requested: list[str],
     engine_name: str,
     pip_engine_name: str | None,
+    log: journal.Tracker,
 ) -> None:
     from condapip.change import conda_layer
     from condapip.change.engines import conda_engine
 
     engine = conda_engine(engine_name)
+    log.phase("conda")
     conda_layer.apply(engine, prefix, [c.solved() for c in locked.conda], requested)
     _check_conda(prefix, locked.conda)
     if locked.pip:
+        log.phase("pip")
         _install_pip(prefix, locked.pip, pip_engine_name)
         _check_pip(prefix, locked.pip)
 
@@ -111,8 +118,8 @@ def _install_pip(prefix: Path, pip: tuple[PipArtifact, ...], engine_name: str | 
     hashed = [hashed_line(a) for a in pip if a.sha256]
     unhashed = [a.requirement for a in pip if not a.sha256]
     if hashed:
-        with tempfile.TemporaryDirectory(prefix="condapip-lock-") as tmp:
-            reqs = Path(tmp) / "requirements.txt"
+        with scratch(prefix, "lock") as tmp:
+            reqs = tmp / "requirements.txt"
             reqs.write_text("".join(f"{line}\n" for line in hashed))
             engine.install(python, [], require_hashes=True, no_deps=True, requirement_file=reqs)
     if unhashed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from condapip.docker.base import base_image
 from condapip.docker.layers import Layers, from_envfile, from_explicit, from_lock
 from condapip.docker.lint import Finding
 from condapip.docker.write import Written, render
+from condapip.support.atomic import write_atomic
 from condapip.support.output import Block, Confirm
 
 
@@ -135,9 +135,7 @@ def conflicts(plan: dict[Path, str]) -> list[Path]:
 def save(plan: dict[Path, str]) -> None:
     for path, text in plan.items():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.condapip-tmp")
-        tmp.write_text(text)
-        os.replace(tmp, path)
+        write_atomic(path, text)
 
 
 def findings_json(path: Path, findings: list[Finding]) -> dict[str, Any]:

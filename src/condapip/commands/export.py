@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.commands._shared import write_atomic
 from condapip.errors import CondapipError
 from condapip.formats.export import FORMATS, export
 from condapip.ledger.prefix import read_prefix
+from condapip.support.atomic import write_atomic
 from condapip.support.output import Block
 
 

@@ -14,7 +14,7 @@ from condapip.change import conda_layer, pip_layer, plan, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
 from condapip.change.result import Changed, Plan
-from condapip.commands._shared import refuse_base, refuse_interrupted
+from condapip.commands._shared import command_line, refuse_base, refuse_interrupted
 from condapip.errors import CondapipError
 from condapip.ledger import channels as channel_resolver
 from condapip.ledger.prefix import Prefix, read_prefix
@@ -41,7 +41,7 @@ def run(
     requests = plan.parse(specs)  # a hostile spec is bad input before anything else runs
     for pip_name in pip_only:
         check_pip_requirement(pip_name)
-    prefix_path = resolve(name, prefix)
+    prefix_path = transaction.real(resolve(name, prefix))
     if not (prefix_path / "conda-meta").is_dir():
         # as conda says it; install never creates an environment
         raise CondapipError(
@@ -81,7 +81,7 @@ def _change(
     if conda_specs:
         with step("solving the conda layer"):
             solution = conda_layer.solve(conda, found.path, chans, conda_specs)
-    with transaction.guard(found, _command(argv), conda, pip):
+    with transaction.guard(found, command_line(argv), conda, pip) as change:
         relayer: list[state.PipPin] = []
         if solution is not None:
             changes = {p.url for p in solution} != {r.url for r in found.records.values()}
@@ -89,11 +89,13 @@ def _change(
                 relayer = state.pip_pins(found, only_pip=True)
                 with step(f"re-layering: setting aside {len(relayer)} pip package(s)"):
                     pip_layer.uninstall(found.path, [p.name for p in relayer], pip)
+            change.phase("conda")
             with step("linking the conda layer", spinner=False):
                 _apply_conda(conda, found, solution, conda_specs, changes, argv)
         asked = {pip_layer.request_name(r, found) for r in pip_requests}
         todo = [p.requirement for p in relayer if p.name not in asked] + pip_requests
         if todo:
+            change.phase("pip")
             with step(f"installing the pip layer ({len(todo)} requirement(s))"):
                 pip_layer.install(found.path, todo, pip)
             pip_layer.record_requests(found.path, pip_requests)
@@ -130,10 +132,3 @@ def _apply_conda(
     known = set(requested_specs(prefix.history).values())
     if not set(specs) <= known:
         append_history(prefix.path, added=(), removed=(), update_specs=specs, argv=argv)
-
-
-def _command(argv: list[str] | None) -> str:
-    import shlex
-    import sys
-
-    return shlex.join(["condapip", *(argv if argv is not None else sys.argv[1:])])

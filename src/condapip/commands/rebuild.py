@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
-from condapip.change import state, transaction
+from condapip.change import journal, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
-from condapip.commands._shared import refuse_base
+from condapip.commands._shared import command_line, refuse_base
 from condapip.errors import CondapipError, Refused
+from condapip.ledger.journal import journal_path, old_path
+from condapip.ledger.journal import read as journal_read
 from condapip.ledger.prefix import interpreter, read_prefix
 from condapip.support import proc
 from condapip.support.output import Confirm
 from condapip.support.progress import step
-
-
-def old_path(prefix: Path) -> Path:
-    return prefix.with_name(prefix.name + ".condapip-old")
 
 
 def run(
@@ -46,13 +45,16 @@ def run(
 ) -> Changed:
     from condapip.ledger.locate import resolve
 
-    prefix_path = resolve(name, prefix)
+    # The real path: a symlinked prefix is rebuilt in its target, and the link stays.
+    prefix_path = transaction.real(resolve(name, prefix))
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
-    old = old_path(prefix_path)
     with transaction.locked(prefix_path):
-        # A rebuild killed midway left the old environment aside: it is the truth.
-        found = read_prefix(old if old.is_dir() else prefix_path)
+        if not dry_run:
+            recover(prefix_path)
+        elif old_path(prefix_path).exists():
+            raise Refused(f"{old_path(prefix_path)} exists: run without --dry-run to resolve it")
+        found = read_prefix(prefix_path)
         refuse_base(found)
         snap = transaction.interrupted(found.path)
         target = snap.state if snap is not None else state.capture(found)
@@ -63,29 +65,90 @@ def run(
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
-        if old.is_dir():
-            shutil.rmtree(prefix_path, ignore_errors=True)
-        else:
-            prefix_path.rename(old)
-        try:
-            with step(
-                f"building a fresh {prefix_path} ({len(target.conda)} conda packages)",
-                spinner=False,
-            ):
-                state.apply(prefix_path, target, conda, pip, exact=False, argv=argv)
-            with step("checking the new environment"):
-                check(prefix_path)
-        except BaseException as exc:
-            shutil.rmtree(prefix_path, ignore_errors=True)
-            old.rename(prefix_path)
-            if isinstance(exc, CondapipError):
-                raise CondapipError(
-                    f"rebuild failed, {prefix_path} is as it was: {exc}", exit_code=exc.exit_code
-                ) from None
-            raise
-        with step(f"removing the old environment ({old.name})"):
-            shutil.rmtree(old)
+        _rebuild(prefix_path, target, conda, pip, argv)
     return Changed(shown, f"rebuilt: {prefix_path}")
+
+
+def _rebuild(
+    prefix: Path, target: state.EnvState, conda: Any, pip: Any, argv: list[str] | None
+) -> None:
+    """Set the old prefix aside (its journal with it), build, check, then drop the old."""
+    old = old_path(prefix)
+    log = journal.Tracker(journal.begin(prefix, "rebuild", command_line(argv)))
+    log.phase("set-aside")
+    prefix.rename(old)
+    log.journal = journal.moved(log.journal, old)
+    try:
+        log.phase("build")
+        with step(f"building a fresh {prefix} ({len(target.conda)} conda packages)", spinner=False):
+            state.apply(prefix, target, conda, pip, exact=False, argv=argv)
+        log.phase("check")
+        with step("checking the new environment"):
+            check(prefix)
+    except BaseException as exc:
+        shutil.rmtree(prefix, ignore_errors=True)
+        old.rename(prefix)
+        journal.finish(journal.moved(log.journal, prefix))
+        if isinstance(exc, CondapipError):
+            raise CondapipError(
+                f"rebuild failed, {prefix} is as it was: {exc}", exit_code=exc.exit_code
+            ) from None
+        raise
+    log.phase("remove-old")
+    keep_snapshots(old, prefix)
+    with step(f"removing the old environment ({old.name})"):
+        remove_old(old)
+
+
+def recover(prefix: Path) -> None:
+    """Finish or undo a rebuild that was cut short; never trust an old copy without a journal."""
+    old = old_path(prefix)
+    if not old.exists():
+        stale = journal_read(journal_path(prefix))
+        if stale is not None and stale.verb == "rebuild":  # killed before setting aside
+            journal.finish(stale)
+        return
+    aside = journal_read(journal_path(old))
+    if aside is None or aside.verb != "rebuild":
+        raise Refused(
+            f"{old} exists, and no condapip journal says it is the old copy of a rebuild: "
+            f"condapip will not trust it nor touch {prefix}; move it away, then rerun"
+        )
+    if aside.phase == "remove-old":
+        # the new prefix had passed its check: only the old copy's removal was cut short
+        with step(f"finishing the removal of {old.name}, left by a rebuild cut short"):
+            remove_old(old)
+        return
+    with step(f"putting back {prefix} as it was before a rebuild cut short"):
+        if prefix.is_symlink() or prefix.is_file():
+            prefix.unlink()
+        elif prefix.exists():
+            shutil.rmtree(prefix)
+        old.rename(prefix)
+        journal.finish(journal.moved(aside, prefix))
+
+
+def keep_snapshots(old: Path, new: Path) -> None:
+    """Completed snapshots survive a rebuild: rollback still goes back past it."""
+    folder = transaction.snapshot_dir(new)
+    for snap in transaction.snapshots(old):
+        if snap.complete:
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(snap.path, folder / snap.path.name)
+
+
+def remove_old(old: Path) -> None:
+    """Remove the old copy with its journal last: a kill midway leaves it still journaled."""
+    keep = journal_path(old)
+    for folder in (old, old / "conda-meta", keep.parent):
+        for child in list(folder.iterdir()) if folder.is_dir() else []:
+            if child in (old / "conda-meta", keep.parent, keep):
+                continue
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    shutil.rmtree(old)
 
 
 def check(prefix: Path) -> None:
@@ -98,6 +161,10 @@ def check(prefix: Path) -> None:
     from condapip.doctor.diagnose import diagnose
 
     report = diagnose(prefix)
-    if not report.healthy():
-        problems = "; ".join(f.message for f in report.findings if f.severity == "error")
+    # the rebuild's own journal, in the old copy, is not a problem of the new prefix
+    errors = [
+        f for f in report.findings if f.severity == "error" and f.rule != "interrupted-change"
+    ]
+    if errors:
+        problems = "; ".join(f.message for f in errors)
         raise Refused(f"the new environment is not healthy: {problems}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from condapip.change import state, transaction
+from pathlib import Path
+
+from condapip.change import journal, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_base
 from condapip.errors import Refused
+from condapip.ledger.journal import Journal, pending
 from condapip.ledger.prefix import read_prefix
 from condapip.support.output import Confirm
 from condapip.support.progress import step
@@ -24,12 +27,22 @@ def run(
 ) -> Changed:
     from condapip.ledger.locate import resolve
 
-    prefix_path = resolve(name, prefix)
+    prefix_path = transaction.real(resolve(name, prefix))
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     with transaction.locked(prefix_path):
+        log = pending(prefix_path)
+        if log is not None and log.verb == "rebuild":
+            raise Refused(
+                f"a rebuild of {prefix_path} was interrupted: "
+                f"run condapip rebuild -p {prefix_path} to finish it"
+            )
+        if log is not None and log.verb == "create":
+            return _undo_create(prefix_path, dry_run, confirm)
         found = read_prefix(prefix_path)
         refuse_base(found)
+        if log is not None and log.snapshot is None:
+            return _never_started(found.path, log, dry_run)
         snap = transaction.latest(found.path)
         if snap is None:
             raise Refused(f"{found.path} has no condapip snapshot to roll back to")
@@ -37,10 +50,34 @@ def run(
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
+        # A rollback killed midway is resumed by the next: the snapshot stays until done.
+        change = journal.Tracker(journal.begin(found.path, "rollback", f"rollback: {snap.command}"))
+        change.phase("restore")
         with step(f"restoring the snapshot taken before: {snap.command}", spinner=False):
             transaction.restore(found.path, snap, conda, pip)
         transaction.discard(snap)
+        journal.finish(change.journal)
     return Changed(shown, f"rolled back to the snapshot of {snap.taken} ({snap.command})")
+
+
+def _never_started(prefix: Path, log: Journal, dry_run: bool) -> Changed:
+    """Killed before its snapshot was taken, the change had changed nothing yet."""
+    shown = Plan(f"Roll {prefix} back", [])
+    if not dry_run:
+        journal.finish(log)
+    return Changed(shown, f"nothing to undo: {log.command} was stopped before it changed anything")
+
+
+def _undo_create(prefix: Path, dry_run: bool, confirm: Confirm) -> Changed:
+    """A create cut short: before it, there was no environment, so none is left."""
+    import shutil
+
+    shown = Plan(f"Roll {prefix} back", [Row(prefix.name, "conda", "remove the half-made", "")])
+    if dry_run:
+        return Changed(shown, None)
+    confirm(shown, "Proceed?")
+    shutil.rmtree(prefix)
+    return Changed(shown, f"removed the half-made {prefix}")
 
 
 def changes(now: state.EnvState, then: state.EnvState) -> list[Row]:

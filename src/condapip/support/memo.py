@@ -51,17 +51,14 @@ def remember(slot: str, digest: str, value: Any) -> None:
     path = _path(slot)
     if path is None:
         return
-    tmp = f"{path}.{os.getpid()}.tmp"
+    from condapip.support.atomic import write_atomic
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(orjson.dumps({"key": digest, "value": value}))
-        os.replace(tmp, path)  # readers see the old entry or the new one, never half
+        # readers see the old entry or the new one, never half
+        write_atomic(path, orjson.dumps({"key": digest, "value": value}))
     except (OSError, TypeError):
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        pass
 
 
 def slot(kind: str, scope: str) -> str:

@@ -2,13 +2,18 @@
 output captured as text, and a time limit.
 
 A child that outlives its limit is killed and reported as one line: a hung
-pip or conda must not hang condapip with it.
+pip or conda must not hang condapip with it. A child stays in condapip's
+process group (a ``kill`` of the group ends it), and on Linux it also gets
+SIGKILL the moment condapip dies, even by ``kill -9`` of condapip alone: a pip
+that outlived condapip would go on changing a prefix whose transaction is over.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from condapip.errors import CondapipError
@@ -38,6 +43,7 @@ def run(
             cwd=cwd,
             timeout=timeout,
             check=False,
+            preexec_fn=_bound_to(os.getpid()) if sys.platform == "linux" else None,
         )
     except FileNotFoundError:
         raise CondapipError(f"cannot run {argv[0]}: no such program") from None
@@ -45,3 +51,22 @@ def run(
         raise CondapipError(
             f"{Path(argv[0]).name} did not finish within {timeout:.0f} s: stopped it", exit_code=1
         ) from None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _bound_to(parent: int) -> Callable[[], None]:
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def in_child() -> None:
+        # Between fork and exec: SIGKILL when the parent goes; and if it went
+        # already (before the request took effect), go now.
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return in_child

@@ -16,6 +16,7 @@ from condapip.doctor.rules import (
     cuda_mismatch,
     duplicate_dist,
     install_log_warning,
+    interrupted_change,
     pip_in_base,
     pip_overwrote_conda,
 )
@@ -23,6 +24,7 @@ from condapip.doctor.rules import (
 Rule = Callable[[Context], list[Finding]]
 
 RULES: tuple[Rule, ...] = (
+    interrupted_change.check,
     pip_overwrote_conda.check,
     duplicate_dist.check,
     broken_requirement.check,

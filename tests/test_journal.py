@@ -1,0 +1,192 @@
+"""kill -9 at every phase of install, create and rebuild, driven by the journal.
+
+``CONDAPIP_TEST_PAUSE_AT=PHASE`` makes condapip stop right after its journal
+says it entered PHASE and tell us so through a fifo; the test then kills it.
+No sleeps and no timing windows: the kill lands exactly where it is meant to.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from condapip.change import journal, transaction
+from tests.conftest import condapip, tree_digest
+
+
+def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
+    """Run ``condapip ARGS`` and kill -9 it the moment it enters ``phase``."""
+    fifo = tmp_path / f"pause-{phase}-{len(list(tmp_path.glob('pause-*')))}"
+    os.mkfifo(fifo)
+    # Read and write ends held here: neither side of the fifo ever blocks on open.
+    reader = os.open(fifo, os.O_RDWR)
+    env = {**os.environ, journal.PAUSE_AT_ENV: phase, journal.PAUSE_FIFO_ENV: str(fifo)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "condapip", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def ended() -> None:  # if condapip ends without reaching the phase, say so
+        proc.wait()
+        os.write(reader, b"exited\n")
+
+    watcher = threading.Thread(target=ended)
+    watcher.start()
+    with os.fdopen(reader, "r") as fh:
+        said = fh.readline().strip()
+        if said == phase:
+            os.kill(proc.pid, signal.SIGKILL)
+        watcher.join()
+    assert said == phase, f"condapip ended before {phase}: {proc.stderr.read()}"  # type: ignore[union-attr]
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _install(prefix: Path, channel: Path, *specs: str) -> subprocess.CompletedProcess[str]:
+    return condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", *specs)
+
+
+def _names(prefix: Path) -> set[str]:
+    result = condapip("list", "-p", str(prefix), "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["name"] for row in json.loads(result.stdout)}
+
+
+def _interrupted(prefix: Path) -> dict:
+    result = condapip("doctor", "-p", str(prefix), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    [finding] = [
+        f for f in json.loads(result.stdout)["findings"] if f["rule"] == "interrupted-change"
+    ]
+    assert finding["severity"] == "error"
+    return finding
+
+
+def _healthy(prefix: Path) -> None:
+    result = condapip("doctor", "-p", str(prefix))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("phase", ["start", "change", "conda", "pip", "record"])
+def test_an_install_killed_at_any_phase_is_reported_refused_and_rolled_back(
+    make_env, channel, find_links, tmp_path, phase
+):
+    prefix = make_env()
+    before = _names(prefix)
+    args = ("install", "-p", str(prefix), "-c", str(channel), "--yes", "zeta", "epsilon")
+    kill_at(tmp_path, phase, *args)
+    finding = _interrupted(prefix)
+    assert finding["fix"] == f"condapip rollback -p {prefix}"
+    again = _install(prefix, channel, "gamma")
+    assert again.returncode == 1 and "interrupted" in again.stderr, again.stderr
+    rolled = condapip("rollback", "-p", str(prefix), "--yes")
+    assert rolled.returncode == 0, rolled.stderr
+    assert _names(prefix) == before
+    _healthy(prefix)
+    assert not list(prefix.glob("conda-meta/condapip/tmp/*"))
+
+
+@pytest.mark.parametrize("phase", ["conda", "pip"])
+def test_a_create_killed_midway_is_reported_refused_and_removed_by_rollback(
+    channel, find_links, tmp_path, phase
+):
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        f"channels:\n  - {channel}\ndependencies:\n  - python\n  - pip\n  - alpha\n"
+        "  - pip:\n      - epsilon\n"
+    )
+    prefix = tmp_path / "made"
+    kill_at(tmp_path, phase, "create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert _interrupted(prefix)["fix"] == f"condapip rollback -p {prefix}"
+    assert _install(prefix, channel, "gamma").returncode == 1
+    assert condapip("create", "-f", str(yml), "-p", str(prefix), "--yes").returncode == 1
+    assert condapip("rollback", "-p", str(prefix), "--yes").returncode == 0
+    assert not prefix.exists()
+    made = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert made.returncode == 0, made.stderr
+
+
+@pytest.mark.parametrize("phase", ["start", "set-aside", "build", "check", "remove-old"])
+def test_a_rebuild_killed_at_any_phase_is_never_healthy_and_the_next_one_finishes(
+    make_env, channel, find_links, tmp_path, phase
+):
+    prefix = make_env()
+    assert _install(prefix, channel, "epsilon").returncode == 0
+    want = _names(prefix)
+    kill_at(tmp_path, phase, "rebuild", "-p", str(prefix), "--yes")
+    doctor = condapip("doctor", "-p", str(prefix), "--json")
+    assert doctor.returncode != 0, doctor.stdout  # never "healthy"
+    if prefix.is_dir():
+        assert _interrupted(prefix)["fix"] == f"condapip rebuild -p {prefix}"
+        assert _install(prefix, channel, "gamma").returncode == 1
+    result = condapip("rebuild", "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert _names(prefix) == want
+    assert not prefix.with_name(prefix.name + ".condapip-old").exists()
+    _healthy(prefix)
+
+
+def test_snapshots_survive_a_rebuild_and_rollback_undoes_the_change_before_it(
+    make_env, channel, find_links
+):
+    prefix = make_env()
+    before = _names(prefix)
+    assert _install(prefix, channel, "epsilon").returncode == 0
+    assert condapip("rebuild", "-p", str(prefix), "--yes").returncode == 0
+    rolled = condapip("rollback", "-p", str(prefix), "--yes")
+    assert rolled.returncode == 0, rolled.stderr
+    assert _names(prefix) == before
+
+
+def test_a_no_op_install_takes_no_snapshot(make_env, channel, find_links):
+    prefix = make_env()
+    assert _install(prefix, channel, "epsilon").returncode == 0
+    count = len(transaction.snapshots(prefix))
+    assert _install(prefix, channel, "alpha").returncode == 0
+    assert len(transaction.snapshots(prefix)) == count
+    assert condapip("rollback", "-p", str(prefix), "--yes").returncode == 0
+    assert "epsilon" not in _names(prefix)
+
+
+def test_a_symlinked_prefix_is_rebuilt_in_its_target_and_the_link_stays(make_env, tmp_path):
+    prefix = make_env()
+    link = tmp_path / "link"
+    link.symlink_to(prefix)
+    result = condapip("rebuild", "-p", str(link), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == prefix
+    assert "alpha" in _names(prefix)
+    assert transaction.lock_path(link) == transaction.lock_path(prefix)
+
+
+def test_an_install_through_a_symlink_waits_for_the_lock_on_the_real_prefix(
+    make_env, channel, tmp_path
+):
+    prefix = make_env()
+    link = tmp_path / "link"
+    link.symlink_to(prefix)
+    before = tree_digest(prefix)
+    code = (
+        "import sys; from pathlib import Path\n"
+        "from condapip.change.transaction import locked\n"
+        f"with locked(Path({str(prefix)!r})):\n"
+        "    print('held', flush=True); sys.stdin.read()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "0"}
+    result = condapip("install", "-p", str(link), "-c", str(channel), "--yes", "zeta", env=env)
+    holder.communicate("")
+    assert result.returncode == 1 and "another condapip" in result.stderr, result.stderr
+    assert tree_digest(prefix) == before
