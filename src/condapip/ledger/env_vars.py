@@ -7,11 +7,11 @@ in that file's ``env_vars`` map, which ``conda activate`` exports.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
 from condapip.errors import CondapipError
+from condapip.support.atomic import write_atomic
 
 STATE_FILE = Path("conda-meta") / "state"
 # conda's marker for a variable that was unset (conda.base.constants)
@@ -35,9 +35,7 @@ def write(prefix: Path, variables: Iterable[tuple[str, str]]) -> None:
     current = state.get("env_vars")
     state["env_vars"] = {**(current if isinstance(current, dict) else {}), **new}
     path = prefix / STATE_FILE
-    tmp = path.with_name(f".{path.name}.condapip-tmp")
-    tmp.write_text(json.dumps(state, ensure_ascii=False))
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(state, ensure_ascii=False))
 
 
 def _state(prefix: Path) -> dict[str, object]:
