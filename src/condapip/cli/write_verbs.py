@@ -55,7 +55,7 @@ def dockerfile(
             "-f",
             "--file",
             metavar="FILE",
-            help="environment.yml (or condapip.lock.yml) to build from.",
+            help="environment.yml, an @EXPLICIT file or condapip.lock.yml to build from.",
         ),
     ] = Path("environment.yml"),
     output: Annotated[
@@ -65,8 +65,9 @@ def dockerfile(
         str | None,
         typer.Option(
             "--base",
-            metavar="IMAGE",
-            help="Base image: mambaorg/micromamba (default) or a conda one.",
+            metavar="IMAGE:TAG",
+            help="Base image with a version tag: mambaorg/micromamba:2.0.5 (default), "
+            "a miniconda or a miniforge one.",
         ),
     ] = None,
     user: Annotated[
