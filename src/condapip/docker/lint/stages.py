@@ -44,7 +44,6 @@ class Run:
 class Copy:
     source: str  # in the build context
     target: str  # absolute path in the image
-    into_dir: bool
 
 
 @dataclass
@@ -180,7 +179,7 @@ def _copies(ins: Instruction, stage: Stage) -> list[Copy]:
     for src in sources:
         name = posixpath.basename(src.rstrip("/"))
         target = posixpath.join(dest_abs, name) if into_dir else dest_abs
-        out.append(Copy(src, posixpath.normpath(target), into_dir))
+        out.append(Copy(src, posixpath.normpath(target)))
     return out
 
 

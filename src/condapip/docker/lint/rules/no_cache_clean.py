@@ -104,11 +104,11 @@ def _pip_cache_off(call: PipCall, step: Step) -> bool:
 def _cleans_pip(step: Step) -> bool:
     call = step.call
     if isinstance(call, PipCall):
-        return positional_pair(call.args) in (("cache", "purge"), ("cache", "remove"))
+        return _positional_pair(call.args) in (("cache", "purge"), ("cache", "remove"))
     return _removes(step, lambda arg: ".cache" in arg)
 
 
-def positional_pair(args: tuple[str, ...]) -> tuple[str, ...]:
+def _positional_pair(args: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(a for a in args if not a.startswith("-"))[:2]
 
 
