@@ -250,3 +250,9 @@ def test_dockerfile_refuses_a_channel_with_a_token_without_showing_it(tmp_path):
     assert docker.returncode == 2
     assert "tk-sekrit-77" not in docker.stdout + docker.stderr
     assert len(docker.stderr.strip().splitlines()) == 1
+
+
+def test_a_utf16_environment_file_is_read_as_conda_reads_it(tmp_path):
+    yml = tmp_path / "environment.yml"
+    yml.write_bytes("name: wide\ndependencies:\n  - python\n".encode("utf-16"))
+    assert envfile.load(yml).conda == ("python",)

@@ -24,11 +24,28 @@ class Refused(CondapipError):
         super().__init__(message, exit_code=1)
 
 
+# Far above any real environment file or lock; a larger one is refused unread.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+
+
 def read_input(path: Path, what: str) -> str:
-    """The text of a file the user named; a missing or unreadable one is bad input."""
+    """The text of a file the user named; a missing or unreadable one is bad input.
+
+    UTF-8, else UTF-16, as conda reads an environment file (env.load_file).
+    """
     try:
-        return path.read_text()
+        if path.stat().st_size > MAX_INPUT_BYTES:
+            raise CondapipError(f"{what} {path} is larger than {MAX_INPUT_BYTES // 2**20} MiB")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise CondapipError(f"{what} not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise CondapipError(f"cannot read {what} {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("utf-16")
+    except UnicodeDecodeError as exc:
         raise CondapipError(f"cannot read {what} {path}: {exc}") from None
