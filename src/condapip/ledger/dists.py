@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orjson import loads as _json_loads
 from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
-from condapip.ledger.records import CondaRecord, _json_loads
+from condapip.ledger.records import CondaRecord
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -50,14 +51,14 @@ class Dist:
         vcs = du.get("vcs_info")
         if vcs:
             return f"{vcs.get('vcs', 'git')}+{url}@{vcs.get('commit_id', '')}"
-        return url
+        return str(url)
 
 
 def find_site_packages(prefix: Path, python_record: CondaRecord | None) -> Path | None:
     if python_record is not None:
         sp = python_record.raw.get("python_site_packages_path")
         if sp:
-            return prefix / sp
+            return prefix / str(sp)
         major_minor = ".".join(python_record.version.split(".")[:2])
         for candidate in (
             prefix / "lib" / f"python{major_minor}" / "site-packages",

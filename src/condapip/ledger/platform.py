@@ -54,7 +54,7 @@ def marker_environment(python_version: str, subdir: str | None = None) -> dict[s
     ``subdir`` is the python record's platform: a macOS or Windows prefix read
     on Linux is judged by its own markers, not by this machine's.
     """
-    env = dict(default_environment())
+    env = {key: str(value) for key, value in default_environment().items()}
     env["python_version"] = python_version
     if not env["python_full_version"].startswith(python_version + "."):
         env["python_full_version"] = python_version + ".0"

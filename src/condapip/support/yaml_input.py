@@ -19,7 +19,8 @@ MAX_NODES = 1_000_000  # nodes once every alias is expanded
 
 def load(text: str, source: str, *, round_trip: bool = False) -> Any:
     """``text`` as plain data (or ruamel's round-trip nodes, which know their lines)."""
-    from ruamel.yaml import YAML, YAMLError
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
     if len(text) > MAX_BYTES:
         raise CondapipError(f"malformed {source}: larger than {MAX_BYTES // 2**20} MiB")
