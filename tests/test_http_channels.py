@@ -67,6 +67,8 @@ def test_create_with_a_channel_by_name_goes_through_channel_alias(tmp_path, cond
     prefix, _ = _create(tmp_path, ORG, "byname")
     record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
     assert record["url"].startswith(f"{served}/{ORG}/")
+    by_name = condapip("install", "-p", str(prefix), "-c", ORG, "zeta", "--yes")
+    assert by_name.returncode == 0, by_name.stdout + by_name.stderr
 
 
 def test_create_with_a_token_url_keeps_the_token_out_of_every_output(tmp_path, condarc, served):
@@ -75,16 +77,20 @@ def test_create_with_a_token_url_keeps_the_token_out_of_every_output(tmp_path, c
     prefix, said = _create(tmp_path, url, "bytoken")
     assert (prefix / "conda-meta").is_dir()
     dry = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
+    real = condapip("install", "-p", str(prefix), "-c", url, "gamma", "--yes")
+    assert real.returncode == 0, real.stdout + real.stderr
     failed = condapip("install", "-p", str(prefix), "no-such-package-anywhere==9", "--yes")
     assert failed.returncode != 0
     everything = "\n".join(
-        [said, _outputs(prefix), dry.stdout, dry.stderr, failed.stdout, failed.stderr]
+        [said, _outputs(prefix), dry.stdout, dry.stderr, real.stdout, real.stderr]
+        + [failed.stdout, failed.stderr]
     )
     assert TOKEN not in everything
 
 
 def test_install_with_a_label_and_with_a_url(tmp_path, condarc, served):
     prefix, _ = _create(tmp_path, f"{ORG}/label/dev", "bylabel")
+    _create(tmp_path, f"{served}/{ORG}/label/dev", "byurl")
     by_label = condapip("install", "-p", str(prefix), "-c", f"{ORG}/label/dev", "zeta", "--yes")
     assert by_label.returncode == 0, by_label.stdout + by_label.stderr
     by_url = condapip("install", "-p", str(prefix), "-c", f"{served}/{ORG}", "gamma", "--yes")
