@@ -110,6 +110,7 @@ def at_stake(prefix: str, unlinked: Iterable[str], linked: Iterable[str]) -> lis
     from packaging.utils import canonicalize_name
 
     from condapip.doctor.findings import Context
+    from condapip.ledger.names import pypi_to_conda
     from condapip.ledger.prefix import read_prefix
 
     if not (Path(prefix) / "conda-meta").is_dir():
@@ -119,8 +120,11 @@ def at_stake(prefix: str, unlinked: Iterable[str], linked: Iterable[str]) -> lis
     if not pip_dists:
         return []
     dist_of = {rec.name: d for d in ctx.prefix.dists if (rec := ctx.prefix.owners[d.path][1])}
+    # by PyPI name, and by the conda name of that project (torch -> pytorch)
     needs = _requirements(ctx, pip_dists)
+    needs.update((pypi_to_conda(k), v) for k, v in list(needs.items()))
     pip_by_key = {d.key: d for d in pip_dists}
+    pip_by_key.update({pypi_to_conda(d.key): d for d in pip_dists})
     removed, added = set(unlinked), set(linked)
     stakes = []
     for name in sorted(removed | added):
