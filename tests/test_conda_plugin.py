@@ -200,3 +200,20 @@ def test_conda_doctor_fix_beside_conda_pypi_puts_back_the_deleted_record_and_reb
     assert report["healthy"], report
     rows = json.loads(condapip("list", "-p", str(prefix), "--json").stdout)
     assert {(r["name"], r["version"], r["owner"]) for r in rows} >= {("numpy", "1.26.4", "conda")}
+
+
+def test_conda_doctor_fix_rolls_back_an_interrupted_change(
+    make_env, channel, find_links, condarc, tmp_path
+):
+    from tests.test_journal import kill_at
+
+    prefix = make_env()
+    before = sorted(p.name for p in (prefix / "conda-meta").glob("*.json"))
+    kill_at(tmp_path, "conda", "install", "-p", str(prefix), "-c", str(channel), "--yes", "zeta")
+    out = conda("doctor", "-p", str(prefix), check=True).stdout
+    assert "❌ condapip interrupted-change:" in out
+    proc = conda("doctor", "-p", str(prefix), "--fix", "--yes", "condapip-interrupted-change")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert sorted(p.name for p in (prefix / "conda-meta").glob("*.json")) == before
+    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    assert report["healthy"], report

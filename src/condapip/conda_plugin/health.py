@@ -139,8 +139,6 @@ def _lines(findings: list[Finding]) -> list[str]:
 
 def _fixer(rule: str) -> Callable[[str, Any, Callable[[str], Any]], int]:
     def fix(prefix: str, args: Any, confirm: Callable[[str], Any]) -> int:
-        from condapip.change.transaction import interrupted
-
         _put_back(prefix)
         found = report(prefix, fresh=True)  # an earlier fixer may have repaired it
         if isinstance(found, str):
@@ -151,11 +149,8 @@ def _fixer(rule: str) -> Callable[[str, Any, Callable[[str], Any]], int]:
             print(f"condapip {rule}: nothing to fix.")
             return 0
         print("\n".join(_lines(findings)))
-        if interrupted(Path(prefix)) is not None:
-            verb = "rollback"
-        elif any(f.severity == "error" for f in findings):
-            verb = "rebuild"
-        else:  # a warning's fix is a setting or a choice, not a rebuild
+        verb = _repair(Path(prefix), findings)
+        if verb is None:  # a warning's fix is a setting or a choice, not a rebuild
             print(f"condapip {rule}: warnings only; the fix above is yours to choose.")
             return 0
         confirm(f"Run condapip {verb} -p {prefix}?")
@@ -164,6 +159,20 @@ def _fixer(rule: str) -> Callable[[str, Any, Callable[[str], Any]], int]:
         return code
 
     return fix
+
+
+def _repair(prefix: Path, findings: list[Finding]) -> str | None:
+    """condapip's repair: what an interrupted change's journal (or snapshot) asks
+    for, else ``rebuild`` for errors, else none."""
+    from condapip.change.transaction import interrupted
+    from condapip.ledger.journal import pending
+
+    log = pending(prefix)
+    if log is not None:
+        return "rebuild" if log.verb == "rebuild" else "rollback"  # as interrupted-change says
+    if interrupted(prefix) is not None:
+        return "rollback"
+    return "rebuild" if any(f.severity == "error" for f in findings) else None
 
 
 def _condapip(verb: str, prefix: str) -> int:
