@@ -95,9 +95,13 @@ def _prefix_of(env: Any) -> Any:
 
 
 def export_environment(env: Any) -> str:
+    from condapip.conda_plugin.safe import log
     from condapip.formats.export import export
 
-    return _conda_errors(lambda: export(_prefix_of(env), "environment").text)
+    exported = _conda_errors(lambda: export(_prefix_of(env), "environment"))
+    for message in exported.warnings:
+        log.warning("condapip: %s", message)
+    return exported.text
 
 
 def export_lock(env: Any) -> str:
