@@ -215,3 +215,39 @@ def test_clean_with_nothing_to_remove_needs_no_confirmation(caches: dict[str, Pa
 
     assert done.returncode == 0, done.stderr
     assert "freed 0 B" in done.stdout
+
+
+def test_clean_keeps_the_packages_a_softlinked_env_points_into(
+    caches: dict[str, Path], make_env: Callable[..., Path]
+) -> None:
+    env = make_env(("python", "alpha"), name="soft")
+    pkgs = caches["rattler"] / "pkgs"
+    by_inode = {(p.stat().st_dev, p.stat().st_ino): p for p in pkgs.rglob("*") if p.is_file()}
+    # conda's always_softlink: every file a symlink into the package cache, and
+    # records that do not name their source
+    for path in list(env.rglob("*")):
+        st = path.lstat()
+        source = by_inode.get((st.st_dev, st.st_ino))
+        if source is not None and not path.is_symlink() and path.is_file():
+            path.unlink()
+            path.symlink_to(source)
+    for meta in (env / "conda-meta").glob("*.json"):
+        record = json.loads(meta.read_text())
+        record.pop("extracted_package_dir", None)
+        record.pop("link", None)
+        meta.unlink()
+        meta.write_text(json.dumps(record))
+    (caches["home"] / ".conda").mkdir()
+    (caches["home"] / ".conda" / "environments.txt").write_text(f"{env}\n")
+    names = extracted(pkgs)
+    from condapip.change.caches import is_linked
+
+    assert "alpha-1.0-pyh_0" in names
+    assert not is_linked(pkgs / "alpha-1.0-pyh_0")  # only the symlinks can tell
+
+    done = condapip("clean", "--yes", "--json")
+
+    assert done.returncode == 0, done.stderr
+    assert extracted(pkgs) == names
+    check = subprocess.run([str(env / "bin" / "python"), "-c", "import alpha"], check=False)
+    assert check.returncode == 0

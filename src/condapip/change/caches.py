@@ -192,7 +192,12 @@ def _envs(prefix: Path | None) -> list[Path]:
 
 
 def linked_sources(envs: Iterable[Path]) -> set[Path]:
-    """Extracted package folders that an env's conda-meta records name as their source."""
+    """Package folders some environment uses, read from every env's conda-meta records.
+
+    A record names its source (``extracted_package_dir``, ``link.source``), and
+    each file it lists that is a symlink (conda's ``always_softlink``) points
+    into the package it came from; hardlinks are counted by ``is_linked``.
+    """
     import orjson
 
     used: set[Path] = set()
@@ -208,7 +213,22 @@ def linked_sources(envs: Iterable[Path]) -> set[Path]:
             for source in (record.get("extracted_package_dir"), link.get("source")):
                 if isinstance(source, str) and source:
                     used.add(_norm(Path(source)))
+            used.update(_softlinked(env, record.get("files")))
     return used
+
+
+def _softlinked(env: Path, files: object) -> set[Path]:
+    """The folders holding the targets of a record's files that are symlinks."""
+    out: set[Path] = set()
+    if not isinstance(files, list):
+        return out
+    for rel in files:
+        path = env / str(rel)
+        if not path.is_symlink():
+            continue
+        # the package folder is one of the target's ancestors: keep them all
+        out.update(_norm(path).parents)
+    return out
 
 
 def is_linked(package: Path) -> bool:
