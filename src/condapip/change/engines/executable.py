@@ -76,7 +76,9 @@ class ExecutableEngine:
             explicit = Path(tmp) / "explicit.txt"
             lines = ["@EXPLICIT", *(_explicit_line(p) for p in packages)]
             explicit.write_text("\n".join(lines) + "\n")
-            if (prefix / "conda-meta").is_dir():
+            # a conda-meta with neither history nor records holds only condapip's
+            # journal: a prefix being created, which conda calls no environment
+            if before or (prefix / "conda-meta" / "history").is_file():
                 extra = sorted(n for n in before if n not in wanted)
                 if extra:
                     self._run(
