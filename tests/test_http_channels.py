@@ -163,3 +163,15 @@ def test_dry_run_checks_channels_as_the_real_run_does(tmp_path):
         == real.stderr.strip()
         == ("condapip: error: channel folder does not exist: ./missing")
     )
+
+
+def test_a_spec_with_a_missing_local_channel_fails_alike_in_dry_and_real_runs(tmp_path):
+    yml = tmp_path / "environment.yml"
+    yml.write_text("dependencies:\n  - ./no-such-channel::python\n")
+    runs = [
+        condapip("create", "-f", str(yml), "-p", str(tmp_path / "e"), *flag)
+        for flag in (["--dry-run"], ["--yes"])
+    ]
+    assert [r.returncode for r in runs] == [2, 2]
+    assert runs[0].stderr == runs[1].stderr
+    assert len(runs[0].stderr.strip().splitlines()) == 1

@@ -20,6 +20,7 @@ from condapip.change.result import Changed, Plan
 from condapip.commands._shared import command_line, refuse_existing
 from condapip.errors import CondapipError, Refused
 from condapip.ledger import env_vars
+from condapip.ledger.channels import spec_channel
 from condapip.ledger.specs import spec_name
 from condapip.support.output import Confirm
 from condapip.support.progress import step
@@ -95,6 +96,8 @@ def _run_envfile(
     # path in the file is relative to the file. Resolved now: a dry run checks them too.
     channels = _resolved(channels, Path.cwd()) or _resolved(spec.channels, file.absolute().parent)
     channels = channels or _resolved(_default_channels(), Path.cwd())
+    for conda_spec in specs:
+        spec_channel(conda_spec)  # a spec's own channel:: is checked as the solve will
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     section = spec.pip_section
     rows += _section_rows(section, f"{file.name} pip:") if section else []

@@ -39,6 +39,9 @@ def run(
     from condapip.ledger.locate import resolve
 
     requests = plan.parse(specs)  # a hostile spec is bad input before anything else runs
+    for request in requests:
+        if request.channel_pinned:  # its channel:: checked now, as the solve will
+            channel_resolver.spec_channel(request.text)
     for pip_name in pip_only:
         check_pip_requirement(pip_name)
     prefix_path = transaction.real(resolve(name, prefix))
