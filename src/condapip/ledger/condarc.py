@@ -187,6 +187,10 @@ def with_strict_conda_forge(text: str, source: str = ".condarc") -> str:
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
     from ruamel.yaml.util import load_yaml_guess_indent
 
+    from condapip.support.yaml_input import check
+
+    check(text, f"condarc {source}")
+
     try:
         data, indent, offset = load_yaml_guess_indent(text) if text.strip() else (None, 4, 2)
     except YAMLError as exc:

@@ -22,16 +22,31 @@ def load(text: str, source: str, *, round_trip: bool = False) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    if len(text) > MAX_BYTES:
-        raise CondapipError(f"malformed {source}: larger than {MAX_BYTES // 2**20} MiB")
     yaml = YAML(typ="rt" if round_trip else "safe", pure=True)
     try:
-        _check_shape(yaml, text, source)
+        _check(yaml, text, source)
         return yaml.load(text)
     except YAMLError as exc:
         raise CondapipError(f"malformed {source}: {_yaml_error(exc)}") from None
     except RecursionError:  # belt and braces: the depth check runs first
         raise CondapipError(f"malformed {source}: nested too deeply") from None
+
+
+def check(text: str, source: str) -> None:
+    """Refuse ``text`` before another ruamel.yaml loader (one that keeps layout) reads it."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        _check(YAML(typ="safe", pure=True), text, source)
+    except YAMLError as exc:
+        raise CondapipError(f"malformed {source}: {_yaml_error(exc)}") from None
+
+
+def _check(yaml: Any, text: str, source: str) -> None:
+    if len(text) > MAX_BYTES:
+        raise CondapipError(f"malformed {source}: larger than {MAX_BYTES // 2**20} MiB")
+    _check_shape(yaml, text, source)
 
 
 def _check_shape(yaml: Any, text: str, source: str) -> None:
