@@ -217,3 +217,14 @@ def test_conda_doctor_fix_rolls_back_an_interrupted_change(
     assert sorted(p.name for p in (prefix / "conda-meta").glob("*.json")) == before
     report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
     assert report["healthy"], report
+
+
+def test_the_guard_lets_condapips_own_conda_engine_through(make_env, wheelhouse, channel, condarc):
+    from condapip.change.engines import conda_engine
+
+    prefix = make_env(("python", "pip", "beta"))
+    assert pip(prefix, "install", "--no-deps", "alpha", find_links=wheelhouse).returncode == 0
+    engine = conda_engine("conda")
+    solved = engine.solve(prefix, [channel.as_uri()], ["python", "pip"])
+    change = engine.install(prefix, solved, ["python", "pip"])  # conda remove beta, unguarded
+    assert any("::beta-1.0-" in d for d in change.removed)

@@ -27,6 +27,8 @@ from condapip.change.verify import verify
 from condapip.errors import CondapipError
 from condapip.support.proc import LONG, run
 
+GUARD_ENV = "CONDA_PLUGINS_CONDAPIP_GUARD"
+
 
 class ExecutableEngine:
     def __init__(self, name: str, command: str | Sequence[str]) -> None:
@@ -103,6 +105,10 @@ class ExecutableEngine:
     def _run(
         self, args: list[str], *, what: str, env: dict[str, str] | None = None
     ) -> dict[str, Any]:
+        # condapip's own changes are the re-layer the guard asks for: a conda
+        # with condapip's plugin must not stop them (the pip layer is set aside
+        # first, or put back after)
+        env = {**(env if env is not None else os.environ), GUARD_ENV: "off"}
         proc = run([*self.command, *args], timeout=LONG, env=env)
         try:
             out = json.loads(proc.stdout) if proc.stdout.strip() else {}
