@@ -531,3 +531,14 @@ def test_every_variant_passes_hadolint(tmp_path: Path, base: str, user: str | No
     )
 
     assert checked.returncode == 0 and checked.stdout.strip() == "", checked.stdout
+
+
+def test_a_package_in_both_layers_is_one_warning(tmp_path: Path) -> None:
+    yml = "name: w\ndependencies:\n  - python=3.11\n  - numpy\n  - pip:\n    - numpy==1.26.4\n"
+    _env(tmp_path, yml)
+
+    done = write(tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    (warning,) = done.stderr.splitlines()
+    assert "numpy in both the conda and the pip layer" in warning

@@ -68,6 +68,7 @@ def from_envfile(spec: EnvSpec, source: str, context: Path) -> Layers:
     )
     pip, copies, notes = _pip_layer(spec.pip_section, source, context)
     names = {spec_name(s) for s in conda}
+    _warn_overlap(names, _requirements(spec.pip_section))
     names |= {r.name for r in _requirements(spec.pip_section) if r.name}
     strict = len(channels) < 2 or not any(_exact_without_channel(s) for s in conda)
     return Layers(
@@ -92,6 +93,18 @@ def _check_channel(channel: str) -> None:
                 f"channel {resolved.shown!r} carries credentials; they would be baked into "
                 "the image: use a build secret instead"
             )
+
+
+def _warn_overlap(conda: set[str], pip: list[PipRequirement]) -> None:
+    """A name in both layers: pip is held to conda's version, so the build may not solve."""
+    both = sorted({r.name for r in pip if r.name} & conda)
+    if both:
+        from condapip.support.output import warn
+
+        warn(
+            f"{', '.join(both)} in both the conda and the pip layer: the image's pip is held "
+            "to the conda layer's versions, so keep each package in one layer"
+        )
 
 
 def _exact_without_channel(spec: str) -> bool:
