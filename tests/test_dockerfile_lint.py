@@ -87,6 +87,16 @@ EOF
         + GOOD_TAIL,
         [],
     ),
+    "heredoc-data-then-commands-on-its-line": (
+        """\
+FROM python:3.11
+RUN cat <<EOF > /tmp/requirements.txt && pip install --no-cache-dir rich
+attrs
+EOF
+USER 1000
+""",
+        [("unpinned-pip", 2)],
+    ),
     "env-path-at-an-env-is-not-bare": (
         f"""\
 FROM {MINICONDA}

@@ -127,17 +127,20 @@ def _joined_script(ins: Instruction, original: str, raw: list[str]) -> Script:
 
 
 def _heredoc_script(ins: Instruction, heredocs: tuple[object, ...]) -> Script:
-    """``RUN <<EOF`` or ``RUN bash <<EOF``: the body is the script, line by line."""
+    """``RUN <<EOF`` or ``RUN bash <<EOF``: the body is the script, line by line.
+
+    Fed to another program (``python3 <<EOF``, ``cat <<EOF > file && ...``), the
+    bodies are that program's data: the command line is the script, with each
+    body and its terminator after it, as a shell reads a heredoc.
+    """
     import shlex
 
     try:
         words = [w for w in shlex.split(ins.args[0]) if not w.startswith("<<")]
     except ValueError:
         words = []
-    if words and words[0].rsplit("/", 1)[-1] not in SHELLS:
-        # the bodies feed a program (python, cat): data, not commands
-        return Script(shlex.join(words), (0,), (ins.line,))
-    text, offsets, lines = "", [], []
+    data = bool(words) and words[0].rsplit("/", 1)[-1] not in SHELLS
+    text, offsets, lines = (ins.args[0] + "\n", [0], [ins.line]) if data else ("", [], [])
     line = ins.line + 1
     for doc in heredocs:
         body = str(doc.content)  # type: ignore[attr-defined]
@@ -145,5 +148,7 @@ def _heredoc_script(ins: Instruction, heredocs: tuple[object, ...]) -> Script:
             offsets.append(len(text))
             lines.append(number)
             text += body_line
+        if data:
+            text += f"{doc.name}\n"  # type: ignore[attr-defined]
         line += body.count("\n") + 1  # the body, then its terminator line
     return Script(text, tuple(offsets) or (0,), tuple(lines) or (ins.line,))
