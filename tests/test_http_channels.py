@@ -175,3 +175,17 @@ def test_a_spec_with_a_missing_local_channel_fails_alike_in_dry_and_real_runs(tm
     assert [r.returncode for r in runs] == [2, 2]
     assert runs[0].stderr == runs[1].stderr
     assert len(runs[0].stderr.strip().splitlines()) == 1
+
+
+def test_defaults_in_the_condarc_expands_to_its_default_channels(tmp_path, condarc, served):
+    condarc.write_text(
+        f"channel_alias: {served}\nchannels:\n  - defaults\n"
+        f"default_channels:\n  - {served}/{ORG}/label/dev\n"
+    )
+    yml = tmp_path / "environment.yml"
+    yml.write_text("name: d\ndependencies:\n  - python\n  - alpha\n")
+    prefix = tmp_path / "envs" / "d"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stdout + result.stderr
+    record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
+    assert record["url"].startswith(f"{served}/{ORG}/label/dev/")

@@ -139,10 +139,14 @@ def effective(prefix: Path | None = None) -> dict[str, Setting]:
 
 
 def channels(prefix: Path | None = None) -> list[str]:
+    """The condarc's channels as written (``defaults`` is expanded by ``ledger.channels``).
+
+    With none set, condapip's own default: conda-forge.
+    """
     setting = effective(prefix).get("channels")
     if setting is None or not setting.value:
         return ["conda-forge"]
-    return [str(c) for c in setting.value if str(c) != "defaults"] or ["conda-forge"]
+    return [str(c) for c in setting.value]
 
 
 def envs_dirs() -> list[Path]:
