@@ -15,13 +15,17 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
+from condapip.demo.wheels import cache_dir as wheel_cache_dir
 from tests.wheelmaker import make_wheel
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 
-# The user cache as it is before any test moves HOME: the real numpy/scipy
-# wheels, pip's and uv's caches stay shared; everything else of HOME is private.
-USER_CACHE = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+# The real numpy/scipy wheels are downloaded once per machine: their cache is
+# resolved here, before any test moves HOME and XDG_*, and handed to condapip
+# (and to the demo's subprocesses) through the one variable it reads for it.
+# Everything else a test writes lands in the test's own temporary folder.
+os.environ.setdefault("CONDAPIP_WHEEL_CACHE", str(wheel_cache_dir()))
+SLOW_FIXTURES = frozenset({"real_wheels", "real_channel", "broken_sci"})
 CONDA_MISSING = (
     "the real conda is not installed here; to run these tests: "
     "pip install --no-deps ../shared/conda/conda-26.7.1-py3-none-any.whl && "
@@ -62,12 +66,10 @@ def channel(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_wheels():
+    """The real wheels; a failed download fails the test (only the ``slow`` marker skips)."""
     from condapip.demo.wheels import real_wheels
 
-    try:
-        return real_wheels()
-    except Exception as exc:  # an interpreter with no numpy 1.x wheels
-        pytest.skip(str(exc))
+    return real_wheels()
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +88,14 @@ def _rattler_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["RATTLER_CACHE_DIR"] = str(tmp_path_factory.mktemp("rattler-cache"))
 
 
+_XDG = {
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+}
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No user config leaks in: condarc, active env, pip config and indexes."""
@@ -94,7 +104,8 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("CONDARC", str(tmp_path / "condarc-unused"))
     # a private HOME: conda and condapip both write ~/.conda/environments.txt
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("XDG_CACHE_HOME", USER_CACHE)
+    for var, folder in _XDG.items():
+        monkeypatch.setenv(var, str(tmp_path / "home" / folder))
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
@@ -199,14 +210,41 @@ def find_links(monkeypatch: pytest.MonkeyPatch, wheelhouse: Path) -> Path:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skips only under an explicit marker, each with its reason (``-rs`` prints them)."""
     from importlib.util import find_spec
 
-    if find_spec("conda") is not None and find_spec("conda.cli") is not None:
-        return
-    skip = pytest.mark.skip(reason=CONDA_MISSING)
+    unmarked = [
+        item.nodeid
+        for item in items
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ()))
+        and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(f"needs the real wheels but is not marked slow: {unmarked}")
+    no_pair = _no_wheel_pair()
+    has_conda = find_spec("conda") is not None and find_spec("conda.cli") is not None
     for item in items:
-        if item.get_closest_marker("conda") is not None:
-            item.add_marker(skip)
+        if no_pair and item.get_closest_marker("slow") is not None:
+            item.add_marker(pytest.mark.skip(reason=no_pair))
+        if not has_conda and item.get_closest_marker("conda") is not None:
+            item.add_marker(pytest.mark.skip(reason=CONDA_MISSING))
+
+
+def _no_wheel_pair() -> str | None:
+    """Why the numpy/scipy story cannot run on this interpreter, if it cannot."""
+    from condapip.demo.wheels import has_wheel_pair
+
+    if has_wheel_pair():
+        return None
+    return f"no numpy 1.x/scipy wheel pair exists for CPython {PY}: run under 3.10 to 3.12"
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """With CONDAPIP_SLOW_LOG set (``.ci/run`` sets it), record how each slow test ended."""
+    log = os.environ.get("CONDAPIP_SLOW_LOG")
+    if log and "slow" in report.keywords and (report.when == "call" or report.skipped):
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{report.outcome} {report.nodeid}\n")
 
 
 @pytest.fixture

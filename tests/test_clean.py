@@ -206,8 +206,13 @@ def test_clean_asks_the_envs_own_pip_for_its_cache_dir(
 
     env = make_env(("python", "pip"), name="withpip")
     elsewhere = tmp_path / "env-pip-cache"
-    monkeypatch.setenv("PIP_CACHE_DIR", str(elsewhere))
+    # Only the env's own pip reads its site config (PREFIX/pip.conf): condapip's
+    # fallback (environment variables, pip's default place) cannot know this one.
+    (env / "pip.conf").write_text(f"[global]\ncache-dir = {elsewhere}\n")
+    monkeypatch.delenv("PIP_CACHE_DIR")
+    monkeypatch.delenv("PIP_CONFIG_FILE")
     assert pip_cache_dir(env) == elsewhere
+    assert pip_cache_dir(None) != elsewhere
 
 
 def test_clean_with_nothing_to_remove_needs_no_confirmation(caches: dict[str, Path]) -> None:

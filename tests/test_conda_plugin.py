@@ -27,6 +27,7 @@ def test_conda_doctor_list_names_every_condapip_rule(condarc):
         assert f"condapip-{rule}: condapip: " in listed
 
 
+@pytest.mark.slow
 def test_conda_doctor_shows_the_seeds_breakage_with_fix_commands(broken_sci, condarc, tmp_path):
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
     out = conda("doctor", "-p", str(prefix), check=True).stdout
@@ -38,6 +39,7 @@ def test_conda_doctor_shows_the_seeds_breakage_with_fix_commands(broken_sci, con
     assert "✅ condapip duplicate-dist: no findings." in out
 
 
+@pytest.mark.slow
 def test_guard_stops_conda_replacing_numpy_under_pip_and_changes_nothing(
     broken_sci, real_channel, condarc, tmp_path
 ):
@@ -60,6 +62,7 @@ def _reinstall_numpy(prefix: Path, channel: Path) -> subprocess.CompletedProcess
 @pytest.mark.parametrize(
     "setting", ["plugins:\n  condapip_guard: 'off'\n", "condapip_guard: off\n"]
 )
+@pytest.mark.slow
 def test_guard_off_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_path, setting):
     condarc.write_text(condarc.read_text() + setting)
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
@@ -70,6 +73,7 @@ def test_guard_off_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_pat
     assert next(prefix.glob("lib/python3*/site-packages/numpy-1.26.4.dist-info")).is_dir()
 
 
+@pytest.mark.slow
 def test_guard_warn_tells_and_lets_conda_proceed(broken_sci, real_channel, condarc, tmp_path):
     condarc.write_text(condarc.read_text() + "plugins:\n  condapip_guard: warn\n")
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
@@ -98,6 +102,7 @@ def test_guard_stops_conda_removing_a_package_pip_requires(make_env, wheelhouse,
     assert tree_digest(prefix) == before
 
 
+@pytest.mark.slow
 def test_conda_doctor_fix_runs_condapip_rebuild(broken_sci, condarc, tmp_path):
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
     checks = ("condapip-pip-overwrote-conda", "condapip-broken-requirement")
@@ -108,6 +113,7 @@ def test_conda_doctor_fix_runs_condapip_rebuild(broken_sci, condarc, tmp_path):
     assert report["healthy"], report
 
 
+@pytest.mark.slow
 def test_conda_doctor_fix_respects_a_no(broken_sci, condarc, tmp_path):
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
     before = tree_digest(prefix)
@@ -142,6 +148,7 @@ def test_conda_condapip_runs_a_verb_on_condas_environment(make_env, condarc, mon
     find_spec("conda_pypi") is None,
     reason="conda-pypi is not installed: pip install 'conda-pypi==0.13.*' to compare",
 )
+@pytest.mark.slow
 def test_beside_conda_pypi_both_plugins_load_and_condapip_reads_first(
     broken_sci, condarc, tmp_path
 ):
@@ -172,6 +179,7 @@ def test_plugin_import_is_cheap():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_conda_export_format_condapip_reads_before_conda_deletes_records(
     broken_sci, condarc, tmp_path
 ):
@@ -188,6 +196,7 @@ def test_conda_export_format_condapip_reads_before_conda_deletes_records(
     find_spec("conda_pypi") is None,
     reason="conda-pypi is not installed: pip install 'conda-pypi==0.13.*' to compare",
 )
+@pytest.mark.slow
 def test_conda_doctor_fix_beside_conda_pypi_puts_back_the_deleted_record_and_rebuilds(
     broken_sci, condarc, tmp_path
 ):

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from tests.conftest import condapip
 
 TITLES = ["Set-up", "Conda first", "What users do", "condapip sees it", "Repair", "Prevention"]
 
 
+@pytest.mark.slow
 def test_demo_runs_every_step_and_reports_them_in_json(real_wheels, tmp_path):
     keep = tmp_path / "demo"
     result = condapip("demo", "--json", "--keep", str(keep))
@@ -37,7 +40,7 @@ def test_demo_runs_every_step_and_reports_them_in_json(real_wheels, tmp_path):
 
 def test_demo_without_wheels_or_network_stops_at_set_up_with_one_line(tmp_path):
     # an empty wheel cache and no index (the autouse fixture sets PIP_NO_INDEX)
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "CONDAPIP_WHEEL_CACHE": str(tmp_path / "cache")}
     result = condapip("demo", "--keep", str(tmp_path / "demo"), env=env)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr

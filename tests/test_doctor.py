@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -77,6 +76,7 @@ def healthy_env(tmp_path_factory, channel, wheelhouse) -> Path:
 # --- the seed's breakage, with real numpy and scipy wheels ---------------------------------
 
 
+@pytest.mark.slow
 def test_pip_numpy2_over_conda_scipy_is_found_in_both_worlds(real_channel, real_wheels, tmp_path):
     from condapip.change import conda_layer
     from condapip.change.engines.rattler import RattlerEngine
@@ -130,7 +130,9 @@ def test_healthy_env_prints_a_summary_and_exits_0(healthy_env):
 def test_doctor_does_not_change_the_prefix(mixed_env, wheelhouse):
     assert pip(mixed_env, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
     before = tree_digest(mixed_env)
-    condapip("doctor", "-p", str(mixed_env), "--verify")
+    result = condapip("doctor", "-p", str(mixed_env), "--verify")
+    assert result.returncode == 1, result.stdout + result.stderr  # pip's beta over conda's
+    assert "pip-overwrote-conda" in result.stdout
     assert tree_digest(mixed_env) == before
 
 
@@ -207,9 +209,30 @@ def conda_after_pip_env(tmp_path_factory, wheelhouse, channel) -> Path:
     prefix = tmp_path_factory.mktemp("conda-after-pip") / "env"
     conda_install(prefix, ["python", "pip"], channel)
     assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
-    time.sleep(1.1)  # history is to the second
+    _into_the_past(prefix)  # conda's history is to the second: no waiting for the next one
     conda_install(prefix, ["alpha"], channel)
     return prefix
+
+
+def _into_the_past(prefix: Path) -> None:
+    """Move the env's creation 20 s back in conda's history, and pip's install 10 s back."""
+    import os
+    import re
+    from datetime import datetime, timedelta
+
+    history = prefix / "conda-meta" / "history"
+
+    def earlier(m: re.Match[str]) -> str:
+        when = datetime.strptime(m[1], "%Y-%m-%d %H:%M:%S") - timedelta(seconds=20)
+        return f"==> {when:%Y-%m-%d %H:%M:%S} <=="
+
+    text = re.sub(r"==> (.+?) <==", earlier, history.read_text())
+    history.unlink()  # replaced, never edited in place
+    history.write_text(text)
+    ten_seconds_ago = datetime.now().timestamp() - 10
+    for installer in prefix.glob("lib/python*/site-packages/*.dist-info/INSTALLER"):
+        if installer.read_text().strip() == "pip":
+            os.utime(installer, (ten_seconds_ago, ten_seconds_ago))
 
 
 def test_conda_install_beside_pip_dist_is_duplicate_dist(conda_after_pip_env):

@@ -7,6 +7,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import condapip, pip, tree_digest
 
 
@@ -146,6 +148,7 @@ def test_dist_info_without_metadata_is_bad_input_and_changes_nothing(make_env, w
     assert tree_digest(prefix) == before
 
 
+@pytest.mark.slow
 def test_real_numpy_scipy_prefix_imports_scipy_linalg(real_channel, tmp_path):
     import subprocess
 

@@ -26,40 +26,61 @@ def _names(prefix: Path) -> dict[str, str]:
     return {row["name"]: row["owner"] for row in json.loads(result.stdout)}
 
 
-def _hold_lock(prefix: Path, seconds: float) -> subprocess.Popen[str]:
-    """Another process holding the prefix's lock, as a running condapip would."""
+def _hold_lock(prefix: Path) -> subprocess.Popen[str]:
+    """Another process holding the prefix's lock, as a running condapip would, until
+    the test writes a line to it: no timing window decides what the test sees."""
     code = (
-        "import sys, time; from pathlib import Path\n"
+        "import sys; from pathlib import Path\n"
         "from condapip.change.transaction import locked\n"
         f"with locked(Path({str(prefix)!r})):\n"
-        "    print('held', flush=True); time.sleep(float(sys.argv[1]))\n"
+        "    print('held', flush=True); sys.stdin.readline()\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, str(seconds)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     assert proc.stdout is not None and proc.stdout.readline().strip() == "held"
     return proc
 
 
+def _release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    holder.stdin.write("release\n")
+    holder.stdin.close()
+    assert holder.wait() == 0
+
+
 def test_second_condapip_waits_for_the_lock_then_proceeds(make_env, channel, find_links):
     prefix = make_env()
-    holder = _hold_lock(prefix, 2.0)
-    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "60"}
-    result = _install(prefix, channel, "epsilon", env=env)
-    holder.wait()
-    assert result.returncode == 0, result.stderr
-    assert "waiting for another condapip" in result.stderr
+    holder = _hold_lock(prefix)
+    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "600"}
+    installing = subprocess.Popen(
+        [sys.executable, "-m", "condapip", "install", "-p", str(prefix), "-c", str(channel)]
+        + ["--yes", "epsilon"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert installing.stderr is not None
+    said = []
+    for line in installing.stderr:  # it says it waits before it waits
+        said.append(line)
+        if "waiting for another condapip" in line:
+            break
+    assert "waiting for another condapip" in "".join(said), said
+    _release(holder)
+    _, err = installing.communicate()
+    assert installing.returncode == 0, "".join(said) + err
     assert _names(prefix)["epsilon"] == "pip"
 
 
 def test_lock_timeout_fails_cleanly_and_changes_nothing(make_env, channel, find_links):
     prefix = make_env()
     before = tree_digest(prefix)
-    holder = _hold_lock(prefix, 5.0)
+    holder = _hold_lock(prefix)
     env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "0.5"}
     result = _install(prefix, channel, "epsilon", env=env)
-    holder.kill()
-    holder.wait()
+    _release(holder)
     assert result.returncode == 1
     assert "gave up after 0.5s" in result.stderr
     assert "Traceback" not in result.stderr

@@ -29,9 +29,19 @@ class RealWheels:
 
 
 def cache_dir() -> Path:
+    """``$CONDAPIP_WHEEL_CACHE``, else ``wheels`` in condapip's user cache folder."""
+    import os
+
+    if os.environ.get("CONDAPIP_WHEEL_CACHE"):
+        return Path(os.environ["CONDAPIP_WHEEL_CACHE"]).expanduser()
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("condapip")) / "wheels"
+
+
+def has_wheel_pair(python: tuple[int, int] | None = None) -> bool:
+    """Whether the story's wheels exist for ``python`` (default: this interpreter)."""
+    return (python or (sys.version_info.major, sys.version_info.minor)) in _PINS
 
 
 def real_wheels(python: tuple[int, int] | None = None) -> RealWheels:
