@@ -120,7 +120,7 @@ def size_of(path: Path) -> int:
 def conda_pkgs_dirs() -> list[Path]:
     """conda's package caches: $CONDA_PKGS_DIRS, the condarc, ~/.conda/pkgs, ROOT/pkgs."""
     from condapip.ledger import condarc
-    from condapip.ledger.locate import root_prefix
+    from condapip.ledger.condarc import root_prefix
 
     dirs = [Path(p).expanduser() for p in os.environ.get("CONDA_PKGS_DIRS", "").split(",") if p]
     dirs += condarc.pkgs_dirs()
@@ -209,7 +209,8 @@ def linked_sources(envs: Iterable[Path]) -> set[Path]:
                 continue  # a corrupt record says nothing; hardlink counts still guard
             if not isinstance(record, dict):
                 continue
-            link = record.get("link") if isinstance(record.get("link"), dict) else {}
+            link = record.get("link")
+            link = link if isinstance(link, dict) else {}
             for source in (record.get("extracted_package_dir"), link.get("source")):
                 if isinstance(source, str) and source:
                     used.add(_norm(Path(source)))

@@ -12,9 +12,9 @@ import asyncio
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 
 from condapip.errors import CondapipError
 from condapip.ledger.names import PYPI_TO_CONDA, pypi_to_conda
@@ -101,7 +101,10 @@ def _candidates(name: str) -> list[str]:
 
 
 def _row(
-    r: Request, forced: set[str], candidates: list[str], found: Mapping[str, list[dict]]
+    r: Request,
+    forced: set[NormalizedName],
+    candidates: list[str],
+    found: Mapping[str, list[dict[str, Any]]],
 ) -> Row:
     if r.name in forced:
         return _pip_row(r, "--pip-only")
@@ -138,21 +141,24 @@ def _pip_row(r: Request, why: str) -> Row:
     return Row(r.name, "pip", why, r.text)
 
 
-def _purls(rec: dict) -> list[str]:
+def _purls(rec: dict[str, Any]) -> list[str]:
     # "pkg:pypi/numpy@1.26.4" and "pkg:pypi/numpy" both name the project.
     return [str(p).split("@", 1)[0].lower() for p in rec.get("purls") or ()]
 
 
-def _where(records: list[dict]) -> str:
+def _where(records: list[dict[str, Any]]) -> str:
     from condapip.ledger.records import channel_name
 
     return channel_name(str(records[0].get("channel", ""))) or "a channel"
 
 
-def channel_records(channels: Sequence[str], names: Sequence[str]) -> dict[str, list[dict]]:
+def channel_records(
+    channels: Sequence[str], names: Sequence[str]
+) -> dict[str, list[dict[str, Any]]]:
     """The repodata records ``channels`` hold for ``names``, for this platform and noarch."""
     import rattler
 
+    from condapip.change.engines.failures import conda_failed
     from condapip.change.engines.rattler import to_channels
 
     if not channels:
@@ -170,9 +176,8 @@ def channel_records(channels: Sequence[str], names: Sequence[str]) -> dict[str, 
     except CondapipError:
         raise
     except Exception as exc:  # rattler raises its own types for fetch errors
-        first = " ".join(str(exc).split())[:300]
-        raise CondapipError(f"cannot read channels: {first}") from None
-    out: dict[str, list[dict]] = {}
+        raise conda_failed("channel", " ".join(str(exc).split())[:300]) from None
+    out: dict[str, list[dict[str, Any]]] = {}
     for records in result:
         for rec in records:
             out.setdefault(rec.name.normalized, []).append(json.loads(rec.to_json()))

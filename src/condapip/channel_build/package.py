@@ -134,7 +134,9 @@ def build_host_python(out: Path) -> list[BuiltPackage]:
         }
         (info / "about.json").write_text(json.dumps(about, indent=2))
         files = write_paths(stage, {})
-        built.append(archive(stage, files, out / subdir, "python", version, index["build"], subdir))
+        built.append(
+            archive(stage, files, out / subdir, "python", version, str(index["build"]), subdir)
+        )
 
     with tempfile.TemporaryDirectory(prefix="condapip-abi-") as tmp:
         stage = Path(tmp)

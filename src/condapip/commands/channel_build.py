@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.channel_build.build import BuiltPackage, build_channel
+from condapip.channel_build.build import build_channel
+from condapip.channel_build.package import BuiltPackage
 from condapip.support.output import Block
 
 

@@ -253,7 +253,8 @@ def target(name: str | None, prefix: str | None, file_name: str | None) -> Path:
 
 def envs_dir() -> Path:
     """The first of $CONDA_ENVS_PATH, condarc envs_dirs, ROOT/envs, ~/.conda/envs."""
-    from condapip.ledger.locate import root_prefix, search_dirs
+    from condapip.ledger.condarc import root_prefix
+    from condapip.ledger.locate import search_dirs
 
     dirs = search_dirs()
     if dirs:

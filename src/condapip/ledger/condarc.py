@@ -119,7 +119,7 @@ def _plain(data: dict[str, Any]) -> bool:
     import orjson
 
     try:
-        return orjson.loads(orjson.dumps(data)) == data
+        return bool(orjson.loads(orjson.dumps(data)) == data)
     except TypeError:
         return False
 
@@ -187,8 +187,9 @@ def with_strict_conda_forge(text: str, source: str = ".condarc") -> str:
     """
     from io import StringIO
 
-    from ruamel.yaml import YAML, YAMLError
+    from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.error import YAMLError
     from ruamel.yaml.util import load_yaml_guess_indent
 
     from condapip.support.yaml_input import check

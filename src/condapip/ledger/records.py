@@ -5,18 +5,14 @@ JSON goes through orjson, and ``paths_data`` is parsed only when a rule asks.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from condapip.errors import CondapipError
+from orjson import loads as _json_loads
 
-try:
-    from orjson import loads as _json_loads
-except ImportError:  # pragma: no cover - orjson is a dependency, this is belt and braces
-    _json_loads = json.loads
+from condapip.errors import CondapipError
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ RULE = "pip-in-base"
 def check(ctx: Context) -> list[Finding]:
     prefix = ctx.prefix
     pip_dists = [d for d in prefix.dists if ctx.installed_by_pip(d)]
-    if not pip_dists or not is_base(prefix.path, prefix.records):  # type: ignore[arg-type]
+    if not pip_dists or not is_base(prefix.path, prefix.records):
         return []
     return [
         Finding(

@@ -31,10 +31,10 @@ def check(ctx: Context) -> list[Finding]:
     findings = []
     for name in sorted(records):
         missing, altered, total = damage[name]
-        dist = replaced.get(name)
-        if dist is None and not missing and not altered:
+        lost_to = replaced.get(name)
+        if lost_to is None and not missing and not altered:
             continue
-        findings.append(_finding(ctx, records[name], dist, missing, altered, total))
+        findings.append(_finding(ctx, records[name], lost_to, missing, altered, total))
     return findings
 
 
