@@ -27,3 +27,24 @@ def test_ruff_is_clean(args: list[str]) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _sizes() -> tuple[list[str], list[str]]:
+    import ast
+
+    big_modules, long_functions = [], []
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        text = path.read_text()
+        rel = path.relative_to(ROOT).as_posix()
+        if text.count("\n") > 400:
+            big_modules.append(f"{rel}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    long_functions.append(f"{rel}: {node.name} {length} lines")
+    return big_modules, long_functions
+
+
+def test_no_module_over_400_lines_and_no_function_over_60() -> None:
+    assert _sizes() == ([], [])

@@ -90,12 +90,13 @@ def build_host_python(out: Path) -> list[BuiltPackage]:
     working interpreter with its own site-packages, exactly what
     ``python -m venv --without-pip`` makes.
     """
+    return [_host_python(out), _python_abi(out)]
+
+
+def _host_python(out: Path) -> BuiltPackage:
     base = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
     version = platform.python_version()
-    major_minor = f"{sys.version_info.major}.{sys.version_info.minor}"
-    tag = f"cp{sys.version_info.major}{sys.version_info.minor}"
-    subdir = current_subdir()
-    built = []
+    major_minor, tag = _python_tags()
     with tempfile.TemporaryDirectory(prefix="condapip-python-") as tmp:
         stage = Path(tmp)
         (stage / "pyvenv.cfg").write_text(
@@ -113,50 +114,54 @@ def build_host_python(out: Path) -> list[BuiltPackage]:
         (sp / "README.txt").write_text(
             "This directory exists so that 3rd party packages can be installed here.\n"
         )
-        info = stage / "info"
-        info.mkdir()
-        index = {
-            "name": "python",
-            "version": version,
-            "build": f"0_host_{tag}",
-            "build_number": 0,
-            "depends": [],
-            "constrains": [f"python_abi {major_minor}.* *_{tag}"],
-            "license": "Python-2.0",
-            "subdir": subdir,
-            "timestamp": 0,
-        }
-        index["arch"], index["platform"] = arch_platform(subdir)
-        (info / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
         about = {
             "summary": f"The host interpreter {base}, linked as a venv",
             "license": "Python-2.0",
         }
-        (info / "about.json").write_text(json.dumps(about, indent=2))
-        files = write_paths(stage, {})
-        built.append(
-            archive(stage, files, out / subdir, "python", version, str(index["build"]), subdir)
-        )
+        constrains = f"python_abi {major_minor}.* *_{tag}"
+        return _staged(stage, out, "python", version, f"0_host_{tag}", constrains, about)
 
+
+def _python_abi(out: Path) -> BuiltPackage:
+    major_minor, tag = _python_tags()
     with tempfile.TemporaryDirectory(prefix="condapip-abi-") as tmp:
-        stage = Path(tmp)
-        (stage / "info").mkdir()
-        abi_build = f"8_{tag}"
-        index = {
-            "name": "python_abi",
-            "version": major_minor,
-            "build": abi_build,
-            "build_number": 8,
-            "depends": [],
-            "constrains": [f"python {major_minor}.* *_{tag}"],
-            "license": "BSD-3-Clause",
-            "subdir": subdir,
-            "timestamp": 0,
-        }
-        index["arch"], index["platform"] = arch_platform(subdir)
-        (stage / "info" / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
-        files = write_paths(stage, {})
-        built.append(
-            archive(stage, files, out / subdir, "python_abi", major_minor, abi_build, subdir)
-        )
-    return built
+        constrains = f"python {major_minor}.* *_{tag}"
+        return _staged(Path(tmp), out, "python_abi", major_minor, f"8_{tag}", constrains, None)
+
+
+def _python_tags() -> tuple[str, str]:
+    """``3.11`` and ``cp311`` for the running interpreter."""
+    major, minor = sys.version_info.major, sys.version_info.minor
+    return f"{major}.{minor}", f"cp{major}{minor}"
+
+
+def _staged(
+    stage: Path,
+    out: Path,
+    name: str,
+    version: str,
+    build: str,
+    constrains: str,
+    about: dict[str, str] | None,
+) -> BuiltPackage:
+    """Write ``info/`` for the files staged in ``stage`` and pack them as a .conda."""
+    subdir = current_subdir()
+    index: dict[str, object] = {
+        "name": name,
+        "version": version,
+        "build": build,
+        "build_number": int(build.split("_", 1)[0]),
+        "depends": [],
+        "constrains": [constrains],
+        "license": "Python-2.0" if name == "python" else "BSD-3-Clause",
+        "subdir": subdir,
+        "timestamp": 0,
+    }
+    index["arch"], index["platform"] = arch_platform(subdir)
+    info = stage / "info"
+    info.mkdir()
+    (info / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
+    if about is not None:
+        (info / "about.json").write_text(json.dumps(about, indent=2))
+    files = write_paths(stage, {})
+    return archive(stage, files, out / subdir, name, version, build, subdir)
