@@ -59,7 +59,7 @@ def test_a_wrong_hash_is_refused_before_anything_is_linked(tmp_path: Path, chann
     wrong = [replace(p, sha256="ab" * 32, md5=None) for p in solved]
     target = tmp_path / "target"
     with pytest.raises(Refused, match="expected abab.*got [0-9a-f]{64}"):
-        RattlerEngine(progress=False).install(target, wrong, ["beta"])
+        RattlerEngine(progress=False).install(target, wrong)
     assert not (target / "conda-meta").exists()
 
 

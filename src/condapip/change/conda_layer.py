@@ -35,7 +35,7 @@ def apply(
     """Install ``packages`` exactly and append a history entry for ``specs``."""
     history = prefix / "conda-meta" / "history"
     entries = len(read_history(history))
-    change = engine.install(prefix, packages, specs)
+    change = engine.install(prefix, packages)
     if len(read_history(history)) > entries:
         # a conda executable wrote its own entry: one entry per change, as conda's
         amend_last(prefix, update_specs=specs, argv=argv)

@@ -131,7 +131,7 @@ def apply(
         if current is not None:
             # Re-layer: pip's files go before conda's change, never under it.
             pip_layer.uninstall(prefix_path, [d.name for d in current.pip_dists], pip)
-        change = conda.install(prefix_path, target.conda, target.conda_specs)
+        change = conda.install(prefix_path, target.conda)
         if current is None:
             append_history(
                 prefix_path,

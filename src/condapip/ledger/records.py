@@ -1,6 +1,6 @@
 """conda's ledger of a prefix: the ``conda-meta/*.json`` records, read cheaply.
 
-JSON goes through orjson, and ``paths_data`` is parsed only when a rule asks.
+JSON goes through orjson; ``paths_data`` stays raw, read only by the rule that hashes files.
 """
 
 from __future__ import annotations
@@ -13,16 +13,6 @@ from typing import Any
 from orjson import loads as _json_loads
 
 from condapip.errors import CondapipError
-
-
-@dataclass(frozen=True)
-class PathData:
-    """One file a conda record placed, as its ``paths_data`` describes it."""
-
-    path: str
-    sha256: str | None
-    size: int | None
-    path_type: str
 
 
 @dataclass(frozen=True)
@@ -41,27 +31,12 @@ class CondaRecord:
     depends: tuple[str, ...]
     constrains: tuple[str, ...]
     files: tuple[str, ...]
-    requested_spec: str | None
     meta_file: Path
     raw: dict[str, Any] = field(repr=False, compare=False)
 
     @property
     def dist_str(self) -> str:
         return f"{self.name}-{self.version}-{self.build}"
-
-    @property
-    def paths_data(self) -> tuple[PathData, ...]:
-        entries = (self.raw.get("paths_data") or {}).get("paths") or []
-        where = self.noarch_python_roots(entries)
-        return tuple(
-            PathData(
-                path=relocated(e["_path"], where),
-                sha256=e.get("sha256"),
-                size=e.get("size_in_bytes"),
-                path_type=e.get("path_type", "hardlink"),
-            )
-            for e in entries
-        )
 
     def noarch_python_roots(self, entries: list[dict[str, Any]]) -> dict[str, str]:
         """conda itself keeps a noarch: python package's ``paths_data`` as in the
@@ -177,7 +152,6 @@ def _read_record(path: str) -> CondaRecord:
             depends=tuple(raw.get("depends") or ()),
             constrains=tuple(raw.get("constrains") or ()),
             files=tuple(raw.get("files") or ()),
-            requested_spec=raw.get("requested_spec"),
             meta_file=Path(path),
             raw=raw,
         )

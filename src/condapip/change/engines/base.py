@@ -53,9 +53,7 @@ class CondaEngine(Protocol):
         """The full package set ``prefix`` would hold after asking for ``specs``."""
         ...
 
-    def install(
-        self, prefix: Path, packages: Sequence[SolvedPackage], specs: Sequence[str]
-    ) -> CondaChange:
+    def install(self, prefix: Path, packages: Sequence[SolvedPackage]) -> CondaChange:
         """Make ``prefix`` hold exactly ``packages`` (creating it if needed)."""
         ...
 

@@ -67,9 +67,7 @@ class ExecutableEngine:
         fetched = {item.get("name"): item for item in actions.get("FETCH") or ()}
         return [_solved({**item, **fetched.get(item.get("name"), {})}) for item in actions["LINK"]]
 
-    def install(
-        self, prefix: Path, packages: Sequence[SolvedPackage], specs: Sequence[str]
-    ) -> CondaChange:
+    def install(self, prefix: Path, packages: Sequence[SolvedPackage]) -> CondaChange:
         before = _installed(prefix)
         wanted = {p.name for p in packages}
         have = _installed_urls(prefix)

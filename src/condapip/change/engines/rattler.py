@@ -97,9 +97,7 @@ class RattlerEngine:
             out.append(pkg)
         return out
 
-    def install(
-        self, prefix: Path, packages: Sequence[SolvedPackage], specs: Sequence[str]
-    ) -> CondaChange:
+    def install(self, prefix: Path, packages: Sequence[SolvedPackage]) -> CondaChange:
         import rattler
 
         known = self._records
