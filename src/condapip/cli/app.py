@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
-from typing import Annotated, NoReturn
+from collections.abc import Callable
+from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from condapip.cli.options import FLAG
 from condapip.support.output import Result, render
 
+Verb = TypeVar("Verb", bound=Callable[..., None])
+
+
+class _PlainHelp:
+    """``-h, --help`` shown as a flag: typer would print ``<bool>`` after it."""
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.metavar = FLAG
+        return option
+
+
+class Command(_PlainHelp, TyperCommand):
+    pass
+
+
+class Group(_PlainHelp, TyperGroup):
+    pass
+
+
 app = typer.Typer(
     name="condapip",
+    cls=Group,
     help="Let conda and pip share one environment without breaking it.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-channel_app = typer.Typer(help="Build local conda channels from wheels.", no_args_is_help=True)
+channel_app = typer.Typer(
+    cls=Group, help="Build local conda channels from wheels.", no_args_is_help=True
+)
 app.add_typer(channel_app, name="channel")
 
 
@@ -43,6 +69,12 @@ def _root(
     ] = False,
 ) -> None:
     """Let conda and pip share one environment without breaking it."""
+
+
+def verb(name: str, on: typer.Typer = app) -> Callable[[Verb], Verb]:
+    """Register a verb: ``@verb("list")`` for ``@app.command("list")``."""
+    register: Callable[[Verb], Verb] = on.command(name, cls=Command)
+    return register
 
 
 def finish(result: Result, *, json: bool = False) -> NoReturn:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from condapip.cli.app import app, finish
+from condapip.cli.app import finish, verb
 from condapip.cli.confirm import confirmer
 from condapip.cli.options import (
     ChannelOpt,
@@ -21,11 +21,11 @@ from condapip.cli.options import (
 )
 
 
-@app.command("install")
+@verb("install")
 def install(
     specs: Annotated[
         list[str],
-        typer.Argument(metavar="SPEC...", help="Packages: conda specs or pip requirements."),
+        typer.Argument(metavar="SPEC", help="Packages: conda specs or pip requirements."),
     ],
     name: NameOpt = None,
     prefix: PrefixOpt = None,
@@ -56,7 +56,7 @@ def install(
     finish(result)
 
 
-@app.command("create")
+@verb("create")
 def create(
     file: Annotated[
         Path | None,
@@ -99,7 +99,7 @@ def create(
     finish(result)
 
 
-@app.command("rebuild")
+@verb("rebuild")
 def rebuild(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
@@ -122,7 +122,7 @@ def rebuild(
     finish(result)
 
 
-@app.command("rollback")
+@verb("rollback")
 def rollback(
     name: NameOpt = None,
     prefix: PrefixOpt = None,

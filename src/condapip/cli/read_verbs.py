@@ -11,12 +11,12 @@ from typing import Annotated
 
 import typer
 
-from condapip.cli.app import app, finish
+from condapip.cli.app import finish, verb
 from condapip.cli.confirm import confirmer
 from condapip.cli.options import DryRunOpt, JsonOpt, NameOpt, PrefixOpt, YesOpt, flag
 
 
-@app.command("list")
+@verb("list")
 def list_(name: NameOpt = None, prefix: PrefixOpt = None, json: JsonOpt = False) -> None:
     """List conda and pip packages with the owner of each."""
     from condapip.commands import list_packages
@@ -24,7 +24,7 @@ def list_(name: NameOpt = None, prefix: PrefixOpt = None, json: JsonOpt = False)
     finish(list_packages.run(name=name, prefix=prefix), json=json)
 
 
-@app.command("doctor")
+@verb("doctor")
 def doctor(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
@@ -52,7 +52,7 @@ def doctor(
     finish(result, json=json)
 
 
-@app.command("export")
+@verb("export")
 def export(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
@@ -98,7 +98,7 @@ def export(
     finish(result, json=json)
 
 
-@app.command("channels")
+@verb("channels")
 def channels(
     fix: Annotated[
         bool, flag("--fix", help="Put conda-forge first, strict priority (user .condarc).")
@@ -118,7 +118,7 @@ def channels(
     finish(result, json=json)
 
 
-@app.command("demo")
+@verb("demo")
 def demo(
     keep: Annotated[
         Path | None,

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from condapip.cli.app import app, channel_app, finish
+from condapip.cli.app import channel_app, finish, verb
 from condapip.cli.confirm import confirmer
 from condapip.cli.options import DryRunOpt, JsonOpt, NameOpt, PrefixOpt, YesOpt, flag
 
 
-@app.command("lock")
+@verb("lock")
 def lock(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
@@ -32,7 +32,7 @@ def lock(
     finish(cmd.run(name=name, prefix=prefix, output=output, pip_engine=pip_engine), json=json)
 
 
-@app.command("clean")
+@verb("clean")
 def clean(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
@@ -47,7 +47,7 @@ def clean(
     finish(cmd.run(name=name, prefix=prefix, dry_run=dry_run, confirm=confirm), json=json)
 
 
-@app.command("dockerfile")
+@verb("dockerfile")
 def dockerfile(
     file: Annotated[
         Path,
@@ -96,10 +96,10 @@ def dockerfile(
     finish(result, json=json)
 
 
-@channel_app.command("build")
+@verb("build", channel_app)
 def channel_build(
     inputs: Annotated[
-        list[Path], typer.Argument(metavar="WHEEL_OR_DIR...", help="Wheels, or folders of wheels.")
+        list[Path], typer.Argument(metavar="WHEEL_OR_DIR", help="Wheels, or folders of wheels.")
     ],
     output: Annotated[Path, typer.Option("-o", "--output", metavar="DIR", help="Channel folder.")],
     host_python: Annotated[
