@@ -109,17 +109,7 @@ def rebuild(
     yes: YesOpt = False,
 ) -> None:
     """Rebuild the environment as it should be in a fresh prefix, then swap it in."""
-    from condapip.commands import rebuild as cmd
-
-    result = cmd.run(
-        name=name,
-        prefix=prefix,
-        engine=engine,
-        pip_engine_name=pip_engine,
-        dry_run=dry_run,
-        confirm=confirmer(yes=yes),
-    )
-    finish(result)
+    _whole_env("rebuild", name, prefix, engine, pip_engine, dry_run=dry_run, yes=yes)
 
 
 @verb("rollback")
@@ -132,8 +122,23 @@ def rollback(
     yes: YesOpt = False,
 ) -> None:
     """Return the environment to the snapshot taken before the last condapip change."""
-    from condapip.commands import rollback as cmd
+    _whole_env("rollback", name, prefix, engine, pip_engine, dry_run=dry_run, yes=yes)
 
+
+def _whole_env(
+    verb: str,
+    name: str | None,
+    prefix: str | None,
+    engine: str,
+    pip_engine: str | None,
+    *,
+    dry_run: bool,
+    yes: bool,
+) -> None:
+    """rebuild and rollback: a whole environment, to what its records or snapshot say."""
+    from importlib import import_module
+
+    cmd = import_module(f"condapip.commands.{verb}")
     result = cmd.run(
         name=name,
         prefix=prefix,
