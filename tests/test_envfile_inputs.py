@@ -11,7 +11,6 @@ import pytest
 
 from condapip.errors import CondapipError
 from condapip.formats import envfile
-from condapip.formats.pip_requirements import parse_file
 from tests.conftest import condapip
 
 
@@ -169,10 +168,11 @@ def test_a_missing_r_file_is_bad_input_with_its_line(tmp_path):
 
 
 def test_a_requirements_file_including_itself_is_bad_input(tmp_path):
-    req = tmp_path / "r.txt"
-    req.write_text("-r r.txt\n")
+    (tmp_path / "r.txt").write_text("-r r.txt\n")
+    yml = tmp_path / "environment.yml"
+    yml.write_text("dependencies:\n  - pip:\n      - -r r.txt\n")
     with pytest.raises(CondapipError, match="includes itself"):
-        parse_file(req)
+        envfile.load(yml)
 
 
 def test_create_runs_the_pip_list_as_conda_does_and_keeps_variables(

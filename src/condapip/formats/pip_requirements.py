@@ -147,12 +147,6 @@ def parse(entries: Sequence[tuple[str, str]], base: Path) -> PipSection:
     return _parse_text("\n".join(lines), base, base, places.__getitem__, ())
 
 
-def parse_file(path: Path, cwd: Path | None = None) -> PipSection:
-    """Read a requirements file; local paths in it are relative to ``cwd`` as pip's are."""
-    path = path.absolute()
-    return _parse_file(path, cwd or path.parent, ())
-
-
 def write_temporary(section: PipSection, directory: Path) -> Path:
     """The section as a requirements file with absolute paths, for one pip run."""
     fd, name = tempfile.mkstemp(prefix="condapip-", suffix=".requirements.txt", dir=directory)
