@@ -124,7 +124,9 @@ def test_a_rebuild_killed_at_any_phase_is_never_healthy_and_the_next_one_finishe
     want = _names(prefix)
     kill_at(tmp_path, phase, "rebuild", "-p", str(prefix), "--yes")
     doctor = condapip("doctor", "-p", str(prefix), "--json")
-    assert doctor.returncode != 0, doctor.stdout  # never "healthy"
+    assert doctor.returncode == 1, doctor.stdout + doctor.stderr  # never "healthy"
+    if not prefix.exists():
+        assert f"run condapip rebuild -p {prefix}" in doctor.stderr
     if prefix.is_dir():
         assert _interrupted(prefix)["fix"] == f"condapip rebuild -p {prefix}"
         assert _install(prefix, channel, "gamma").returncode == 1

@@ -133,6 +133,14 @@ def read_prefix(path: str | os.PathLike[str]) -> Prefix:
     """Read both ledgers of ``path``; raise CondapipError on bad input."""
     prefix = Path(path).absolute()
     if not prefix.exists():
+        from condapip.ledger.journal import pending
+
+        if pending(prefix) is not None:  # a rebuild killed after setting the prefix aside
+            raise CondapipError(
+                f"a condapip rebuild of {prefix} was interrupted (interrupted-change): "
+                f"run condapip rebuild -p {prefix}",
+                exit_code=1,
+            )
         raise CondapipError(f"prefix does not exist: {prefix}")
     meta = prefix / "conda-meta"
     if not meta.is_dir():
