@@ -235,5 +235,5 @@ def test_the_guard_lets_condapips_own_conda_engine_through(make_env, wheelhouse,
     assert pip(prefix, "install", "--no-deps", "alpha", find_links=wheelhouse).returncode == 0
     engine = conda_engine("conda")
     solved = engine.solve(prefix, [channel.as_uri()], ["python", "pip"])
-    change = engine.install(prefix, solved, ["python", "pip"])  # conda remove beta, unguarded
+    change = engine.install(prefix, solved)  # conda remove beta, unguarded
     assert any("::beta-1.0-" in d for d in change.removed)
