@@ -28,13 +28,14 @@ def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
     # Read and write ends held here: neither side of the fifo ever blocks on open.
     reader = os.open(fifo, os.O_RDWR)
     env = {**os.environ, journal.PAUSE_AT_ENV: phase, journal.PAUSE_FIFO_ENV: str(fifo)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "condapip", *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    log = fifo.with_suffix(".stderr")
+    with log.open("w") as err:  # a file, not a pipe: condapip never blocks on its stderr
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "condapip", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
 
     def ended() -> None:  # if condapip ends without reaching the phase, say so
         proc.wait()
@@ -47,7 +48,7 @@ def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
         if said == phase:
             os.kill(proc.pid, signal.SIGKILL)
         watcher.join()
-    assert said == phase, f"condapip ended before {phase}: {proc.stderr.read()}"  # type: ignore[union-attr]
+    assert said == phase, f"condapip ended before {phase}: {log.read_text()}"
     assert proc.returncode == -signal.SIGKILL
 
 
