@@ -177,3 +177,14 @@ def test_history_keeps_no_password(make_env) -> None:
     append_history(prefix, added=[], removed=[], update_specs=[], argv=argv)
     assert SECRET not in (prefix / "conda-meta" / "history").read_text()
     assert json.dumps(argv)  # the argv itself is the caller's
+
+
+def test_the_conda_plugin_prints_findings_without_credentials() -> None:
+    # conda prints these in its own process, past condapip's redacting streams
+    from condapip.conda_plugin.health import _lines
+    from condapip.doctor.findings import Finding
+
+    url = f"https://conda.example.com/t/{TOKEN}/private"
+    finding = Finding("channel-priority", "warning", None, f"{url} is first", f"drop {url}")
+    text = "\n".join(_lines([finding]))
+    assert TOKEN not in text and "/t/***/private" in text

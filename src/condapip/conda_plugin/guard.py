@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from condapip.conda_plugin.safe import never_raises
+from condapip.support.redact import redact
 
 SETTING = "condapip_guard"
 MODES = ("block", "warn", "off")
@@ -76,7 +77,7 @@ def _guard_action() -> Any:
         stakes = at_stake(prefix, [r.name for r in unlink], [r.name for r in link])
         if not stakes:
             return
-        text = message(prefix, stakes, _REQUEST["add"], _REQUEST["remove"])
+        text = redact(message(prefix, stakes, _REQUEST["add"], _REQUEST["remove"]))
         if mode == "warn":
             import sys
 

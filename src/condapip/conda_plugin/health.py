@@ -18,6 +18,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from condapip.conda_plugin.safe import never_raises
+from condapip.support.redact import redact
 
 if TYPE_CHECKING:  # conda loads this module on every command: the doctor only when used
     from condapip.doctor.findings import Finding, Report
@@ -105,7 +106,7 @@ def report(prefix: str, *, fresh: bool = False) -> Report | str:
         try:
             _REPORTS[prefix] = diagnose(prefix)
         except CondapipError as exc:
-            _REPORTS[prefix] = str(exc)
+            _REPORTS[prefix] = redact(str(exc))
     return _REPORTS[prefix]
 
 
@@ -133,7 +134,8 @@ def _lines(findings: list[Finding]) -> list[str]:
     out = []
     for f in findings:
         head = f"{f.package}: " if f.package else ""
-        out += [f"  {head}{f.message} ({f.severity})", f"    fix: {f.fix}"]
+        # printed in conda's process, past condapip's redacting streams
+        out += [redact(f"  {head}{f.message} ({f.severity})"), redact(f"    fix: {f.fix}")]
     return out
 
 
