@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,40 +45,35 @@ def run(
 ) -> Changed:
     if (file is None) == (lock_file is None):
         raise CondapipError("give exactly one of -f FILE or --lock FILE")
+    ask = _Ask(name, prefix, engine, pip_engine_name, dry_run, confirm, argv)
     if lock_file is not None:
         if channels:
             raise CondapipError("-c does not apply to --lock: a lock names every package's URL")
-        return _run_lock(
-            transaction.real(target(name, prefix, None)),
-            lock_file,
-            engine,
-            pip_engine_name,
-            dry_run,
-            confirm,
-        )
+        return _run_lock(lock_file, ask)
     assert file is not None
     if is_explicit(file):
         if channels:
             raise CondapipError(
                 f"-c does not apply to {file}: an @EXPLICIT file names every package's URL"
             )
-        return _run_explicit(file, name, prefix, engine, pip_engine_name, dry_run, confirm, argv)
-    return _run_envfile(
-        file, name, prefix, channels, engine, pip_engine_name, dry_run, confirm, argv
-    )
+        return _run_explicit(file, ask)
+    return _run_envfile(file, channels, ask)
 
 
-def _run_envfile(
-    file: Path,
-    name: str | None,
-    prefix: str | None,
-    channels: Sequence[str],
-    engine: str,
-    pip_engine_name: str | None,
-    dry_run: bool,
-    confirm: Confirm,
-    argv: list[str] | None,
-) -> Changed:
+@dataclass(frozen=True)
+class _Ask:
+    """What the command line asked for, besides the file."""
+
+    name: str | None
+    prefix: str | None
+    engine: str
+    pip_engine_name: str | None
+    dry_run: bool
+    confirm: Confirm
+    argv: list[str] | None
+
+
+def _run_envfile(file: Path, channels: Sequence[str], ask: _Ask) -> Changed:
     from condapip.formats import envfile
 
     try:
@@ -86,9 +82,9 @@ def _run_envfile(
         if str(file) in str(exc):
             raise
         raise CondapipError(f"malformed {file}: {exc}") from None
-    path = transaction.real(target(name, prefix, spec.name))
-    conda = conda_engine(engine)
-    pip = pip_engine(pip_engine_name)
+    path = transaction.real(target(ask.name, ask.prefix, spec.name))
+    conda = conda_engine(ask.engine)
+    pip = pip_engine(ask.pip_engine_name)
     specs = list(spec.conda)
     if spec.pip and pip.name == "pip" and "pip" not in {spec_name(s) for s in specs}:
         specs.append("pip")  # the pip layer runs through the env's own pip
@@ -105,14 +101,14 @@ def _run_envfile(
     shown = Plan(f"Create {path} from {file.name}", rows)
     with transaction.locked(path):
         refuse_existing(path)
-        if dry_run:
+        if ask.dry_run:
             return Changed(shown, None)
-        confirm(shown, "Proceed?")
+        ask.confirm(shown, "Proceed?")
         with step("solving the conda layer"):
             solution = conda_layer.solve(conda, path, channels, specs)
-        with _half_made(path, argv) as log:
+        with _half_made(path, ask.argv) as log:
             with step(f"linking the conda layer ({len(solution)} packages)", spinner=False):
-                conda_layer.apply(conda, path, solution, specs, argv=argv)
+                conda_layer.apply(conda, path, solution, specs, argv=ask.argv)
             log.phase("pip")
             if section:
                 _section_layer(path, section, pip)
@@ -151,60 +147,46 @@ def _request(req: PipRequirement) -> str:
     return req.path.as_uri() if req.path is not None else req.text
 
 
-def _run_explicit(
-    file: Path,
-    name: str | None,
-    prefix: str | None,
-    engine: str,
-    pip_engine_name: str | None,
-    dry_run: bool,
-    confirm: Confirm,
-    argv: list[str] | None,
-) -> Changed:
+def _run_explicit(file: Path, ask: _Ask) -> Changed:
     from condapip.formats.explicit import load_explicit
 
     explicit = load_explicit(file)
     packages: list[SolvedPackage] = [p.solved() for p in explicit.conda]
-    path = transaction.real(target(name, prefix, None))
-    conda = conda_engine(engine)
-    pip = pip_engine(pip_engine_name)
+    path = transaction.real(target(ask.name, ask.prefix, None))
+    conda = conda_engine(ask.engine)
+    pip = pip_engine(ask.pip_engine_name)
     rows = [Row(p.name, "conda", p.url, p.url) for p in packages]
     rows += [Row(_pip_label(r), "pip", f"{file.name} pip block", r) for r in explicit.pip]
     refuse_both_layers(rows)
     shown = Plan(f"Create {path} from {file.name}", rows)
     with transaction.locked(path):
         refuse_existing(path)
-        if dry_run:
+        if ask.dry_run:
             return Changed(shown, None)
-        confirm(shown, "Proceed?")
-        with _half_made(path, argv) as log:
+        ask.confirm(shown, "Proceed?")
+        with _half_made(path, ask.argv) as log:
             with step(f"linking the conda layer ({len(packages)} packages)", spinner=False):
-                conda_layer.apply(conda, path, packages, [p.name for p in packages], argv=argv)
+                names = [p.name for p in packages]
+                conda_layer.apply(conda, path, packages, names, argv=ask.argv)
             log.phase("pip")
             _pip_layer(path, list(explicit.pip), pip)
     return Changed(shown, f"done: {path}")
 
 
-def _run_lock(
-    path: Path,
-    lockfile: Path,
-    engine: str,
-    pip_engine_name: str | None,
-    dry_run: bool,
-    confirm: Confirm,
-) -> Changed:
+def _run_lock(lockfile: Path, ask: _Ask) -> Changed:
     """``--lock``: the lock helper installs exactly; this only holds the prefix lock."""
     from condapip.commands import create_lock
 
+    path = transaction.real(target(ask.name, ask.prefix, None))
     with transaction.locked(path):
         refuse_existing(path)
         return create_lock.run(
             path,
             lockfile,
-            engine=engine,
-            pip_engine=pip_engine_name,
-            dry_run=dry_run,
-            confirm=confirm,
+            engine=ask.engine,
+            pip_engine=ask.pip_engine_name,
+            dry_run=ask.dry_run,
+            confirm=ask.confirm,
         )
 
 
