@@ -189,3 +189,21 @@ def test_defaults_in_the_condarc_expands_to_its_default_channels(tmp_path, conda
     assert result.returncode == 0, result.stdout + result.stderr
     record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
     assert record["url"].startswith(f"{served}/{ORG}/label/dev/")
+
+
+def test_the_condarc_keys_that_place_a_name_are_read(tmp_path, monkeypatch):
+    rc = tmp_path / "condarc"
+    rc.write_text(
+        "channel_alias: https://alias.example/\n"
+        "default_channels: [https://repo.example/main]\n"
+        "custom_channels:\n  private: https://private.example/conda\n"
+        "custom_multichannels:\n  mine: [private/sub, conda-forge]\n"
+    )
+    monkeypatch.setenv("CONDARC", str(rc))
+    urls = [c.url for c in resolve(["mine", "defaults", "bioconda"])]
+    assert urls == [
+        "https://private.example/conda/private/sub",
+        "https://alias.example/conda-forge",
+        "https://repo.example/main",
+        "https://alias.example/bioconda",
+    ]
