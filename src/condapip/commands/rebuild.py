@@ -108,7 +108,7 @@ def recover(prefix: Path) -> None:
         if stale is not None and stale.verb == "rebuild":  # killed before setting aside
             journal.finish(stale)
         return
-    aside = journal_read(journal_path(old))
+    aside = None if old.is_symlink() else journal_read(journal_path(old))
     if aside is None or aside.verb != "rebuild":
         raise Refused(
             f"{old} exists, and no condapip journal says it is the old copy of a rebuild: "
