@@ -26,6 +26,7 @@ from condapip.change.engines.failures import conda_failed, kind_of
 from condapip.change.verify import verify
 from condapip.errors import CondapipError
 from condapip.support.proc import LONG, run
+from condapip.support.scratch import scratch
 
 GUARD_ENV = "CONDA_PLUGINS_CONDAPIP_GUARD"
 
@@ -72,8 +73,8 @@ class ExecutableEngine:
         wanted = {p.name for p in packages}
         have = _installed_urls(prefix)
         verify(prefix, [p for p in packages if p.url not in have])
-        with tempfile.TemporaryDirectory(prefix="condapip-explicit-") as tmp:
-            explicit = Path(tmp) / "explicit.txt"
+        with scratch(prefix, "explicit") as tmp:
+            explicit = tmp / "explicit.txt"
             lines = ["@EXPLICIT", *(_explicit_line(p) for p in packages)]
             explicit.write_text("\n".join(lines) + "\n")
             # a conda-meta with neither history nor records holds only condapip's
