@@ -144,6 +144,15 @@ def test_export_writes_the_file_given_with_o(mixed_env, tmp_path):
     assert pip_section(load_yml(out.read_text()))[0] == "epsilon==1.0"
 
 
+def test_json_with_another_format_is_refused_before_o_is_written(mixed_env, tmp_path):
+    out = tmp_path / "reqs.txt"
+    args = ["-p", str(mixed_env), "--format", "requirements", "-o", str(out), "--json"]
+    result = condapip("export", *args)
+    assert result.returncode == 2
+    assert result.stderr == "condapip: error: --json works with --format environment\n"
+    assert not out.exists()
+
+
 def test_no_builds_writes_name_and_version_only(mixed_env):
     doc = load_yml(export("-p", str(mixed_env), "--no-builds").stdout)
     assert "alpha=1.0" in doc["dependencies"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from condapip.cli.options import FLAG
 from condapip.support.output import Result, render
@@ -24,8 +24,20 @@ class _PlainHelp:
         return option
 
 
+class _NamedArgument(TyperArgument):
+    """An argument shown by its metavar (``SPEC``) alone, without typer's ``<list[str]>``."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
 class Command(_PlainHelp, TyperCommand):
-    pass
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument) and param.metavar:
+                # typer builds its own parameter objects; this one only shows differently
+                param.__class__ = _NamedArgument
 
 
 class Group(_PlainHelp, TyperGroup):
