@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.conftest import condapip
@@ -14,7 +16,7 @@ VERBS = [
 
 @pytest.mark.parametrize("verb", VERBS, ids=" ".join)
 def test_help_names_values_as_a_user_reads_them(verb: list[str]) -> None:
-    result = condapip(*verb, "--help", env={"COLUMNS": "200", "PATH": ""})
+    result = condapip(*verb, "--help", env={**os.environ, "COLUMNS": "200"})
     assert result.returncode == 0, result.stderr
     for python_type in ("<bool>", "<str>", "<path>", "<list[Path]>", "<list[str]>"):
         assert python_type not in result.stdout, python_type
