@@ -20,28 +20,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from condapip.errors import CondapipError
+from condapip.ledger.records import SUBDIRS
 
 DEFAULT_ALIAS = "https://conda.anaconda.org"
 # conda's own default_channels (conda.base.constants.DEFAULT_CHANNELS_UNIX / _WIN)
 DEFAULT_CHANNELS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 DEFAULT_CHANNELS_WIN = (*DEFAULT_CHANNELS, "https://repo.anaconda.com/pkgs/msys2")
-SUBDIRS = frozenset(
-    {
-        "noarch",
-        "linux-64",
-        "linux-aarch64",
-        "linux-ppc64le",
-        "linux-s390x",
-        "linux-32",
-        "osx-64",
-        "osx-arm64",
-        "win-64",
-        "win-32",
-        "win-arm64",
-        "emscripten-wasm32",
-        "wasi-wasm32",
-    }
-)
 # conda.common.path.is_path: what reads as a folder rather than a channel name
 _PATH = re.compile(r"^(?:\.{1,2}(?:/|\\|$)|~|/|[A-Za-z]:[/\\]|\\\\)")
 _NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")

@@ -92,7 +92,7 @@ def channel_name(url: str) -> str:
         return ""
     base = url.rstrip("/")
     last = base.rsplit("/", 1)[-1]
-    if last in _SUBDIRS:
+    if last in SUBDIRS:
         base = base.rsplit("/", 1)[0]
     for alias in ("https://conda.anaconda.org/", "http://conda.anaconda.org/"):
         if base.startswith(alias):
@@ -102,7 +102,8 @@ def channel_name(url: str) -> str:
     return base
 
 
-_SUBDIRS = frozenset(
+# conda's known subdirs: the last part of a channel URL that names a platform, not the channel
+SUBDIRS = frozenset(
     {
         "noarch",
         "linux-64",

@@ -75,9 +75,15 @@ class PipRunner:
         require_hashes: bool = False,
         requirement_file: Path | None = None,
     ) -> str:
-        args = [*self._base(python), "install", "--no-input"]
+        args = [*self._install_command(python)]
         args += _common(constraints, no_deps, require_hashes, requirement_file)
-        return run_logged([*args, *requirements], "pip install")
+        return self._install([*args, *requirements], python, no_deps=no_deps)
+
+    def _install_command(self, python: Path) -> list[str]:
+        return [*self._base(python), "install", "--no-input"]
+
+    def _install(self, args: list[str], python: Path, *, no_deps: bool) -> str:
+        return run_logged(args, "pip install")
 
     def uninstall(self, python: Path, names: Sequence[str]) -> None:
         if names:
@@ -100,32 +106,25 @@ class PipRunner:
         return list(json.loads(out).get("install", []))
 
 
-class UvRunner:
-    """``uv pip ... --python PREFIX/bin/python``."""
+class UvRunner(PipRunner):
+    """``uv pip ... --python PREFIX/bin/python``; its ``report`` is pip's (uv has no
+    ``--report``, and pip on the same interpreter gives the same answer)."""
 
     name = "uv"
 
     def __init__(self, exe: str) -> None:
         self.exe = exe
 
-    def install(
-        self,
-        python: Path,
-        requirements: Sequence[str],
-        *,
-        constraints: Path | None = None,
-        no_deps: bool = False,
-        require_hashes: bool = False,
-        requirement_file: Path | None = None,
-    ) -> str:
-        args = [self.exe, "pip", "install", "--python", str(python)]
-        args += _common(constraints, no_deps, require_hashes, requirement_file)
+    def _install_command(self, python: Path) -> list[str]:
+        return [self.exe, "pip", "install", "--python", str(python)]
+
+    def _install(self, args: list[str], python: Path, *, no_deps: bool) -> str:
         if no_deps:
-            return run_logged([*args, *requirements], "uv pip install")
+            return run_logged(args, "uv pip install")
         # pip warns when an install leaves an installed package's requirement
         # unmet; uv says nothing, so its own check is asked before and after.
         before = self._unmet(python)
-        said = run_logged([*args, *requirements], "uv pip install")
+        said = run_logged(args, "uv pip install")
         return "\n".join([said, *(line for line in self._unmet(python) if line not in before)])
 
     def _unmet(self, python: Path) -> list[str]:
@@ -138,16 +137,6 @@ class UvRunner:
     def uninstall(self, python: Path, names: Sequence[str]) -> None:
         if names:
             run([self.exe, "pip", "uninstall", "--python", str(python), *names], "uv pip uninstall")
-
-    def report(
-        self,
-        python: Path,
-        requirements: Sequence[str],
-        *,
-        no_deps: bool = False,
-    ) -> list[dict[str, object]]:
-        # uv has no --report; pip on the same interpreter gives the same answer.
-        return PipRunner().report(python, requirements, no_deps=no_deps)
 
 
 def _common(
