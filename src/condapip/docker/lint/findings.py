@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from condapip.docker.lint.calls import PipCall
 from condapip.docker.lint.stages import Run, Stage, Step
+from condapip.docker.lint.where import Target
 
 Severity = Literal["error", "warning"]
 
@@ -54,6 +55,14 @@ def steps(stage: Stage) -> Iterator[tuple[Run, Step]]:
     for run in stage.runs:
         for step in run.steps:
             yield run, step
+
+
+def pip_steps(ctx: Context) -> Iterator[tuple[str, Step, PipCall, Target]]:
+    """Every pip call whose target env is known, with its stage's conda root."""
+    for stage in ctx.stages:
+        for _, step in steps(stage):
+            if isinstance(step.call, PipCall) and step.target is not None:
+                yield stage.where.root, step, step.call, step.target
 
 
 def installs_into_env(call: PipCall) -> bool:

@@ -8,32 +8,25 @@ activates, no PATH entry of an env or of a known non-conda Python.
 from __future__ import annotations
 
 from condapip.docker.lint.calls import PipCall
-from condapip.docker.lint.findings import Context, Finding, Severity, steps
+from condapip.docker.lint.findings import Context, Finding, Severity, pip_steps
 
 RULE = "bare-pip"
 SEVERITY: Severity = "warning"
 
 
 def check(ctx: Context) -> list[Finding]:
-    out: list[Finding] = []
-    for stage in ctx.stages:
-        root = stage.where.root
-        for _, step in steps(stage):
-            call = step.call
-            if not isinstance(call, PipCall) or step.target is None:
-                continue
-            if step.target.kind == "bare" and call.sub in ("install", "uninstall"):
-                out.append(
-                    Finding(
-                        RULE,
-                        SEVERITY,
-                        step.cmd.line,
-                        f"`{_shown(call)} {call.sub}` runs whichever pip is first on PATH, and "
-                        "nothing in this stage says which env that is",
-                        f"call the env's own interpreter: {root}/envs/NAME/bin/python -m pip",
-                    )
-                )
-    return out
+    return [
+        Finding(
+            RULE,
+            SEVERITY,
+            step.cmd.line,
+            f"`{_shown(call)} {call.sub}` runs whichever pip is first on PATH, and "
+            "nothing in this stage says which env that is",
+            f"call the env's own interpreter: {root}/envs/NAME/bin/python -m pip",
+        )
+        for root, step, call, target in pip_steps(ctx)
+        if target.kind == "bare" and call.sub in ("install", "uninstall")
+    ]
 
 
 def _shown(call: PipCall) -> str:

@@ -7,33 +7,31 @@ micromamba's base env does not run micromamba, so it is an env like any other.
 
 from __future__ import annotations
 
-from condapip.docker.lint.calls import PipCall
-from condapip.docker.lint.findings import Context, Finding, Severity, installs_into_env, steps
+from condapip.docker.lint.findings import (
+    Context,
+    Finding,
+    Severity,
+    installs_into_env,
+    pip_steps,
+)
 
 RULE = "pip-in-base"
 SEVERITY: Severity = "error"
 
 
 def check(ctx: Context) -> list[Finding]:
-    out: list[Finding] = []
-    for stage in ctx.stages:
-        root = stage.where.root
-        for _, step in steps(stage):
-            call, target = step.call, step.target
-            if not isinstance(call, PipCall) or target is None:
-                continue
-            if target.kind != "base" or not target.runs_conda:
-                continue
-            if installs_into_env(call) or call.sub == "uninstall":
-                out.append(
-                    Finding(
-                        RULE,
-                        SEVERITY,
-                        step.cmd.line,
-                        f"`pip {call.sub}` changes conda's base env ({root}), which runs conda "
-                        "itself: a pip package there can break the conda command",
-                        f"create an env and install through its interpreter: "
-                        f"{root}/envs/NAME/bin/python -m pip",
-                    )
-                )
-    return out
+    return [
+        Finding(
+            RULE,
+            SEVERITY,
+            step.cmd.line,
+            f"`pip {call.sub}` changes conda's base env ({root}), which runs conda "
+            "itself: a pip package there can break the conda command",
+            f"create an env and install through its interpreter: "
+            f"{root}/envs/NAME/bin/python -m pip",
+        )
+        for root, step, call, target in pip_steps(ctx)
+        if target.kind == "base"
+        and target.runs_conda
+        and (installs_into_env(call) or call.sub == "uninstall")
+    ]
