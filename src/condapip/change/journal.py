@@ -56,9 +56,15 @@ def moved(journal: Journal, folder: Path) -> Journal:
 
 
 def finish(journal: Journal) -> None:
-    journal.path.unlink(missing_ok=True)
+    remove_kept(journal.path)
+
+
+def remove_kept(path: Path) -> None:
+    """Remove a file condapip keeps in a prefix (a journal, a snapshot), and its
+    folder when that holds nothing else."""
+    path.unlink(missing_ok=True)
     try:
-        journal.path.parent.rmdir()  # only when condapip keeps nothing else there
+        path.parent.rmdir()  # fails, as meant, while the folder holds anything else
     except OSError:
         pass
 

@@ -152,11 +152,7 @@ def mark_complete(snap: Snapshot) -> Snapshot:
 
 
 def discard(snap: Snapshot) -> None:
-    snap.path.unlink(missing_ok=True)
-    try:
-        snap.path.parent.rmdir()  # only when it holds no other snapshot
-    except OSError:
-        pass
+    journal.remove_kept(snap.path)
 
 
 def restore(prefix: Path, snap: Snapshot, conda: CondaEngine, pip: PipEngine) -> None:

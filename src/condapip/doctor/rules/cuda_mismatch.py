@@ -128,13 +128,11 @@ def _conda_finding(ctx: Context, dist: Dist, need: _Need, conda: CondaRecord) ->
         fix = _torch_reinstall(ctx, dist, f"{major}{minor}")
     else:
         fix = f"condapip install -p {ctx.quoted_prefix} 'cuda-version={need.major}.*'"
-    return Finding(
-        rule=RULE,
-        severity="error",
-        package=dist.key,
-        message=f"{dist.name} {dist.version} (pip) is built for CUDA {need.major} "
-        f"({need.evidence}), but conda has {conda.name} {conda.version} (CUDA {major})",
-        fix=fix,
+    return _error(
+        dist,
+        f"is built for CUDA {need.major} ({need.evidence}), "
+        f"but conda has {conda.name} {conda.version} (CUDA {major})",
+        fix,
     )
 
 
@@ -144,12 +142,17 @@ def _driver_finding(ctx: Context, dist: Dist, need: _Need, driver: tuple[int, ..
         fix = _torch_reinstall(ctx, dist, f"{driver[0]}{driver[1]}")
     else:
         fix = f"update the NVIDIA driver to one that supports CUDA {need.major}"
+    problem = f"needs CUDA {need.major} ({need.evidence}), but the driver supports CUDA {shown}"
+    return _error(dist, problem, fix)
+
+
+def _error(dist: Dist, problem: str, fix: str) -> Finding:
+    """A finding about the pip package ``dist``: its name and version, then ``problem``."""
     return Finding(
         rule=RULE,
         severity="error",
         package=dist.key,
-        message=f"{dist.name} {dist.version} (pip) needs CUDA {need.major} ({need.evidence}), "
-        f"but the driver supports CUDA {shown}",
+        message=f"{dist.name} {dist.version} (pip) {problem}",
         fix=fix,
     )
 
