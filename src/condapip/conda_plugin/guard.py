@@ -144,21 +144,15 @@ def at_stake(prefix: str, unlinked: Iterable[str], linked: Iterable[str]) -> lis
 
 def _requirements(ctx: Any, dists: Iterable[Any]) -> dict[str, set[str]]:
     """PEP 503 name -> the pip dists (``name version``) that require it here."""
-    from packaging.requirements import InvalidRequirement, Requirement
     from packaging.utils import canonicalize_name
+
+    from condapip.ledger.specs import applicable_requirements
 
     env = {**ctx.marker_env, "extra": ""}
     out: dict[str, set[str]] = {}
     for dist in dists:
-        for line in dist.requires:
-            try:
-                req = Requirement(line)
-            except InvalidRequirement:
-                continue
-            if req.marker is None or req.marker.evaluate(env):
-                out.setdefault(canonicalize_name(req.name), set()).add(
-                    f"{dist.name} {dist.version}"
-                )
+        for req in applicable_requirements(dist.requires, env):
+            out.setdefault(canonicalize_name(req.name), set()).add(f"{dist.name} {dist.version}")
     return out
 
 

@@ -38,21 +38,15 @@ def history_pip(prefix: Prefix, layers: Layers) -> list[str]:
 
 def _required_keys(prefix: Prefix) -> set[str]:
     """Names some dist requires, markers judged for the prefix's own platform and python."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
     from condapip.ledger.platform import prefix_marker_environment
+    from condapip.ledger.specs import applicable_requirements
 
     env = prefix_marker_environment(prefix)
-    needed: set[str] = set()
-    for d in prefix.dists:
-        for text in d.requires:
-            try:
-                req = Requirement(text)
-            except InvalidRequirement:
-                continue
-            if req.marker is None or req.marker.evaluate(env):
-                needed.add(canonicalize_name(req.name))
-    return needed
+    return {
+        canonicalize_name(req.name)
+        for d in prefix.dists
+        for req in applicable_requirements(d.requires, env)
+    }
 
 
 def _redact_requirement(text: str) -> str:

@@ -8,6 +8,7 @@ plain package name is rejected here, before any work starts.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -92,6 +93,20 @@ def spec_name_part(spec: str) -> str:
     name = spec_name(spec)
     body = spec.split("::", 1)[-1].lstrip()
     return body[: len(name)]
+
+
+def applicable_requirements(lines: Iterable[str], env: Mapping[str, str]) -> Iterator[Requirement]:
+    """The requirements among a dist's ``lines`` whose marker holds in ``env``.
+
+    A line that does not parse is passed over, as ``pip check`` passes it over.
+    """
+    for text in lines:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if req.marker is None or req.marker.evaluate(env):
+            yield req
 
 
 def check_pip_requirement(text: str) -> Requirement:
