@@ -167,7 +167,7 @@ def test_plugin_import_is_cheap():
     # conda imports the plugin and calls most of its hooks on every command (the
     # health checks only on doctor): none of that may load the doctor, rattler or typer
     code = (
-        "import sys, condapip.conda_plugin as p\n"
+        "import sys, condapip.conda_plugin.hooks as p\n"
         "for hook in (p.conda_settings, p.conda_subcommands, p.conda_pre_commands,\n"
         "             p.conda_pre_solves, p.conda_post_solves,\n"
         "             p.conda_environment_exporters, p.conda_environment_specifiers):\n"
