@@ -256,3 +256,55 @@ def test_a_utf16_environment_file_is_read_as_conda_reads_it(tmp_path):
     yml = tmp_path / "environment.yml"
     yml.write_bytes("name: wide\ndependencies:\n  - python\n".encode("utf-16"))
     assert envfile.load(yml).conda == ("python",)
+
+
+_SELECTORS = """\
+dependencies:
+  - python
+  - sel(linux): cudatoolkit
+  - sel(win): pywin32
+"""
+
+
+@pytest.mark.parametrize(
+    ("platform", "picked", "skipped"),
+    [("linux-64", "cudatoolkit", "pywin32"), ("win-64", "pywin32", "cudatoolkit")],
+)
+def test_mamba_selectors_are_evaluated_for_the_target_platform_and_warned(
+    capsys, platform, picked, skipped
+):
+    doc = envfile.loads(_SELECTORS, platform=platform)
+    assert doc.conda == ("python", picked)
+    err = capsys.readouterr().err
+    assert f"{skipped} skipped for {platform}" in err
+    assert "conda ignores sel() entries" in err
+
+
+def test_an_unknown_selector_is_bad_input_naming_its_line():
+    with pytest.raises(CondapipError, match=r"line 2: selector 'sel\(beos\)'"):
+        envfile.loads("dependencies:\n  - sel(beos): x\n")
+
+
+def test_several_pip_lists_are_merged_with_a_warning_that_conda_keeps_the_last(capsys):
+    doc = envfile.loads("dependencies:\n  - pip\n  - pip:\n    - a\n  - pip:\n    - b\n")
+    assert doc.pip == ("a", "b")
+    assert "conda keeps only the last" in capsys.readouterr().err
+
+
+@pytest.mark.conda
+def test_conda_itself_ignores_selectors_and_keeps_the_last_pip_list():
+    from conda.env.env import from_yaml  # the real conda: what the warnings say it does
+
+    env = from_yaml(_SELECTORS + "  - pip:\n    - a\n  - pip:\n    - b\n")
+    assert sorted(env.dependencies["conda"]) == ["pip", "python"]
+    assert env.dependencies["pip"] == ["b"]
+
+
+def test_dockerfile_evaluates_selectors_for_linux(tmp_path):
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        "name: app\ndependencies:\n  - python\n  - sel(win): pywin32\n  - sel(unix): readline\n"
+    )
+    result = condapip("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "readline" in result.stdout and "pywin32" not in result.stdout

@@ -115,7 +115,7 @@ def layers(path: Path, context: Path) -> Layers:
         return from_explicit(load_explicit(path), path.name)
     from condapip.formats.envfile import load
 
-    return from_envfile(load(path), path.name, context)
+    return from_envfile(load(path, platform="linux-64"), path.name, context)
 
 
 def conflicts(plan: dict[Path, str]) -> list[Path]:

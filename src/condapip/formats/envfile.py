@@ -39,16 +39,22 @@ class EnvSpec:
 KEYS = ("name", "channels", "dependencies", "variables", "prefix")
 
 
-def load(path: Path) -> EnvSpec:
+def load(path: Path, platform: str | None = None) -> EnvSpec:
     text = read_input(path, "environment file")
-    return loads(text, source=str(path), base=path.absolute().parent)
+    return loads(text, source=str(path), base=path.absolute().parent, platform=platform)
 
 
-def loads(text: str, source: str = "environment.yml", base: Path | None = None) -> EnvSpec:
+def loads(
+    text: str,
+    source: str = "environment.yml",
+    base: Path | None = None,
+    platform: str | None = None,
+) -> EnvSpec:
     """Validate and read ``text``; an error names the file, the line and the entry.
 
     ``base`` is the yml's folder: the pip list's relative paths start there,
-    as conda runs pip from it.
+    as conda runs pip from it. ``platform`` (a conda subdir, default this
+    machine's) is the one mamba's ``sel(...)`` entries are evaluated for.
     """
     from condapip.support.yaml_input import load as load_yaml
 
@@ -67,7 +73,7 @@ def loads(text: str, source: str = "environment.yml", base: Path | None = None) 
         raise CondapipError(
             f"malformed {source}{_key_line(data, 'dependencies')}: dependencies is not a list"
         )
-    conda, pip, section = _dependencies(deps, source, base or Path.cwd())
+    conda, pip, section = _dependencies(deps, source, base or Path.cwd(), platform)
     spec = EnvSpec(
         name=None if name is None else str(name),
         channels=_channels(data, source),
@@ -135,24 +141,71 @@ def _variables(data: dict[str, Any], source: str) -> tuple[tuple[str, str], ...]
 
 
 def _dependencies(
-    deps: list[Any], source: str, base: Path
+    deps: list[Any], source: str, base: Path, platform: str | None
 ) -> tuple[list[str], list[str], PipSection | None]:
     from condapip.formats import pip_requirements
 
     conda: list[str] = []
     pip: list[tuple[str, str]] = []
+    pip_lists: list[str] = []
     for i, dep in enumerate(deps):
         where = f"{source}{_item_line(deps, i)}"
+        if isinstance(dep, dict) and len(dep) == 1 and _SELECTOR.match(str(next(iter(dep)))):
+            dep = _selected(dep, where, platform)
+            if dep is None:
+                continue
         if isinstance(dep, str):
             conda.append(_checked(check_conda_spec, dep.strip(), where, "dependency"))
         elif isinstance(dep, dict) and set(dep) == {"pip"}:
+            pip_lists.append(where)
             entries = dep["pip"] or []
             for j, req in enumerate(_str_list(entries, "pip", where)):
                 pip.append((req, f"{source}{_item_line(entries, j)}"))
         else:
             raise CondapipError(f"malformed {where}: unexpected dependency {_plain(dep)!r}")
+    if len(pip_lists) > 1:
+        from condapip.support.output import warn
+
+        # conda reads the dependencies into one mapping, so the last pip: replaces the others
+        warn(
+            f"{source}: {len(pip_lists)} pip: lists ({', '.join(_lines(pip_lists))}): "
+            "condapip installs them all, conda keeps only the last; merge them into one"
+        )
     section = pip_requirements.parse(pip, base) if pip else None
     return conda, [entry for entry, _ in pip], section
+
+
+# mamba's selectors (libmamba's eval_selector): the platform families it knows
+_SELECTOR = re.compile(r"^sel\((?P<family>[^)]*)\)$")
+_FAMILIES = {"linux": ("linux-",), "osx": ("osx-",), "win": ("win-",), "unix": ("linux-", "osx-")}
+
+
+def _selected(dep: dict[Any, Any], where: str, platform: str | None) -> str | None:
+    """A ``sel(linux): pkg`` entry as micromamba reads it: ``pkg`` on that platform, else nothing.
+
+    conda skips every such entry (it only reads ``pip:`` from a mapping): said once per entry.
+    """
+    from condapip.ledger.platform import current_subdir
+    from condapip.support.output import warn
+
+    key, value = next(iter(dep.items()))
+    family = _SELECTOR.match(str(key))
+    assert family is not None
+    prefixes = _FAMILIES.get(family.group("family"))
+    if prefixes is None or not isinstance(value, str):
+        raise CondapipError(
+            f"malformed {where}: selector {key!r}: mamba knows sel(linux), sel(osx), "
+            "sel(win) and sel(unix), each with one spec"
+        )
+    target = platform or current_subdir()
+    chosen = target.startswith(prefixes)
+    done = f"installed for {target}" if chosen else f"skipped for {target}"
+    warn(f"{where}: {key}: {value} {done}, as micromamba reads it; conda ignores sel() entries")
+    return value if chosen else None
+
+
+def _lines(wheres: list[str]) -> list[str]:
+    return [w.rsplit(", ", 1)[-1] for w in wheres]
 
 
 def _checked(check: Any, entry: str, where: str, what: str, *args: Any) -> Any:
