@@ -40,3 +40,15 @@ PYPI_TO_CONDA: dict[str, str] = {
 def pypi_to_conda(name: str) -> str:
     key = canonicalize_name(name)
     return PYPI_TO_CONDA.get(key, key)
+
+
+# conda-forge name -> PyPI name: the table read backwards, the first PyPI name kept
+# where several share one conda package (opencv).
+_CONDA_TO_PYPI: dict[str, str] = {}
+for _pypi, _conda in PYPI_TO_CONDA.items():
+    _CONDA_TO_PYPI.setdefault(_conda, _pypi)
+
+
+def conda_to_pypi(name: str) -> str:
+    """The PyPI name of a conda package, where no repodata purl says it."""
+    return _CONDA_TO_PYPI.get(name, canonicalize_name(name))
