@@ -33,10 +33,12 @@ class EnvSpec:
     variables: tuple[tuple[str, str], ...] = ()
     prefix: str | None = None
     pip_section: PipSection | None = field(default=None, compare=False)
+    platforms: tuple[str, ...] = ()  # conda-lock's key: the platforms `lock -f` locks for
 
 
-# conda's keys (conda.env.env VALID_KEYS); anything else is a typo or another tool's.
-KEYS = ("name", "channels", "dependencies", "variables", "prefix")
+# conda's keys (conda.env.env VALID_KEYS), and conda-lock's ``platforms``;
+# anything else is a typo or another tool's.
+KEYS = ("name", "channels", "dependencies", "variables", "prefix", "platforms")
 
 
 def load(path: Path, platform: str | None = None) -> EnvSpec:
@@ -81,6 +83,7 @@ def loads(
         pip=tuple(pip),
         variables=_variables(data, source),
         prefix=prefix,
+        platforms=tuple(_str_list(data.get("platforms") or [], "platforms", source)),
         pip_section=section,
     )
     if not conda and not pip:  # said once the whole file is known to be valid
