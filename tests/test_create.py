@@ -207,3 +207,50 @@ def test_pip_list_takes_requirement_files_links_and_paths_relative_to_the_file(
     assert rows["epsilon"]["version"] == "1.0" and rows["theta"]["version"] == "2.1"
     requests = json.loads((prefix / "conda-meta" / "condapip" / "requests.json").read_text())
     assert requests["pip_requests"] == {"theta": local.as_uri(), "epsilon": "epsilon==1.0"}
+
+
+def _purl_channel(tmp_path: Path, purls: dict[str, str]) -> str:
+    """A channel whose repodata says which PyPI project each package is, as conda-forge's does."""
+    from condapip.channel_build.build import build_channel
+
+    wheels = tmp_path / "purl-wheels"
+    for name in purls:
+        make_wheel(wheels, name, "1.0")
+    chan = tmp_path / "purl-chan"
+    build_channel([wheels], chan)
+    repodata = chan / "noarch" / "repodata.json"
+    data = json.loads(repodata.read_text())
+    for record in data["packages.conda"].values():
+        record["purls"] = [purls[record["name"]]]
+    repodata.write_text(json.dumps(data))
+    return chan.as_uri()
+
+
+def test_both_layers_are_judged_by_the_channels_purls_not_the_names(tmp_path):
+    from condapip.change.plan import Row, refuse_both_layers
+    from condapip.errors import CondapipError
+
+    chan = _purl_channel(tmp_path, {"kappa-tool": "pkg:pypi/kappa", "lambda": "pkg:pypi/other"})
+
+    def rows(conda: str, pip: str) -> list[Row]:
+        return [Row(conda, "conda", "env.yml dependencies", conda), Row(pip, "pip", "pip:", pip)]
+
+    with pytest.raises(CondapipError, match="kappa is asked of both layers"):
+        refuse_both_layers(rows("kappa-tool", "kappa"), [chan])
+    refuse_both_layers(rows("lambda", "lambda"), [chan])  # purls: another PyPI project
+    with pytest.raises(CondapipError, match="lambda is asked of both layers"):
+        refuse_both_layers(rows("lambda", "lambda"), [])  # offline: same name, same project
+
+
+def test_the_name_table_maps_pypi_to_conda_only(tmp_path):
+    from condapip.change.plan import Row, refuse_both_layers
+    from condapip.errors import CondapipError
+
+    def rows(conda: str, pip: str) -> list[Row]:
+        return [Row(conda, "conda", "env.yml dependencies", conda), Row(pip, "pip", "pip:", pip)]
+
+    refuse_both_layers(rows("graphviz", "graphviz"), [])  # conda's C tool, PyPI's binding
+    with pytest.raises(CondapipError, match="graphviz is asked of both layers"):
+        refuse_both_layers(rows("python-graphviz", "graphviz"), [])
+    with pytest.raises(CondapipError, match="torch is asked of both layers"):
+        refuse_both_layers(rows("pytorch", "torch"), [])

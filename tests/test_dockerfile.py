@@ -533,12 +533,32 @@ def test_every_variant_passes_hadolint(tmp_path: Path, base: str, user: str | No
     assert checked.returncode == 0 and checked.stdout.strip() == "", checked.stdout
 
 
-def test_a_package_in_both_layers_is_one_warning(tmp_path: Path) -> None:
-    yml = "name: w\ndependencies:\n  - python=3.11\n  - numpy\n  - pip:\n    - numpy==1.26.4\n"
+@pytest.mark.parametrize(
+    ("conda", "pip"), [("numpy", "numpy==1.26.4"), ("python-graphviz", "graphviz==0.20.3")]
+)
+def test_create_and_dockerfile_refuse_a_both_layer_file_with_the_same_line(
+    tmp_path: Path, conda: str, pip: str
+) -> None:
+    yml = f"name: w\ndependencies:\n  - python=3.11\n  - {conda}\n  - pip:\n    - {pip}\n"
+    path = _env(tmp_path, yml) / "environment.yml"
+
+    made = condapip("create", "-f", str(path), "-p", str(tmp_path / "env"), "--dry-run")
+    done = write(tmp_path)
+
+    assert (made.returncode, done.returncode) == (2, 2), made.stderr + done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line == made.stderr.strip()
+    assert f"{pip.split('==')[0]} is asked of both layers" in line
+    assert not (tmp_path / "Dockerfile").exists()
+
+
+def test_conda_graphviz_is_the_c_tool_not_pypi_graphviz(tmp_path: Path) -> None:
+    yml = (
+        "name: g\ndependencies:\n  - python=3.11\n  - graphviz\n  - pip:\n    - graphviz==0.20.3\n"
+    )
     _env(tmp_path, yml)
 
     done = write(tmp_path)
 
     assert done.returncode == 0, done.stderr
-    (warning,) = done.stderr.splitlines()
-    assert "numpy in both the conda and the pip layer" in warning
+    assert "both" not in done.stderr

@@ -192,14 +192,54 @@ def split(rows: Sequence[Row]) -> tuple[list[str], list[str]]:
     )
 
 
-def refuse_both_layers(rows: Sequence[Row]) -> None:
+def refuse_both_layers(rows: Sequence[Row], channels: Sequence[str] = ()) -> None:
     """A package asked of both layers would be installed twice, pip's over conda's:
-    bad input, refused before anything is solved or written."""
-    conda = {pypi_to_conda(r.package): r for r in rows if r.layer == "conda"}
-    for row in rows:
-        other = conda.get(pypi_to_conda(row.package)) if row.layer == "pip" else None
+    bad input, refused before anything is solved or written.
+
+    Which PyPI project a conda package is comes from its repodata ``purls`` in
+    ``channels``; a package they say nothing about is matched through the
+    PyPI-to-conda table, in that direction only (conda's ``graphviz`` is the C
+    tool, PyPI's is conda's ``python-graphviz``).
+    """
+    conda = {r.package: r for r in rows if r.layer == "conda"}
+    pip = [r for r in rows if r.layer == "pip"]
+    if not conda or not pip:
+        return
+    projects = _pypi_projects(sorted(conda), channels)
+    for row in pip:
+        other = _conda_owner(canonicalize_name(row.package), conda, projects)
         if other is not None:
             raise CondapipError(
                 f"{row.package} is asked of both layers (conda: {other.why}; pip: {row.why}): "
                 "ask for it once, in the layer that should own it"
             )
+
+
+def _conda_owner(
+    project: str, conda: Mapping[str, Row], projects: Mapping[str, set[str]]
+) -> Row | None:
+    for name, row in conda.items():
+        if project in projects.get(name, ()):
+            return row
+    mapped = conda.get(pypi_to_conda(project))
+    return mapped if mapped is not None and mapped.package not in projects else None
+
+
+def _pypi_projects(names: Sequence[str], channels: Sequence[str]) -> dict[str, set[str]]:
+    """conda name -> the PyPI projects its repodata ``purls`` name, where the channels say.
+
+    No channels, or channels that cannot be read (offline): nothing, and the table decides.
+    """
+    if not channels:
+        return {}
+    try:
+        found = channel_records(channels, names)
+    except CondapipError:
+        return {}
+    out: dict[str, set[str]] = {}
+    for name, records in found.items():
+        purls = {p.removeprefix("pkg:pypi/") for rec in records for p in _purls(rec)}
+        projects = {str(canonicalize_name(p)) for p in purls if "/" not in p}
+        if projects:
+            out[name] = projects
+    return out

@@ -66,9 +66,9 @@ def from_envfile(spec: EnvSpec, source: str, context: Path) -> Layers:
     text = header(source, "conda") + dumps(
         EnvSpec(name=name, channels=channels, conda=conda, pip=())
     )
+    _refuse_both_layers(conda, _requirements(spec.pip_section), source, channels)
     pip, copies, notes = _pip_layer(spec.pip_section, source, context)
     names = {spec_name(s) for s in conda}
-    _warn_overlap(names, _requirements(spec.pip_section))
     names |= {r.name for r in _requirements(spec.pip_section) if r.name}
     strict = len(channels) < 2 or not any(_exact_without_channel(s) for s in conda)
     return Layers(
@@ -95,16 +95,18 @@ def _check_channel(channel: str) -> None:
             )
 
 
-def _warn_overlap(conda: set[str], pip: list[PipRequirement]) -> None:
-    """A name in both layers: pip is held to conda's version, so the build may not solve."""
-    both = sorted({r.name for r in pip if r.name} & conda)
-    if both:
-        from condapip.support.output import warn
+def _refuse_both_layers(
+    conda: tuple[str, ...], pip: list[PipRequirement], source: str, channels: tuple[str, ...]
+) -> None:
+    """``create -f``'s own check, on the same rows: the same file is refused the same way."""
+    from condapip.change.plan import Row, refuse_both_layers
+    from condapip.ledger.channels import Config, resolve
+    from condapip.ledger.specs import spec_name
 
-        warn(
-            f"{', '.join(both)} in both the conda and the pip layer: the image's pip is held "
-            "to the conda layer's versions, so keep each package in one layer"
-        )
+    rows = [Row(spec_name(s), "conda", f"{source} dependencies", s) for s in conda]
+    rows += [Row(r.name, "pip", f"{source} pip:", r.line()) for r in pip if r.name]
+    urls = [c.url for c in resolve(channels, config=Config())]
+    refuse_both_layers(rows, urls)
 
 
 def _exact_without_channel(spec: str) -> bool:
