@@ -36,6 +36,7 @@ from condapip.support.progress import counted
 # The placeholder conda-build writes into text files; the installer rewrites
 # it to the real prefix at link time.
 PREFIX_PLACEHOLDER = "/opt/anaconda1anaconda2anaconda3"
+_NOT_BUILT = " (sdists are not built: make a wheel with `pip wheel --no-deps`, then build that)"
 
 
 def build_channel(
@@ -53,9 +54,14 @@ def build_channel(
     wheels: list[Path] = []
     for item in inputs:
         if item.is_dir():
-            wheels.extend(sorted(item.glob("*.whl")))
+            found = sorted(item.glob("*.whl"))
+            if not found:
+                raise CondapipError(f"no wheel in {item}{_sdists(item)}")
+            wheels.extend(found)
         elif item.suffix == ".whl" and item.is_file():
             wheels.append(item)
+        elif item.name.endswith((".tar.gz", ".zip")) and item.is_file():
+            raise CondapipError(f"{item} is an sdist{_NOT_BUILT}")
         else:
             raise CondapipError(f"not a wheel or a folder of wheels: {item}")
     # one build per wheel file (--host-python adds the bundled pip, which may
@@ -80,13 +86,42 @@ def build_channel(
     return built
 
 
+def _sdists(folder: Path) -> str:
+    """The sdists a folder holds, named for the error: condapip builds no sdist."""
+    names = sorted(p.name for p in folder.iterdir() if p.name.endswith((".tar.gz", ".zip")))
+    if not names:
+        return ""
+    return f", only the sdist {', '.join(names)}{_NOT_BUILT}"
+
+
 def index_channel(channel_dir: Path) -> None:
     import asyncio
 
     from rattler.index import index_fs
 
     (channel_dir / "noarch").mkdir(parents=True, exist_ok=True)
+    scratch = channel_dir / ".tmp"
+    ours = not scratch.exists()
     asyncio.run(index_fs(channel_dir, write_zst=False, write_shards=False, force=True))
+    if ours:  # rattler's scratch folder: no part of a channel
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def license_of(metadata: Message) -> str:
+    """The short license conda-forge puts in repodata: the SPDX expression, else a
+    one-line ``License`` value, else the classifier's name; never a whole license text."""
+    expression = (metadata.get("License-Expression") or "").strip()
+    if expression:
+        return expression
+    value = (metadata.get("License") or "").strip()
+    if value and "\n" not in value and len(value) <= 64:
+        return value
+    classifiers = [
+        c.rsplit("::", 1)[-1].strip()
+        for c in metadata.get_all("Classifier") or []
+        if c.startswith("License ::") and c.count("::") >= 2
+    ]
+    return " AND ".join(classifiers)
 
 
 def _layout(whl: Path, python_version: str = "3") -> tuple[bool, WheelContents]:
@@ -137,7 +172,7 @@ def wheel_to_conda(whl: Path, out: Path, *, python_version: str) -> BuiltPackage
             "build": build,
             "build_number": 0,
             "depends": sorted(set(depends)),
-            "license": metadata.get("License-Expression") or metadata.get("License") or "",
+            "license": license_of(metadata),
             "subdir": subdir,
             "timestamp": _timestamp(whl),
         }
