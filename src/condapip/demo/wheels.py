@@ -55,7 +55,12 @@ def real_wheels(python: tuple[int, int] | None = None) -> RealWheels:
         )
     dest = cache_dir() / f"cp{version[0]}{version[1]}"
     dest.mkdir(parents=True, exist_ok=True)
-    found = [_fetch(pin, dest, version) for pin in pins]
+    from filelock import FileLock
+
+    # pip download writes into dest in place: another process (a second demo, a
+    # parallel test worker) must never pick up a half-downloaded wheel.
+    with FileLock(str(dest / ".download.lock")):
+        found = [_fetch(pin, dest, version) for pin in pins]
     return RealWheels(*found)
 
 
