@@ -27,9 +27,10 @@ PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 os.environ.setdefault("CONDAPIP_WHEEL_CACHE", str(wheel_cache_dir()))
 SLOW_FIXTURES = frozenset({"real_wheels", "real_channel", "broken_sci"})
 CONDA_MISSING = (
-    "the real conda is not installed here; to run these tests: "
-    "pip install --no-deps ../shared/conda/conda-26.7.1-py3-none-any.whl && "
-    "pip install -r ../shared/conda/requirements.txt (see shared/conda/README.md)"
+    "needs the real conda importable beside condapip, and it is not: run the suite with "
+    "conda's own Python (`conda activate base && pip install -e '.[test]' && python -m "
+    "pytest -m conda`), or pip-install a conda wheel and its requirements into this venv "
+    "(`pip install --no-deps conda-VERSION-py3-none-any.whl`, as .ci/run does)"
 )
 
 # (name, version, requires): the synthetic world the tests share.
@@ -224,6 +225,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     no_pair = _no_wheel_pair()
     has_conda = find_spec("conda") is not None and find_spec("conda.cli") is not None
     for item in items:
+        # markers, not keywords: a parameter id such as `conda` is a keyword too
+        marks = "+".join(m for m in ("conda", "slow") if item.get_closest_marker(m))
+        if marks:
+            item.user_properties.append(("marks", marks))
         if no_pair and item.get_closest_marker("slow") is not None:
             item.add_marker(pytest.mark.skip(reason=no_pair))
         if not has_conda and item.get_closest_marker("conda") is not None:
@@ -240,11 +245,15 @@ def _no_wheel_pair() -> str | None:
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """With CONDAPIP_SLOW_LOG set (``.ci/run`` sets it), record how each slow test ended."""
-    log = os.environ.get("CONDAPIP_SLOW_LOG")
-    if log and "slow" in report.keywords and (report.when == "call" or report.skipped):
+    """With CONDAPIP_MARKED_LOG set (``.ci/run`` sets it), record how each test marked
+    ``slow`` or ``conda`` ended: ``OUTCOME MARKERS NODEID``, markers joined by ``+``."""
+    log = os.environ.get("CONDAPIP_MARKED_LOG")
+    marks = dict(report.user_properties).get("marks")
+    # under xdist the controller sees every worker's report: it alone writes
+    in_worker = "PYTEST_XDIST_WORKER" in os.environ
+    if log and marks and not in_worker and (report.when == "call" or report.skipped):
         with open(log, "a", encoding="utf-8") as fh:
-            fh.write(f"{report.outcome} {report.nodeid}\n")
+            fh.write(f"{report.outcome} {marks} {report.nodeid}\n")
 
 
 @pytest.fixture
