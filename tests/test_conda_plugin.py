@@ -21,10 +21,27 @@ def _rules() -> list[str]:
     return [m.RULE for m in rule_modules()]
 
 
-def test_conda_doctor_list_names_every_condapip_rule(condarc):
+def test_conda_doctor_list_gives_every_condapip_rule_its_own_fix(condarc):
+    from condapip.conda_plugin.health import FIXES
+
     listed = conda("doctor", "--list", check=True).stdout
     for rule in _rules():
-        assert f"condapip-{rule}: condapip: " in listed
+        line = next(x for x in listed.splitlines() if f"condapip-{rule}: condapip: " in x)
+        assert line.endswith(f"(fix: {FIXES[rule]})")
+    assert "(fix: conda config --set channel_priority strict" in listed
+
+
+def test_conda_doctor_fix_dry_run_prints_the_command_and_changes_nothing(
+    make_env, wheelhouse, condarc
+):
+    prefix = make_env(("python", "pip", "beta"))
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    before = tree_digest(prefix)
+    check = "condapip-pip-overwrote-conda"
+    proc = conda("doctor", "-p", str(prefix), "--fix", "--dry-run", check)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"the fix runs: condapip rebuild -p {prefix} --yes" in proc.stdout
+    assert tree_digest(prefix) == before
 
 
 @pytest.mark.slow
@@ -50,7 +67,7 @@ def test_guard_stops_conda_replacing_numpy_under_pip_and_changes_nothing(
     message = proc.stdout + proc.stderr
     assert "CondapipGuardRefused" in message
     assert "pip packages at stake: numpy 2.2.6" in message
-    assert f"condapip install -p {prefix} numpy" in message
+    assert f"condapip rebuild -p {prefix} --drop numpy --yes" in message
     assert tree_digest(prefix) == before
 
 
@@ -98,7 +115,7 @@ def test_guard_stops_conda_removing_a_package_pip_requires(make_env, wheelhouse,
     before = tree_digest(prefix)
     proc = conda("remove", "-y", "-p", str(prefix), "beta")
     assert proc.returncode == 1
-    assert "beta would be removed: required by pip's alpha 1.0" in proc.stdout + proc.stderr
+    assert "pip's alpha 1.0 needs beta>=1.0: beta would be removed" in proc.stdout + proc.stderr
     assert tree_digest(prefix) == before
 
 
@@ -119,6 +136,7 @@ def test_conda_doctor_fix_respects_a_no(broken_sci, condarc, tmp_path):
     before = tree_digest(prefix)
     proc = conda("doctor", "-p", str(prefix), "--fix", "--dry-run", "condapip-pip-overwrote-conda")
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"the fix runs: condapip rebuild -p {prefix} --yes" in proc.stdout
     assert tree_digest(prefix) == before
 
 
@@ -159,8 +177,9 @@ def test_beside_conda_pypi_both_plugins_load_and_condapip_reads_first(
     assert "These packages are not installed by conda" in out  # conda-pypi's
     assert out.index("condapip pip-overwrote-conda:") < out.index("not installed by conda")
     assert "numpy: numpy 1.26.4 (conda) was replaced by numpy 2.2.6" in out
-    # conda's pip-interop read (conda-pypi's check) deleted the overwritten record
-    assert not list((prefix / "conda-meta").glob("numpy-*.json"))
+    # conda's pip-interop read (conda-pypi's check) deleted the overwritten
+    # record; condapip put it back after the command
+    assert list((prefix / "conda-meta").glob("numpy-*.json"))
 
 
 def test_plugin_import_is_cheap():
@@ -169,7 +188,8 @@ def test_plugin_import_is_cheap():
     code = (
         "import sys, condapip.conda_plugin.hooks as p\n"
         "for hook in (p.conda_settings, p.conda_subcommands, p.conda_pre_commands,\n"
-        "             p.conda_pre_solves, p.conda_post_solves,\n"
+        "             p.conda_post_commands, p.conda_exception_observers,\n"
+        "             p.conda_pre_transaction_actions, p.conda_pre_solves, p.conda_post_solves,\n"
         "             p.conda_environment_exporters, p.conda_environment_specifiers):\n"
         "    list(hook())\n"
         "heavy = ('rattler', 'typer', 'rich', 'condapip.doctor', 'condapip.ledger')\n"
@@ -188,8 +208,10 @@ def test_conda_export_format_condapip_reads_before_conda_deletes_records(
     assert "numpy=1.26.4=py311_0" in ours
     via_conda = conda("export", "-p", str(prefix), "--format", "condapip", check=True).stdout
     assert via_conda == ours
-    # conda's own pip-interop read went on to delete the record pip overwrote
-    assert not list((prefix / "conda-meta").glob("numpy-*.json"))
+    # conda's own pip-interop read deleted the record pip overwrote; it is back
+    assert list((prefix / "conda-meta").glob("numpy-*.json"))
+    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    assert "pip-overwrote-conda" in {f["rule"] for f in report["findings"]}
 
 
 @pytest.mark.skipif(
@@ -203,7 +225,7 @@ def test_conda_doctor_fix_beside_conda_pypi_puts_back_the_deleted_record_and_reb
     prefix = copy_prefix(broken_sci, tmp_path / "sci")
     proc = conda("doctor", "-p", str(prefix), "--fix", "--yes")
     out = proc.stdout + proc.stderr
-    assert "put back numpy-1.26.4-py311_0.json" in out
+    assert "put back conda-meta/numpy-1.26.4-py311_0.json" in out
     assert f"rebuilt: {prefix}" in out
     report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
     assert report["healthy"], report

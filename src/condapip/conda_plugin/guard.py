@@ -1,36 +1,35 @@
-"""The guard: no conda change under a pip layer, except through a re-layer.
+"""The guard: no conda change under a pip layer, except one that keeps it whole.
 
 conda calls ``post_solves`` with the solved transaction before it links
-anything. The guard stops a transaction that removes or replaces a conda
-package a pip-installed distribution requires, or that writes over (or
-deletes) files pip owns. Any other change passes untouched. The
-``condapip_guard`` setting (condarc) is ``block`` (default), ``warn`` or ``off``.
+anything. The guard stops a transaction that leaves a pip dist's requirement
+unmet, replaces or adds a conda package of a pip dist's name, or writes over
+(or deletes) a file a pip RECORD lists; the packages' own file lists are read
+from conda's package cache (fetched first, as conda would next; in a dry run
+only what is already there). Any other change passes untouched. A prefix the
+guard cannot read stops the change too: it fails closed.
+
+The ``condapip_guard`` setting is ``block`` (default), ``warn`` or ``off``. It
+is read where conda reads its configuration for the command, except from files
+inside the target prefix: conda reads ``PREFIX/.condarc`` (``condarc``,
+``condarc.d/``) for the prefix a command targets, and any package, a pip
+wheel's data files included, can write those.
 """
 
 from __future__ import annotations
 
-import shlex
+import os
+import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from condapip.conda_plugin.advice import SETTING, cannot_judge, message
 from condapip.conda_plugin.safe import never_raises
-from condapip.support.redact import redact
+from condapip.conda_plugin.stakes import Change, at_stake
 
-SETTING = "condapip_guard"
 MODES = ("block", "warn", "off")
 # what the user asked conda for, kept by the pre-solve hook for the message
-_REQUEST: dict[str, tuple[str, ...]] = {"add": (), "remove": ()}
-
-
-@dataclass(frozen=True)
-class Stake:
-    """One conda package the transaction touches, and the pip dists that lose by it."""
-
-    package: str
-    how: str  # "removed", "replaced" or "added over pip's files"
-    pip: tuple[str, ...]  # "name version" of each pip dist at stake
-    reason: str
+_REQUEST: dict[str, tuple[str, ...]] = {"add": ()}
 
 
 def settings() -> Iterator[Any]:
@@ -58,7 +57,6 @@ def post_solves() -> Iterator[Any]:
 
 def _remember(add: Iterable[Any], remove: Iterable[Any]) -> None:
     _REQUEST["add"] = tuple(sorted(str(s) for s in add))
-    _REQUEST["remove"] = tuple(sorted(str(s) for s in remove))
 
 
 def _guard_action() -> Any:
@@ -74,13 +72,15 @@ def _guard_action() -> Any:
         if mode == "off" or not (unlink or link):
             return
         prefix = str(context.target_prefix)
-        stakes = at_stake(prefix, [r.name for r in unlink], [r.name for r in link])
-        if not stakes:
+        try:
+            change = solved_change(prefix, unlink, link, fetch=not context.dry_run)
+            stakes = at_stake(prefix, change)
+            text = message(prefix, stakes, _REQUEST["add"], _verb(context)) if stakes else ""
+        except Exception as exc:  # fails closed: what it cannot read, it cannot pass
+            text = cannot_judge(prefix, str(exc) or type(exc).__name__)
+        if not text:
             return
-        text = redact(message(prefix, stakes, _REQUEST["add"], _REQUEST["remove"]))
         if mode == "warn":
-            import sys
-
             print(f"condapip guard (warn): {text}", file=sys.stderr)
             return
         raise CondapipGuardRefused(text)
@@ -88,94 +88,97 @@ def _guard_action() -> Any:
     return never_raises("guard", (CondaError,))(guard)
 
 
+def _verb(context: Any) -> str:
+    args = context._argparse_args
+    return str(getattr(args, "cmd", None) or "install") if args is not None else "install"
+
+
 def guard_mode(context: Any) -> str:
-    """``block``, ``warn`` or ``off``: conda keeps plugin settings under ``plugins:``
-    (or ``$CONDA_PLUGINS_CONDAPIP_GUARD``); a top-level ``condapip_guard:`` in a
-    condarc (or ``$CONDA_CONDAPIP_GUARD``) counts too, where the other is unset.
-    Anything else is ``block``."""
-    value = getattr(context.plugins, SETTING, None)
-    if value in (None, "block"):
-        for data in context.raw_data.values():  # lowest precedence first
-            if SETTING in data:
-                value = data[SETTING].value(None)
+    """``block``, ``warn`` or ``off``, from conda's sources for this command in
+    precedence order, lowest first (files, then env vars, then the command line),
+    each source's ``plugins: condapip_guard`` over its top-level ``condapip_guard``.
+    Files inside the target prefix are not read. Anything else is ``block``."""
+    prefix = os.path.realpath(context.target_prefix)
+    value: Any = None
+    for source, data in context.raw_data.items():
+        if isinstance(source, Path) and _inside(source, prefix):
+            continue
+        for key in (SETTING, f"plugins_{SETTING}"):  # as env vars name them
+            if key in data:
+                value = data[key].value(None)
+        if "plugins" in data:
+            plugin = (data["plugins"].value(None) or {}).get(SETTING)
+            if plugin is not None:
+                value = plugin.value(None)
     if value is False:  # YAML 1.1 reads a bare off as false
         value = "off"
     mode = str(value).strip().lower()
     return mode if mode in MODES else "block"
 
 
-def at_stake(prefix: str, unlinked: Iterable[str], linked: Iterable[str]) -> list[Stake]:
-    """What the solved change would do to the prefix's pip layer."""
-    from pathlib import Path
-
-    from packaging.utils import canonicalize_name
-
-    from condapip.doctor.findings import Context
-    from condapip.ledger.names import pypi_to_conda
-    from condapip.ledger.prefix import read_prefix
-
-    if not (Path(prefix) / "conda-meta").is_dir():
-        return []  # a new environment has no pip layer
-    ctx = Context(prefix=read_prefix(prefix))
-    pip_dists = [d for d in ctx.prefix.dists if ctx.installed_by_pip(d)]
-    if not pip_dists:
-        return []
-    dist_of = {rec.name: d for d in ctx.prefix.dists if (rec := ctx.prefix.owners[d.path][1])}
-    # by PyPI name, and by the conda name of that project (torch -> pytorch)
-    needs = _requirements(ctx, pip_dists)
-    needs.update((pypi_to_conda(k), v) for k, v in list(needs.items()))
-    pip_by_key = {d.key: d for d in pip_dists}
-    pip_by_key.update({pypi_to_conda(d.key): d for d in pip_dists})
-    removed, added = set(unlinked), set(linked)
-    stakes = []
-    for name in sorted(removed | added):
-        dist = dist_of.get(name)
-        key = dist.key if dist is not None else canonicalize_name(name)
-        how = ("replaced" if name in added else "removed") if name in removed else "added"
-        owner = pip_by_key.get(key)
-        if owner is not None:
-            reason = f"pip's {owner.name} {owner.version} owns its files"
-            stakes.append(Stake(name, how, (f"{owner.name} {owner.version}",), reason))
-        elif how != "added" and needs.get(key):
-            users = tuple(sorted(needs[key]))
-            stakes.append(Stake(name, how, users, f"required by pip's {', '.join(users)}"))
-    return stakes
+def _inside(path: Path, prefix: str) -> bool:
+    real = os.path.realpath(path)
+    return real == prefix or real.startswith(prefix.rstrip(os.sep) + os.sep)
 
 
-def _requirements(ctx: Any, dists: Iterable[Any]) -> dict[str, set[str]]:
-    """PEP 503 name -> the pip dists (``name version``) that require it here."""
-    from packaging.utils import canonicalize_name
+def solved_change(
+    prefix: str, unlink: Iterable[Any], link: Iterable[Any], *, fetch: bool
+) -> Change:
+    """The transaction as the guard judges it: versions, and the files each side touches."""
+    unlink, link = tuple(unlink), tuple(link)
+    written = _linked_files(prefix, link, fetch=fetch)
+    deleted = {
+        path: f"{rec.name} {rec.version}"
+        for rec in unlink
+        for path in getattr(rec, "files", ()) or ()
+        if path not in written
+    }
+    return Change(
+        removed={r.name: str(r.version) for r in unlink},
+        added={r.name: str(r.version) for r in link},
+        written=written,
+        deleted=deleted,
+    )
 
-    from condapip.ledger.specs import applicable_requirements
 
-    env = {**ctx.marker_env, "extra": ""}
-    out: dict[str, set[str]] = {}
-    for dist in dists:
-        for req in applicable_requirements(dist.requires, env):
-            out.setdefault(canonicalize_name(req.name), set()).add(f"{dist.name} {dist.version}")
+def _linked_files(prefix: str, link: tuple[Any, ...], *, fetch: bool) -> dict[str, str]:
+    """Prefix-relative path -> "name version" of each package conda will link there."""
+    from conda.common.path import get_python_noarch_target_path
+    from conda.core.package_cache_data import PackageCacheData, ProgressiveFetchExtract
+    from conda.gateways.disk.read import read_paths_json
+
+    def extracted(prec: Any) -> Any:
+        found = PackageCacheData.query_all(prec)  # type: ignore[no-untyped-call]
+        return next((r for r in found if r.is_extracted), None)
+
+    missing = [p for p in link if extracted(p) is None]
+    if missing and fetch:  # what conda does next anyway; it finds them in its cache then
+        ProgressiveFetchExtract(missing).execute()  # type: ignore[no-untyped-call]
+    site_packages = _site_packages(prefix, link)
+    out: dict[str, str] = {}
+    for prec in link:
+        entry = extracted(prec)
+        if entry is None:
+            continue  # a dry run: not downloaded, judged by names and requirements only
+        noarch = str(getattr(prec, "noarch", "") or "").endswith("python")
+        for entry_path in read_paths_json(entry.extracted_package_dir).paths:  # type: ignore[no-untyped-call]
+            path = entry_path.path
+            if noarch and site_packages:
+                path = get_python_noarch_target_path(path, site_packages)  # type: ignore[no-untyped-call]
+            out[path] = f"{prec.name} {prec.version}"
     return out
 
 
-def message(prefix: str, stakes: list[Stake], add: tuple[str, ...], remove: tuple[str, ...]) -> str:
-    pip_names = sorted({p for s in stakes for p in s.pip})
-    lines = [
-        f"this conda change would break the pip layer of {prefix} "
-        f"(pip packages at stake: {', '.join(pip_names)}):"
-    ]
-    lines += [f"  - {s.package} would be {s.how}: {s.reason}" for s in stakes]
-    where = shlex.quote(prefix)
-    if add:
-        command = f"condapip install -p {where} {' '.join(shlex.quote(s) for s in add)}"
-        lines.append(f"Re-layer safely (conda first, then the pip layer again): {command}")
-    else:
-        names = " ".join(shlex.quote(p.split()[0]) for p in pip_names)
-        lines.append(
-            f"Take the pip packages out first ({shlex.quote(prefix + '/bin/python')} -m pip "
-            f"uninstall {names}), or re-layer with condapip rebuild -p {where}"
-        )
-    lines.append(
-        f"To let conda go ahead anyway: conda config --set plugins.{SETTING} warn (or off)"
-    )
-    if remove:
-        lines.append(f"(conda was asked to remove: {', '.join(remove)})")
-    return "\n".join(lines)
+def _site_packages(prefix: str, link: tuple[Any, ...]) -> str | None:
+    """site-packages after the change, relative to the prefix, as conda computes it."""
+    from conda.common.path import get_python_site_packages_short_path
+    from conda.core.prefix_data import PrefixData
+
+    python = next((p for p in link if p.name == "python"), None)
+    if python is None:  # conda's pip interop off: this read deletes nothing
+        python = PrefixData(prefix, interoperability=False).get("python", None)
+    if python is None:
+        return None
+    custom = getattr(python, "python_site_packages_path", None)
+    version = python.version
+    return str(custom or get_python_site_packages_short_path(version))  # type: ignore[no-untyped-call]

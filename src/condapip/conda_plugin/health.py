@@ -10,6 +10,7 @@ names start with ``condapip-``, which also sorts them first.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -24,11 +25,21 @@ if TYPE_CHECKING:  # conda loads this module on every command: the doctor only w
     from condapip.doctor.findings import Finding, Report
 
 PREFIX = "condapip-"
+# What each rule's fix does, for ``conda doctor --list`` (each finding prints
+# its own exact command); ``--fix`` runs condapip's repair for errors only.
+FIXES = {
+    "interrupted-change": "condapip rollback (or rebuild, to finish an interrupted rebuild)",
+    "pip-overwrote-conda": "condapip rebuild: conda's package back, the pip layer on top",
+    "duplicate-dist": "condapip rebuild: one metadata folder per name",
+    "broken-requirement": "condapip rebuild, or a version that fits (shown per finding)",
+    "pip-in-base": "pip uninstall in base; the packages belong in an environment of their own",
+    "conda-after-pip": "condapip rebuild: the pip layer laid again after conda's change",
+    "cuda-mismatch": "a CUDA that matches: condapip install 'cuda-version=N.*' or a matching wheel",
+    "install-log-warning": "condapip rebuild, after conda clean or conda update as the log says",
+    "channel-priority": "conda config --set channel_priority strict, conda-forge first",
+}
 # prefix -> its report, or why it could not be read; one conda command, one reading
 _REPORTS: dict[str, Report | str] = {}
-# prefix -> the bytes of each conda-meta record pip overwrote, as read before
-# conda's checks: conda's pip-interop loader may delete them before a fixer runs
-_RECORDS: dict[str, dict[Path, bytes]] = {}
 _SHOWN_ERRORS: set[str] = set()
 
 
@@ -50,7 +61,7 @@ def health_checks() -> Iterator[Any]:
             action=never_raises(f"check {rule}")(_action(rule)),
             fixer=never_raises(f"fix {rule}", (CondaSystemExit, DryRunExit))(_fixer(rule)),
             summary=f"condapip: {summary(module)}",
-            fix="condapip rebuild (or rollback after an interrupted change)",
+            fix=FIXES[rule],
         )
 
 
@@ -73,29 +84,7 @@ def summary(module: ModuleType) -> str:
 def _read_first(command: str) -> None:
     from conda.base.context import context
 
-    prefix = str(context.target_prefix)
-    found = report(prefix)
-    if not isinstance(found, str):
-        _RECORDS[prefix] = _overwritten_records(prefix, found)
-
-
-def _overwritten_records(prefix: str, found: Report) -> dict[Path, bytes]:
-    names = {f.package for f in found.findings if f.rule == "pip-overwrote-conda" and f.package}
-    if not names:
-        return {}
-    from condapip.ledger.prefix import read_prefix
-
-    records = read_prefix(prefix).records
-    return {records[n].meta_file: records[n].meta_file.read_bytes() for n in names if n in records}
-
-
-def _put_back(prefix: str) -> None:
-    """The records conda deleted since the checks began, back, once: condapip's
-    repair needs to know what conda had installed."""
-    for path, data in _RECORDS.pop(prefix, {}).items():
-        if not path.exists():
-            path.write_bytes(data)
-            print(f"condapip: put back {path.name}, which conda's pip-interop read deleted")
+    report(str(context.target_prefix))
 
 
 def report(prefix: str, *, fresh: bool = False) -> Report | str:
@@ -141,7 +130,10 @@ def _lines(findings: list[Finding]) -> list[str]:
 
 def _fixer(rule: str) -> Callable[[str, Any, Callable[[str], Any]], int]:
     def fix(prefix: str, args: Any, confirm: Callable[[str], Any]) -> int:
-        _put_back(prefix)
+        from condapip.conda_plugin.evidence import put_back
+
+        # condapip's repair needs to know what conda had installed
+        put_back(prefix)
         found = report(prefix, fresh=True)  # an earlier fixer may have repaired it
         if isinstance(found, str):
             print(f"condapip cannot read {prefix}: {found}")
@@ -155,7 +147,9 @@ def _fixer(rule: str) -> Callable[[str, Any, Callable[[str], Any]], int]:
         if verb is None:  # a warning's fix is a setting or a choice, not a rebuild
             print(f"condapip {rule}: warnings only; the fix above is yours to choose.")
             return 0
-        confirm(f"Run condapip {verb} -p {prefix}?")
+        command = f"condapip {verb} -p {shlex.quote(prefix)} --yes"
+        print(f"condapip {rule}: the fix runs: {command}")
+        confirm(f"Run {command}?")
         code = _condapip(verb, prefix)
         _REPORTS.pop(prefix, None)
         return code

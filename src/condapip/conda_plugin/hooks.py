@@ -23,8 +23,29 @@ def conda_health_checks() -> Iterator[Any]:
 
 @hookimpl
 def conda_pre_commands() -> Iterator[Any]:
+    yield from hook_results("prefix lock", "condapip.conda_plugin.prefix_lock", "pre_commands")
+    yield from hook_results("record keeping", "condapip.conda_plugin.evidence", "pre_commands")
     yield from hook_results("doctor pre-read", "condapip.conda_plugin.health", "pre_commands")
     yield from hook_results("export pre-read", "condapip.conda_plugin.envfiles", "pre_commands")
+
+
+@hookimpl
+def conda_post_commands() -> Iterator[Any]:
+    yield from hook_results("record keeping", "condapip.conda_plugin.evidence", "post_commands")
+
+
+@hookimpl
+def conda_exception_observers() -> Iterator[Any]:
+    yield from hook_results(
+        "record keeping", "condapip.conda_plugin.evidence", "exception_observers"
+    )
+
+
+@hookimpl
+def conda_pre_transaction_actions() -> Iterator[Any]:
+    yield from hook_results(
+        "record keeping", "condapip.conda_plugin.evidence", "pre_transaction_actions"
+    )
 
 
 @hookimpl
