@@ -22,8 +22,10 @@ def make_wheel(
     files: dict[str, str] | None = None,
     console_scripts: dict[str, str] | None = None,
     requires_python: str | None = None,
+    tag: str = "py3-none-any",
 ) -> Path:
-    """A pure-python wheel ``name-version`` whose module returns its version."""
+    """A wheel ``name-version`` whose module returns its version; pure unless ``tag`` says
+    a platform (``cp311-cp311-win_amd64``), for locks made for other machines."""
     norm = name.replace("-", "_").lower()
     dist_info = f"{norm}-{version}.dist-info"
     content: dict[str, bytes] = {
@@ -36,8 +38,9 @@ def make_wheel(
     meta += [f"Requires-Dist: {r}" for r in requires]
     content[f"{dist_info}/METADATA"] = ("\n".join(meta) + "\n\n").encode()
     content[f"{dist_info}/WHEEL"] = (
-        b"Wheel-Version: 1.0\nGenerator: condapip-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-    )
+        "Wheel-Version: 1.0\nGenerator: condapip-tests\n"
+        f"Root-Is-Purelib: {str(tag == 'py3-none-any').lower()}\nTag: {tag}\n"
+    ).encode()
     if console_scripts:
         eps = "[console_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in console_scripts.items())
         content[f"{dist_info}/entry_points.txt"] = eps.encode()
@@ -45,7 +48,7 @@ def make_wheel(
     record.append(f"{dist_info}/RECORD,,")
     content[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{norm}-{version}-py3-none-any.whl"
+    path = out / f"{norm}-{version}-{tag}.whl"
     with zipfile.ZipFile(path, "w") as zf:
         for k, v in content.items():
             zf.writestr(k, v)

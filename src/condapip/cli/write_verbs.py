@@ -13,13 +13,56 @@ from condapip.cli.confirm import confirmer
 from condapip.cli.options import DryRunOpt, JsonOpt, NameOpt, PrefixOpt, YesOpt, flag
 
 
+_LockFileOpt = Annotated[
+    Path | None,
+    typer.Option("-f", "--file", metavar="FILE", help="Lock an environment.yml, for any platform."),
+]
+_PlatformOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--platform",
+        metavar="PLATFORM",
+        help="With -f (repeatable): default the file's platforms:, else this machine's.",
+    ),
+]
+_VirtualOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--virtual-package",
+        metavar="[PLATFORM:]NAME=VERSION",
+        help="With -f (repeatable): e.g. linux-64:__cuda=12.4; no PLATFORM: all.",
+    ),
+]
+_LockFormatOpt = Annotated[
+    str, typer.Option("--format", metavar="FORMAT", help="condapip, conda-lock, pixi or pylock.")
+]
+_LockOutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="The lock to write (pylock: a folder for pylock.PLATFORM.toml).",
+    ),
+]
+_CheckOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--check", metavar="LOCK", help="With -f: does LOCK still satisfy FILE? Writes nothing."
+    ),
+]
+
+
 @verb("lock")
 def lock(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
-    output: Annotated[
-        Path, typer.Option("-o", "--output", metavar="FILE", help="The lock file to write.")
-    ] = Path("condapip.lock.yml"),
+    file: _LockFileOpt = None,
+    platform: _PlatformOpt = None,
+    virtual_package: _VirtualOpt = None,
+    fmt: _LockFormatOpt = "condapip",
+    output: _LockOutputOpt = None,
+    check: _CheckOpt = None,
     pip_engine: Annotated[
         str | None,
         typer.Option("--pip-engine", metavar="ENGINE", help="pip or uv: resolves index artifacts."),
@@ -29,7 +72,18 @@ def lock(
     """Pin both layers to artifacts and hashes; `create --lock` installs exactly that."""
     from condapip.commands import lock as cmd
 
-    finish(cmd.run(name=name, prefix=prefix, output=output, pip_engine=pip_engine), json=json)
+    result = cmd.run(
+        name=name,
+        prefix=prefix,
+        output=output,
+        pip_engine=pip_engine,
+        file=file,
+        platforms=platform or [],
+        virtual=virtual_package or [],
+        fmt=fmt,
+        check=check,
+    )
+    finish(result, json=json)
 
 
 @verb("clean")

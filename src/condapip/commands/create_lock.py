@@ -1,5 +1,9 @@
 """``condapip create --lock FILE``: install exactly a lock, conda first, then pip.
 
+FILE is any lock ``formats.locks.read_any`` reads (condapip's, conda-lock.yml,
+pixi.lock, pylock.PLATFORM.toml), whoever wrote it; this machine's platform
+is installed.
+
 No solver runs. conda packages come from their locked URLs and must carry the
 locked hashes; pip installs with ``--require-hashes --no-deps``. VCS installs
 are pinned by commit, the only thing pip can verify for them, so they go in a
@@ -17,9 +21,10 @@ from condapip.change import journal
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import refuse_existing
-from condapip.errors import CondapipError, Refused
+from condapip.errors import Refused
 from condapip.formats.layers import PipArtifact
-from condapip.formats.lock import CondaLocked, PlatformLock, load
+from condapip.formats.lock import CondaLocked, PlatformLock
+from condapip.formats.locks import read_any, section_for
 from condapip.support.output import Confirm
 from condapip.support.scratch import scratch
 
@@ -35,12 +40,8 @@ def run(
 ) -> Changed:
     from condapip.ledger.platform import current_subdir
 
-    lock = load(lockfile)
-    platform = current_subdir()
-    locked = lock.platforms.get(platform)
-    if locked is None:
-        have = ", ".join(sorted(lock.platforms))
-        raise CondapipError(f"{lockfile} has no packages for {platform} (it has {have})")
+    lock = read_any(lockfile)
+    locked = section_for(lock, current_subdir(), lockfile)
     prefix = Path(os.path.realpath(prefix))
     refuse_existing(prefix)
     shown = plan(prefix, lockfile, locked)

@@ -56,6 +56,7 @@ class CondaLocked:
 class PlatformLock:
     conda: tuple[CondaLocked, ...]
     pip: tuple[PipArtifact, ...]
+    virtual: tuple[str, ...] = ()  # ``__glibc=2.28``: what a lock -f solve assumed
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def dumps(lock: Lock) -> str:
     doc["requested"] = list(lock.requested)
     doc["platforms"] = {
         plat: {
+            **({"virtual-packages": list(pl.virtual)} if pl.virtual else {}),
             "conda": [_conda_doc(c) for c in pl.conda],
             "pip": [_pip_doc(a) for a in pl.pip],
         }
@@ -184,6 +186,7 @@ def load(path: Path) -> Lock:
 
 
 _HEX = re.compile(r"^[0-9a-f]+$")
+_VIRTUAL = re.compile(r"^__[a-z0-9_]+=[0-9A-Za-z._+]+$")
 _URL = re.compile(r"^(?:https?|file)://\S+$")
 
 
@@ -191,8 +194,12 @@ def loads(text: str, source: str = DEFAULT_NAME) -> Lock:
     """Read and validate a lock: every name, URL and hash is checked as data."""
     from condapip.support.yaml_input import load
 
-    data = load(text, source)
-    bad = _Bad(source)
+    return from_data(load(text, source), source)
+
+
+def from_data(data: Any, source: str) -> Lock:
+    """A condapip lock's parsed YAML, validated."""
+    bad = Bad(source)
     if not isinstance(data, dict):
         raise bad("top level is not a mapping")
     if data.get("version") != LOCK_VERSION:
@@ -206,9 +213,12 @@ def loads(text: str, source: str = DEFAULT_NAME) -> Lock:
             raise bad(f"invalid platform {plat!r}")
         if not isinstance(body, dict):
             raise bad(f"platform {plat} is not a mapping")
-        conda = tuple(_conda_entry(e, bad) for e in _list(body.get("conda"), "conda", bad))
-        pip = tuple(_pip_entry(e, bad) for e in _list(body.get("pip"), "pip", bad))
-        out[plat] = PlatformLock(conda=conda, pip=pip)
+        conda = tuple(conda_entry(e, bad) for e in _list(body.get("conda"), "conda", bad))
+        pip = tuple(pip_entry(e, bad) for e in _list(body.get("pip"), "pip", bad))
+        virtual = tuple(str(v) for v in _list(body.get("virtual-packages"), "virtual", bad))
+        if not all(_VIRTUAL.match(v) for v in virtual):
+            raise bad(f"platform {plat} has an invalid virtual package")
+        out[plat] = PlatformLock(conda=conda, pip=pip, virtual=virtual)
     channels = tuple(str(c) for c in _list(data.get("channels"), "channels", bad))
     requested = _list(data.get("requested"), "requested", bad)
     from condapip.ledger.specs import check_conda_spec
@@ -229,7 +239,7 @@ def loads(text: str, source: str = DEFAULT_NAME) -> Lock:
     )
 
 
-class _Bad:
+class Bad:
     def __init__(self, source: str) -> None:
         self.source = source
 
@@ -237,7 +247,7 @@ class _Bad:
         return CondapipError(f"malformed {self.source}: {what}")
 
 
-def _list(value: Any, key: str, bad: _Bad) -> list[Any]:
+def _list(value: Any, key: str, bad: Bad) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -245,7 +255,7 @@ def _list(value: Any, key: str, bad: _Bad) -> list[Any]:
     return value
 
 
-def _str(entry: dict[str, Any], key: str, bad: _Bad, *, required: bool = True) -> str | None:
+def _str(entry: dict[str, Any], key: str, bad: Bad, *, required: bool = True) -> str | None:
     value = entry.get(key)
     if value is None and not required:
         return None
@@ -254,14 +264,14 @@ def _str(entry: dict[str, Any], key: str, bad: _Bad, *, required: bool = True) -
     return str(value)
 
 
-def _hash(entry: dict[str, Any], key: str, size: int, bad: _Bad) -> str | None:
+def _hash(entry: dict[str, Any], key: str, size: int, bad: Bad) -> str | None:
     value = _str(entry, key, bad, required=False)
     if value is not None and (len(value) != size or not _HEX.match(value)):
         raise bad(f"entry {entry.get('name')!r} has an invalid {key}")
     return value
 
 
-def _url(entry: dict[str, Any], bad: _Bad, *, required: bool = True) -> str | None:
+def _url(entry: dict[str, Any], bad: Bad, *, required: bool = True) -> str | None:
     from condapip.ledger.specs import URL_UNSAFE
 
     value = _str(entry, "url", bad, required=required)
@@ -270,7 +280,7 @@ def _url(entry: dict[str, Any], bad: _Bad, *, required: bool = True) -> str | No
     return value
 
 
-def _conda_entry(entry: Any, bad: _Bad) -> CondaLocked:
+def conda_entry(entry: Any, bad: Bad) -> CondaLocked:
     from condapip.ledger.specs import check_conda_spec
 
     if not isinstance(entry, dict):
@@ -298,7 +308,7 @@ def _conda_entry(entry: Any, bad: _Bad) -> CondaLocked:
 _SOURCES = ("index", "url", "vcs", "directory")
 
 
-def _pip_entry(entry: Any, bad: _Bad) -> PipArtifact:
+def pip_entry(entry: Any, bad: Bad) -> PipArtifact:
     from condapip.ledger.specs import check_pip_requirement
 
     if not isinstance(entry, dict):

@@ -1,0 +1,187 @@
+"""`condapip lock -f FILE`: an environment file locked for linux-64, osx-arm64 and win-64
+at once, both layers, nothing installed; each format read back by its own tool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests import lockworld
+from tests.conftest import condapip
+from tests.lockworld import PLATFORMS
+
+ENV = """\
+name: multi
+channels:
+  - {channel}
+platforms: [linux-64, osx-arm64, win-64]
+dependencies:
+  - python
+  - pip
+  - alpha
+  - accel
+  - pip:
+    - --no-index
+    - --find-links {find_links}
+    - fastcore
+    - winonly; sys_platform == "win32"
+    - epsilon==1.0
+    - usesalpha
+"""
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> lockworld.World:
+    return lockworld.build(tmp_path_factory.mktemp("lockworld"))
+
+
+def envfile(folder: Path, world: lockworld.World, text: str = ENV, **extra: str) -> Path:
+    path = folder / "environment.yml"
+    path.write_text(text.format(channel=world.channel, find_links=world.find_links, **extra))
+    return path
+
+
+@pytest.fixture(scope="module")
+def locked(world, tmp_path_factory) -> tuple[Path, Path, dict]:
+    """One three-platform lock, read as data: (file, lock, --json)."""
+    folder = tmp_path_factory.mktemp("locked")
+    file = envfile(folder, world)
+    out = folder / "condapip.lock.yml"
+    result = condapip("lock", "-f", str(file), "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    return file, out, json.loads(result.stdout)
+
+
+def load(path: Path) -> dict:
+    return YAML(typ="safe").load(path.read_text())
+
+
+def _by_name(entries: list[dict]) -> dict[str, dict]:
+    return {e["name"]: e for e in entries}
+
+
+def test_each_platform_gets_its_own_conda_builds_and_default_virtual_packages(locked):
+    _, out, _ = locked
+    doc = load(out)
+    assert sorted(doc["platforms"]) == sorted(PLATFORMS)
+    for plat in PLATFORMS:
+        conda = _by_name(doc["platforms"][plat]["conda"])
+        assert {"python", "pip", "alpha", "beta", "accel"} <= set(conda)
+        assert conda["python"]["subdir"] == plat
+        assert f"/{plat}/python-" in conda["python"]["url"]
+        assert conda["accel"]["build"] != "cuda_1"  # no __cuda unless asked
+    virtual = {p: doc["platforms"][p]["virtual-packages"] for p in PLATFORMS}
+    assert virtual == {
+        "linux-64": ["__glibc=2.28", "__linux=0", "__unix=0"],
+        "osx-arm64": ["__osx=11.0", "__unix=0"],
+        "win-64": ["__win=0"],
+    }
+
+
+def test_each_platform_gets_its_own_wheel_with_its_sha256(locked, world):
+    _, out, _ = locked
+    doc = load(out)
+    for plat in PLATFORMS:
+        pip = _by_name(doc["platforms"][plat]["pip"])
+        wheel = world.wheels[plat]
+        assert pip["fastcore"]["url"] == wheel.as_uri()
+        assert pip["fastcore"]["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+        assert ("winonly" in pip) == (plat == "win-64")  # the sys_platform marker
+        assert pip["epsilon"]["version"] == "1.0"
+        # usesalpha needs alpha: the conda layer's alpha stands, pip adds no copy
+        assert "usesalpha" in pip and "alpha" not in pip and "beta" not in pip
+
+
+def test_json_gives_packages_virtual_packages_and_artifacts_per_platform(locked, world):
+    _, _, data = locked
+    win = data["platforms"]["win-64"]
+    assert win["virtual_packages"] == ["__win=0"]
+    fastcore = next(p for p in win["packages"] if p["name"] == "fastcore")
+    assert fastcore["url"] == world.wheels["win-64"].as_uri() and fastcore["sha256"]
+
+
+def test_a_cuda_virtual_package_for_one_platform_picks_the_cuda_build_there_only(world, tmp_path):
+    file = envfile(tmp_path, world)
+    out = tmp_path / "cuda.lock.yml"
+    args = ["lock", "-f", str(file), "-o", str(out), "--virtual-package", "linux-64:__cuda=12.4"]
+    result = condapip(*args)
+    assert result.returncode == 0, result.stderr
+    doc = load(out)
+    builds = {p: _by_name(doc["platforms"][p]["conda"])["accel"]["build"] for p in PLATFORMS}
+    assert builds["linux-64"] == "cuda_1"
+    assert builds["win-64"] != "cuda_1" and builds["osx-arm64"] != "cuda_1"
+    assert "__cuda=12.4" in doc["platforms"]["linux-64"]["virtual-packages"]
+    assert "__cuda=12.4" not in doc["platforms"]["win-64"]["virtual-packages"]
+
+
+def test_conda_locks_parser_reads_the_conda_lock_output(world, tmp_path):
+    from conda_lock.lockfile import parse_conda_lock_file
+
+    file = envfile(tmp_path, world)
+    out = tmp_path / "conda-lock.yml"
+    result = condapip("lock", "-f", str(file), "--format", "conda-lock", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    parsed = parse_conda_lock_file(out)
+    assert sorted(parsed.metadata.platforms) == sorted(PLATFORMS)
+    pip = {(p.platform, p.name): p for p in parsed.package if p.manager == "pip"}
+    for plat in PLATFORMS:
+        assert pip[(plat, "fastcore")].url == world.wheels[plat].as_uri()
+    conda = [p for p in parsed.package if p.manager == "conda" and p.name == "python"]
+    assert {p.platform for p in conda} == set(PLATFORMS)
+    assert all(p.hash.md5 and p.hash.sha256 for p in conda)
+
+
+def test_py_rattler_reads_the_pixi_output(world, tmp_path):
+    from rattler import LockFile
+
+    file = envfile(tmp_path, world)
+    out = tmp_path / "pixi.lock"
+    result = condapip("lock", "-f", str(file), "--format", "pixi", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    env = LockFile.from_path(out).default_environment()
+    by_platform = {p.name: p for p in env.platforms()}
+    assert set(by_platform) == set(PLATFORMS)
+    for plat, target in by_platform.items():
+        names = {r.name.normalized for r in env.conda_repodata_records_for_platform(target)}
+        assert {"python", "alpha", "accel"} <= names
+        pypi = {p.name: p for p in env.pypi_packages_for_platform(target)}
+        wheel = world.wheels[plat]
+        assert (
+            pypi["fastcore"].hashes.sha256.hex() == hashlib.sha256(wheel.read_bytes()).hexdigest()
+        )
+
+
+def test_pylock_writes_one_pep751_file_per_platform(world, tmp_path):
+    from condapip.formats.locks import read_any
+
+    file = envfile(tmp_path, world)
+    folder = tmp_path / "locks"
+    result = condapip("lock", "-f", str(file), "--format", "pylock", "-o", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"pylock.{p}.toml" for p in PLATFORMS)
+    win = read_any(folder / "pylock.win-64.toml").platforms["win-64"]
+    assert {a.name for a in win.pip} >= {"fastcore", "winonly"}
+    assert any(c.name == "python" for c in win.conda)
+
+
+@pytest.mark.parametrize("fmt", ["condapip", "conda-lock", "pixi", "pylock"])
+def test_every_format_reads_back_the_same_packages(world, tmp_path, fmt):
+    from condapip.formats.locks import read_any
+
+    file = envfile(tmp_path, world)
+    out = tmp_path / ("out" if fmt == "pylock" else "lockfile")
+    result = condapip("lock", "-f", str(file), "--format", fmt, "-o", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    written = [Path(p) for p in json.loads(result.stdout)["outputs"]]
+    for path in written:
+        lock = read_any(path)
+        for plat, body in lock.platforms.items():
+            pins = {(a.name, a.version, a.sha256) for a in body.pip}
+            fastcore = world.wheels[plat]
+            assert ("fastcore", "1.0", hashlib.sha256(fastcore.read_bytes()).hexdigest()) in pins
+            assert {c.name for c in body.conda} >= {"python", "alpha", "beta", "accel"}
