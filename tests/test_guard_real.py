@@ -118,8 +118,12 @@ def test_a_change_that_breaks_the_requirement_is_blocked_and_its_advice_works(en
     assert "No command can make this change and keep these pip packages working" in out
     keep = next(line for line in out.splitlines() if "keep them, with versions that fit:" in line)
     command = shlex.split(keep.split("fit: ", 1)[1])
-    assert command[:4] == ["conda", "install", "-p", str(env)]
-    run = conda(*command[1:], "-y", "-c", world["channel"].as_uri())
+    assert command == ["conda", "install", "-p", str(env), "-c", world["channel"].as_uri()] + [
+        "attrs>=23.1.0"
+    ]
+    run = subprocess.run(  # as printed; `conda` here is the venv's python -m conda
+        [sys.executable, "-m", *command], capture_output=True, text=True, stdin=subprocess.DEVNULL
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert (site_packages(env) / "cattrs-1.0.dist-info").is_dir()
 
@@ -183,3 +187,44 @@ def test_conda_waits_for_condapip_then_goes_on(env, world, monkeypatch):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, out + err
     assert (site_packages(env) / "attrs-23.1.0.dist-info").is_dir()
+
+
+@pytest.fixture
+def conda_context():
+    """conda's context, read afresh by the test; reset to this process's after."""
+    from conda.base.context import reset_context
+
+    yield reset_context
+    reset_context()
+
+
+@pytest.mark.parametrize(
+    ("user", "environ", "expected"),
+    [
+        ("", {}, "block"),
+        ("plugins:\n  condapip_guard: warn\n", {}, "warn"),
+        ("condapip_guard: off\n", {}, "off"),  # YAML 1.1 reads it as false
+        ("plugins:\n  condapip_guard: warn\n", {"CONDA_PLUGINS_CONDAPIP_GUARD": "off"}, "off"),
+        ("", {"CONDA_CONDAPIP_GUARD": "warn"}, "warn"),
+        ("plugins:\n  condapip_guard: nonsense\n", {}, "block"),
+    ],
+)
+def test_the_guard_setting_is_read_from_condas_sources_but_never_the_prefix(
+    conda_context, tmp_path, monkeypatch, condarc, user, environ, expected
+):
+    from argparse import Namespace
+
+    from conda.base.context import context
+
+    from condapip.conda_plugin.guard import guard_mode
+
+    prefix = tmp_path / "p"
+    (prefix / "conda-meta").mkdir(parents=True)
+    for planted in (".condarc", "condarc"):
+        (prefix / planted).write_text("plugins:\n  condapip_guard: 'off'\ncondapip_guard: 'off'\n")
+    condarc.write_text(condarc.read_text() + user)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    conda_context(argparse_args=Namespace(prefix=str(prefix), name=None))
+    assert any(str(s).startswith(str(prefix)) for s in context.raw_data)  # conda read it
+    assert guard_mode(context) == expected

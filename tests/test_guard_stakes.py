@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.conda_plugin.advice import cannot_judge, message
+from condapip.conda_plugin.advice import Request, cannot_judge, message
 from condapip.conda_plugin.stakes import Change, Unjudged, at_stake
 from tests.conftest import pip
 from tests.wheelmaker import make_wheel
@@ -89,17 +89,18 @@ def test_a_prefix_that_cannot_be_read_cannot_be_judged(tmp_path):
 
 def test_the_message_names_each_pip_dist_its_requirement_and_commands_that_can_work(layered):
     stakes = at_stake(str(layered), Change({"beta": "1.0"}, {"beta": "0.9"}))
-    text = message(str(layered), stakes, ("beta=0.9", "zeta"), "install")
+    request = Request(("beta=0.9", "zeta"), "install", ("file:///c h",))
+    text = message(str(layered), stakes, request)
     assert "pip's msgpack 1.0 needs beta>=1: beta would be replaced by 0.9" in text
     assert "No command can make this change and keep these pip packages working" in text
-    assert f"conda install -p {layered} 'beta>=1' zeta" in text
+    assert f"conda install -p {layered} -c 'file:///c h' 'beta>=1' zeta" in text
     assert f"condapip rebuild -p {layered} --drop msgpack --yes, then run conda install" in text
     assert "conda config --set plugins.condapip_guard warn" in text
 
 
 def test_with_no_version_that_fits_the_message_offers_only_the_drop(layered):
     stakes = at_stake(str(layered), Change({"beta": "1.0"}, {}))
-    text = message(str(layered), stakes, (), "remove")
+    text = message(str(layered), stakes, Request(verb="remove"))
     assert "versions that fit" not in text
     assert "--drop msgpack" in text and "then run conda remove again" in text
 

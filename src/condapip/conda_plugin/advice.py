@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from condapip.conda_plugin.stakes import Stake
 from condapip.errors import CondapipError
@@ -17,21 +18,35 @@ SETTING = "condapip_guard"
 GO_ON = f"conda config --set plugins.{SETTING} warn"
 
 
-def message(prefix: str, stakes: list[Stake], asked: Iterable[str], verb: str) -> str:
-    """The refusal: ``asked`` are the specs the user gave conda, ``verb`` its command."""
+@dataclass(frozen=True)
+class Request:
+    """What the user asked conda: the specs, the command, and the ``-c`` channels."""
+
+    specs: tuple[str, ...] = ()
+    verb: str = "install"
+    channels: tuple[str, ...] = ()
+    override_channels: bool = False
+
+    def channel_args(self) -> list[str]:
+        args = [f"-c {shlex.quote(c)}" for c in self.channels]
+        return [*args, *(["--override-channels"] if self.override_channels else [])]
+
+
+def message(prefix: str, stakes: list[Stake], request: Request) -> str:
+    """The refusal, with commands that work as printed (the user's channels kept)."""
     where = shlex.quote(prefix)
     pip = sorted({s.pip for s in stakes})
     lines = [f"this conda change would break pip packages in {prefix} ({', '.join(pip)}):"]
     lines += [f"  - pip's {s.pip} needs {s.requirement}: {s.what}" for s in stakes]
     lines.append("No command can make this change and keep these pip packages working. Choose one:")
-    fitting = _fitting(stakes, asked)
+    fitting = _fitting(stakes, request.specs)
     if fitting is not None:
-        specs = " ".join(shlex.quote(s) for s in fitting)
-        lines.append(f"  - keep them, with versions that fit: conda install -p {where} {specs}")
+        args = " ".join([where, *request.channel_args(), *(shlex.quote(s) for s in fitting)])
+        lines.append(f"  - keep them, with versions that fit: conda install -p {args}")
     drop = " ".join(f"--drop {shlex.quote(p.split()[0])}" for p in pip)
     lines.append(
         f"  - drop them from the pip layer: condapip rebuild -p {where} {drop} --yes, "
-        f"then run conda {verb} again"
+        f"then run conda {request.verb} again"
     )
     lines.append(f"To let conda go ahead anyway (the pip layer breaks): {GO_ON} (or off)")
     return redact("\n".join(lines))

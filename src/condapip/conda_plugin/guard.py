@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from condapip.conda_plugin.advice import SETTING, cannot_judge, message
+from condapip.conda_plugin.advice import SETTING, Request, cannot_judge, message
 from condapip.conda_plugin.safe import never_raises
 from condapip.conda_plugin.stakes import Change, at_stake
 
@@ -75,7 +75,7 @@ def _guard_action() -> Any:
         try:
             change = solved_change(prefix, unlink, link, fetch=not context.dry_run)
             stakes = at_stake(prefix, change)
-            text = message(prefix, stakes, _REQUEST["add"], _verb(context)) if stakes else ""
+            text = message(prefix, stakes, _request(context)) if stakes else ""
         except Exception as exc:  # fails closed: what it cannot read, it cannot pass
             text = cannot_judge(prefix, str(exc) or type(exc).__name__)
         if not text:
@@ -88,9 +88,14 @@ def _guard_action() -> Any:
     return never_raises("guard", (CondaError,))(guard)
 
 
-def _verb(context: Any) -> str:
+def _request(context: Any) -> Request:
     args = context._argparse_args
-    return str(getattr(args, "cmd", None) or "install") if args is not None else "install"
+    return Request(
+        specs=_REQUEST["add"],
+        verb=str(getattr(args, "cmd", None) or "install"),
+        channels=tuple(str(c) for c in getattr(args, "channel", None) or ()),
+        override_channels=bool(getattr(args, "override_channels", False)),
+    )
 
 
 def guard_mode(context: Any) -> str:
