@@ -153,14 +153,14 @@ def _artifact(pkg: Mapping[str, Any], target: Target) -> PipArtifact:
     version = str(pkg.get("version") or "")
     wheels = pkg.get("wheels") or []
     if wheels:
-        return _hashed(name, version, f"{name}=={version}", "index", wheels[0])
+        return _from_index(name, version, wheels[0])
     if "sdist" in pkg:
         if not target.host:
             raise Refused(
                 f"{name} {version} has only a source distribution for {target.platform}: "
                 "it cannot be verified without building it there"
             )
-        return _hashed(name, version, f"{name}=={version}", "index", pkg["sdist"])
+        return _from_index(name, version, pkg["sdist"])
     if "archive" in pkg:
         url = pkg["archive"]["url"]
         return _hashed(name, version, f"{name} @ {url}", "url", pkg["archive"])
@@ -179,6 +179,15 @@ def _artifact(pkg: Mapping[str, Any], target: Target) -> PipArtifact:
             name, version, f"{name} @ {folder}", "directory", folder, editable=editable
         )
     raise CondapipError(f"uv named no artifact for {name} {version} on {target.platform}")
+
+
+def _from_index(name: str, version: str, file: Mapping[str, Any]) -> PipArtifact:
+    """An index file stays ``name==version`` (pip records it as one); a find-links file
+    is installed by its URL, since ``create --lock`` does not know the folder."""
+    url = str(file.get("url") or "")
+    if url.startswith("file:"):
+        return _hashed(name, version, f"{name} @ {url}", "url", file)
+    return _hashed(name, version, f"{name}=={version}", "index", file)
 
 
 def _hashed(name: str, version: str, requirement: str, source: Any, file: Any) -> PipArtifact:
