@@ -23,15 +23,20 @@ def make_wheel(
     console_scripts: dict[str, str] | None = None,
     requires_python: str | None = None,
     tag: str = "py3-none-any",
+    modules: int = 0,
 ) -> Path:
     """A wheel ``name-version`` whose module returns its version; pure unless ``tag`` says
-    a platform (``cp311-cp311-win_amd64``), for locks made for other machines."""
+    a platform (``cp311-cp311-win_amd64``), for locks made for other machines.
+    ``modules`` adds that many small submodules (``name.m0`` ...) that import the
+    version: a large install, for tests that cut one short."""
     norm = name.replace("-", "_").lower()
     dist_info = f"{norm}-{version}.dist-info"
     content: dict[str, bytes] = {
         k: v.encode()
         for k, v in (files or {f"{norm}/__init__.py": f"__version__ = {version!r}\n"}).items()
     }
+    for i in range(modules):
+        content[f"{norm}/m{i}.py"] = f"from {norm} import __version__ as V\nN = {i}\n".encode()
     meta = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     if requires_python:
         meta.append(f"Requires-Python: {requires_python}")
