@@ -57,6 +57,11 @@ def write(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def written(project: Path) -> list[str]:
+    """The project's files; ``home`` is the test's private HOME (rattler's repodata cache)."""
+    return sorted(p.name for p in project.iterdir() if p.name != "home")
+
+
 def lint(path: Path) -> tuple[int, list[tuple[str, int]]]:
     done = condapip("dockerfile", "--lint", str(path), "--json")
     assert done.returncode in (0, 1), done.stderr
@@ -153,8 +158,6 @@ def test_written_dockerfile_passes_hadolint(project: Path, args: tuple[str, ...]
 HOSTILE = [
     ("conda", SEED_ENV.replace("  - numpy\n", "  - 'x; rm -rf /'\n"), ()),
     ("pip", SEED_ENV.replace("datasets==2.21.0", "'x; rm -rf /'"), ()),
-    ("name", SEED_ENV.replace("name: ml", "name: 'ml;rm -rf x'"), ()),
-    ("name-newline", SEED_ENV.replace("name: ml", 'name: "ml\\nRUN id"'), ()),
     ("user", SEED_ENV, ("--user", "bob; rm -rf /")),
     ("base", SEED_ENV, ("--base", "ubuntu:22.04; rm -rf /")),
     ("base-unpinned", SEED_ENV, ("--base", "continuumio/miniconda3:latest")),
@@ -177,7 +180,7 @@ def test_dockerfile_rejects_unsafe_values_with_exit_2(
 
     assert done.returncode == 2, (case, done.stdout, done.stderr)
     assert done.stderr.startswith("condapip: error:") and done.stderr.count("\n") == 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["environment.yml"]
+    assert written(tmp_path) == ["environment.yml"]
 
 
 def test_dockerfile_will_not_replace_an_existing_dockerfile_without_yes(project: Path) -> None:
@@ -197,7 +200,7 @@ def test_dockerfile_dry_run_prints_every_file_and_writes_none(project: Path) -> 
     assert done.returncode == 0, done.stderr
     assert "FROM mambaorg/micromamba:" in done.stdout
     assert "datasets==2.21.0" in done.stdout and "cudatoolkit=11.8" in done.stdout
-    assert sorted(p.name for p in project.iterdir()) == ["environment.yml"]
+    assert written(project) == ["environment.yml"]
 
 
 def test_dockerfile_without_a_pip_layer_has_no_pip_step(tmp_path: Path) -> None:
@@ -467,7 +470,7 @@ def test_a_local_pip_path_outside_the_build_context_is_refused(tmp_path: Path) -
     done = write(project)
 
     assert done.returncode == 2 and "outside the build context" in done.stderr
-    assert sorted(p.name for p in project.iterdir()) == ["environment.yml"]
+    assert written(project) == ["environment.yml"]
 
 
 def test_an_explicit_file_builds_the_conda_layer_from_its_urls(tmp_path: Path) -> None:
@@ -562,3 +565,69 @@ def test_conda_graphviz_is_the_c_tool_not_pypi_graphviz(tmp_path: Path) -> None:
 
     assert done.returncode == 0, done.stderr
     assert "both" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("written", "derived"),
+    [
+        ("my env", "my-env"),
+        ("app$HOME", "app-HOME"),
+        ("ml;rm -rf x", "ml-rm-rf-x"),
+        ("ml\nRUN id", "ml-RUN-id"),
+    ],
+)
+def test_an_env_name_docker_cannot_use_is_derived_and_said(
+    tmp_path: Path, written: str, derived: str
+) -> None:
+    _env(tmp_path, f"name: {json.dumps(written)}\ndependencies:\n  - python=3.11\n")
+
+    done = write(tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert f"using {derived!r}; pass --name NAME" in done.stderr
+    assert f"/opt/conda/envs/{derived}" in (tmp_path / "Dockerfile").read_text()
+    assert lint(tmp_path / "Dockerfile") == (0, [])
+
+
+def test_name_names_the_images_env_and_is_checked(tmp_path: Path) -> None:
+    _env(tmp_path, "name: my env\ndependencies:\n  - python=3.11\n")
+
+    done = write(tmp_path, "--name", "svc")
+    bad = write(tmp_path, "--name", "a b", "--dry-run")
+
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    assert "/opt/conda/envs/svc" in (tmp_path / "Dockerfile").read_text()
+    assert bad.returncode == 2 and "invalid environment name" in bad.stderr
+
+
+def test_new_files_are_written_without_asking_even_with_no_terminal(project: Path) -> None:
+    done = write(project)  # no --yes, and the test's stdin is no terminal
+
+    assert done.returncode == 0, done.stderr
+    assert {"Dockerfile", "conda-layer.yml", "pip-layer.txt"} <= {p.name for p in project.iterdir()}
+    assert write(project).returncode == 0  # the same content again: nothing is replaced
+
+
+def test_lint_takes_several_files_and_reports_each(tmp_path: Path) -> None:
+    clean = tmp_path / "clean.Dockerfile"
+    clean.write_text("FROM scratch\n")
+    dirty = tmp_path / "dirty.Dockerfile"
+    dirty.write_text("FROM python:3.12\nUSER app\nRUN pip install --no-cache-dir requests\n")
+
+    text = condapip("dockerfile", "--lint", str(clean), str(dirty))
+    done = condapip("dockerfile", "--lint", str(clean), str(dirty), "--json")
+    only_clean = condapip("dockerfile", "--lint", str(clean))
+
+    assert (text.returncode, done.returncode, only_clean.returncode) == (1, 1, 0), text.stderr
+    assert f"{clean}: no findings" in text.stdout and f"{dirty}:3: unpinned-pip" in text.stdout
+    files = json.loads(done.stdout)["files"]
+    assert [(f["file"], [x["rule"] for x in f["findings"]]) for f in files] == [
+        (str(clean), []),
+        (str(dirty), ["unpinned-pip"]),
+    ]
+
+
+def test_dockerfiles_without_lint_are_bad_usage(tmp_path: Path) -> None:
+    done = condapip("dockerfile", str(tmp_path / "Dockerfile"))
+
+    assert done.returncode == 2 and done.stderr.startswith("condapip: error:")

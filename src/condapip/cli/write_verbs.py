@@ -12,7 +12,6 @@ from condapip.cli.app import channel_app, finish, verb
 from condapip.cli.confirm import confirmer
 from condapip.cli.options import DryRunOpt, JsonOpt, NameOpt, PrefixOpt, YesOpt, flag
 
-
 _LockFileOpt = Annotated[
     Path | None,
     typer.Option("-f", "--file", metavar="FILE", help="Lock an environment.yml, for any platform."),
@@ -127,23 +126,36 @@ def dockerfile(
     user: Annotated[
         str | None, typer.Option("--user", metavar="USER", help="The non-root user.")
     ] = None,
+    env_name: Annotated[
+        str | None,
+        typer.Option(
+            "--name", metavar="NAME", help="The image's env name (default: the file's, or app)."
+        ),
+    ] = None,
     lint: Annotated[
-        Path | None,
-        typer.Option("--lint", metavar="FILE", help="Lint this Dockerfile instead of writing one."),
+        bool, flag("--lint", help="Lint these Dockerfiles (default: ./Dockerfile) instead.")
+    ] = False,
+    dockerfiles: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="DOCKERFILE", help="With --lint: the Dockerfiles to lint."),
     ] = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
     json: JsonOpt = False,
 ) -> None:
-    """Write a layered Dockerfile (conda, then pip, never conda again), or --lint one."""
+    """Write a layered Dockerfile (conda, then pip, never conda again), or --lint some."""
     from condapip.commands import dockerfile as cmd
+    from condapip.errors import CondapipError
 
+    if dockerfiles and not lint:
+        raise CondapipError("Dockerfiles to lint are given with --lint: dockerfile --lint FILE...")
     result = cmd.run(
         file=file,
         output=output,
         base=base,
         user=user,
-        lint=lint,
+        name=env_name,
+        lint=(dockerfiles or []) if lint else None,
         dry_run=dry_run,
         confirm=confirmer(yes=yes, json=json),
     )

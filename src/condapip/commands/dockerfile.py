@@ -41,24 +41,26 @@ class Files:
 
 @dataclass(frozen=True)
 class Linted:
-    """A Dockerfile's findings; exit 1 when there are any."""
+    """Each Dockerfile's findings, by file; exit 1 when any file has one."""
 
-    path: Path
-    findings: list[Finding]
+    files: list[tuple[Path, list[Finding]]]
     warnings: Sequence[str] = ()
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.findings else 0
+        return 1 if any(found for _, found in self.files) else 0
 
     def blocks(self) -> Iterator[Block]:
-        for f in self.findings:
-            yield f"{self.path}:{f.line}: {f.rule}: {f.message}\n  fix: {f.fix}"
-        if not self.findings:
-            yield f"{self.path}: no findings"
+        for path, found in self.files:
+            for f in found:
+                yield f"{path}:{f.line}: {f.rule}: {f.message}\n  fix: {f.fix}"
+            if not found:
+                yield f"{path}: no findings"
 
     def as_json(self) -> dict[str, Any]:
-        return findings_json(self.path, self.findings)
+        per_file = [findings_json(path, found) for path, found in self.files]
+        # "findings" (every file's, each naming its file) for a reader of one file's results
+        return {"files": per_file, "findings": [f for r in per_file for f in r["findings"]]}
 
 
 def run(
@@ -67,15 +69,21 @@ def run(
     output: Path,
     base: str | None,
     user: str | None,
-    lint: Path | None,
+    name: str | None,
+    lint: Sequence[Path] | None,
     dry_run: bool,
     confirm: Confirm,
 ) -> Files | Linted:
+    """Write the Dockerfile; or, with ``lint`` (pre-commit passes many), lint each file.
+
+    A new file is written without asking; replacing a file that holds
+    something else asks first (``confirm``: no terminal and no --yes is exit 2).
+    """
     if lint is not None:
         from condapip.docker.lint import lint as run_lint
 
-        return Linted(lint, run_lint(lint))
-    plan = write_plan(file, output, base, user)
+        return Linted([(path, run_lint(path)) for path in lint or [Path("Dockerfile")]])
+    plan = write_plan(file, output, base, user, name)
     if dry_run:
         return Files(plan, output, dry_run=True)
     replaced = conflicts(plan)
@@ -86,10 +94,12 @@ def run(
     return Files(plan, output, dry_run=False)
 
 
-def write_plan(env_file: Path, output: Path, base: str | None, user: str | None) -> dict[Path, str]:
+def write_plan(
+    env_file: Path, output: Path, base: str | None, user: str | None, name: str | None = None
+) -> dict[Path, str]:
     """Every file to write, by path: the Dockerfile and, beside it, its layer files."""
     image = base_image(base)
-    built = layers(env_file, output.parent)
+    built = layers(env_file, output.parent, name)
     written: Written = render(built, base=image, user=user, source=env_file.name)
     out = {output: written.dockerfile}
     for name, text in written.files.items():
@@ -97,25 +107,25 @@ def write_plan(env_file: Path, output: Path, base: str | None, user: str | None)
     return out
 
 
-def layers(path: Path, context: Path) -> Layers:
+def layers(path: Path, context: Path, name: str | None = None) -> Layers:
     """An environment.yml, conda's @EXPLICIT file, or a condapip lock (URLs and hashes).
 
     ``context`` is the build context (the Dockerfile's folder): local pip paths
-    must be inside it, to be COPYed.
+    must be inside it, to be COPYed. ``name`` (``--name``) names the image's env.
     """
     if path.name.endswith(".lock.yml"):
         from condapip.formats.lock import load as load_lock
 
-        return from_lock(load_lock(path), path.name)
+        return from_lock(load_lock(path), path.name, name=name)
     from condapip.commands.create import is_explicit
 
     if is_explicit(path):
         from condapip.formats.explicit import load_explicit
 
-        return from_explicit(load_explicit(path), path.name)
+        return from_explicit(load_explicit(path), path.name, name)
     from condapip.formats.envfile import load
 
-    return from_envfile(load(path, platform="linux-64"), path.name, context)
+    return from_envfile(load(path, platform="linux-64"), path.name, context, name)
 
 
 def conflicts(plan: dict[Path, str]) -> list[Path]:

@@ -62,6 +62,30 @@ def base_image(image: str | None) -> Base:
     )
 
 
+def env_name(written: str | None, chosen: str | None, source: str) -> str:
+    """The image's env name: ``--name``, else the file's, else ``app``.
+
+    A file's name that cannot be a folder name in a RUN line (a space, a ``$``)
+    becomes the nearest one that can, and the user is told which.
+    """
+    if chosen is not None:
+        return check_env_name(chosen, "--name")
+    if written is None:
+        return DEFAULT_ENV
+    if written.strip() in ("base", "root") or _ENV_NAME.match(written):
+        return check_env_name(written.strip(), source)
+    dashed = re.sub(r"-+", "-", re.sub(r"[^A-Za-z0-9_.-]", "-", written))
+    derived = dashed.strip("-._")[:64].rstrip("-._")
+    derived = derived if _ENV_NAME.match(derived) else DEFAULT_ENV
+    from condapip.support.output import warn
+
+    warn(
+        f"{source}: name {written!r} cannot name the image's env (letters, digits, "
+        f"'.', '_', '-'): using {derived!r}; pass --name NAME to choose another"
+    )
+    return derived
+
+
 def check_env_name(name: str, source: str) -> str:
     if name in ("base", "root"):
         raise CondapipError(

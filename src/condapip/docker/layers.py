@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from condapip.docker.base import DEFAULT_ENV, check_env_name
+from condapip.docker.base import env_name
 from condapip.docker.lint.pins import is_pinned
 from condapip.errors import CondapipError
 from condapip.formats.envfile import EnvSpec, dumps
@@ -52,11 +52,14 @@ class Layers:
         return "python" in self.packages or bool(self.pip)
 
 
-def from_envfile(spec: EnvSpec, source: str, context: Path) -> Layers:
-    """An environment file's layers; local pip paths must be inside the build ``context``."""
+def from_envfile(spec: EnvSpec, source: str, context: Path, name: str | None = None) -> Layers:
+    """An environment file's layers; local pip paths must be inside the build ``context``.
+
+    ``name`` (``--name``) replaces the file's.
+    """
     from condapip.ledger.specs import spec_name
 
-    name = check_env_name(spec.name or DEFAULT_ENV, source)
+    name = env_name(spec.name, name, source)
     channels = spec.channels or ("conda-forge",)
     for channel in channels:
         _check_channel(channel)
@@ -198,9 +201,11 @@ def _check_lines(lines: tuple[str, ...]) -> None:
                 )
 
 
-def from_lock(lock: Lock, source: str, platform: str = "linux-64") -> Layers:
+def from_lock(
+    lock: Lock, source: str, platform: str = "linux-64", name: str | None = None
+) -> Layers:
     """A condapip lock's linux packages, by URL and hash: the image gets exactly those."""
-    name = check_env_name(lock.name or DEFAULT_ENV, source)
+    name = env_name(lock.name, name, source)
     locked = lock.platforms.get(platform)
     if locked is None:
         raise CondapipError(f"{source} has no {platform} packages: lock the env on {platform}")
@@ -225,7 +230,7 @@ def from_lock(lock: Lock, source: str, platform: str = "linux-64") -> Layers:
     return Layers(name, EXPLICIT_FILE, text, True, pip, True, frozenset(names))
 
 
-def from_explicit(explicit: ExplicitFile, source: str) -> Layers:
+def from_explicit(explicit: ExplicitFile, source: str, name: str | None = None) -> Layers:
     """conda's ``@EXPLICIT`` file (as ``create -f`` takes it): its URLs, then its pip pins."""
     if explicit.platform not in (None, "linux-64"):
         raise CondapipError(f"{source} is for {explicit.platform}: a Docker image needs linux-64")
@@ -239,7 +244,8 @@ def from_explicit(explicit: ExplicitFile, source: str) -> Layers:
     names = {p.solved().name for p in explicit.conda}
     text = header(source, "conda") + "\n".join(lines) + "\n"
     # the pins are exact, but nothing says they are every dist: pip checks the rest
-    return Layers(DEFAULT_ENV, EXPLICIT_FILE, text, True, explicit.pip, False, frozenset(names))
+    name = env_name(None, name, source)
+    return Layers(name, EXPLICIT_FILE, text, True, explicit.pip, False, frozenset(names))
 
 
 def header(source: str, layer: str) -> str:
