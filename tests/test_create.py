@@ -254,3 +254,77 @@ def test_the_name_table_maps_pypi_to_conda_only(tmp_path):
         refuse_both_layers(rows("python-graphviz", "graphviz"), [])
     with pytest.raises(CondapipError, match="torch is asked of both layers"):
         refuse_both_layers(rows("pytorch", "torch"), [])
+
+
+def test_dry_run_solves_the_conda_layer_and_fails_as_the_real_run_does(tmp_path, channel):
+    yml = _yml(tmp_path / "environment.yml", channel, [], ["python", "alpha=9"])
+    prefix = tmp_path / "new"
+    real = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    dry = condapip("create", "-f", str(yml), "-p", str(prefix), "--dry-run")
+    assert real.returncode == 1, real.stdout + real.stderr
+    assert dry.returncode == real.returncode, dry.stdout + dry.stderr
+    assert dry.stderr.splitlines()[-1] == real.stderr.splitlines()[-1]
+    assert not prefix.exists()
+
+
+def test_a_create_plan_shows_every_version_and_the_channels(tmp_path, channel):
+    yml = _yml(tmp_path / "environment.yml", channel, [], ["python", "zeta"])
+    result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "new"), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "+ zeta 1.0" in result.stdout and "+ alpha 1.0" in result.stdout
+    assert f"channels: {channel.as_uri()}" in result.stdout
+
+
+def test_plan_versions_read_as_conda_and_pip_users_read_them():
+    from condapip.change.engines.base import SolvedPackage
+    from condapip.change.result import Plan, conda_versions, pip_versions
+
+    def pkg(name, version, build="0"):
+        return SolvedPackage(name, version, build, "", "", f"u/{name}-{version}", None, None)
+
+    before = [pkg("numpy", "1.26.4"), pkg("gone", "1.0"), pkg("same", "2"), pkg("py", "3", "a")]
+    after = [pkg("numpy", "2.2.6"), pkg("condalib", "1.0"), pkg("same", "2"), pkg("py", "3", "b")]
+    versions = conda_versions(before, after) + pip_versions({"x": "1"}, {"x": "2", "y": "0.1"})
+    assert [v.text for v in versions] == [
+        "+ condalib 1.0",
+        "- gone 1.0",
+        "numpy 1.26.4 -> 2.2.6",
+        "py 3=a -> 3=b",
+        "x 1 -> 2",
+        "+ y 0.1",
+    ]
+    shown = Plan("t", [], versions=versions).as_json()["versions"]
+    assert shown[2] == {"package": "numpy", "layer": "conda", "before": "1.26.4", "after": "2.2.6"}
+
+
+def test_the_prefix_lock_is_named_as_the_readme_says(tmp_path):
+    from condapip.change.transaction import lock_path
+
+    assert lock_path(tmp_path / "env") == tmp_path / ".env.condapip.lock"
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert "`.NAME.condapip.lock`" in readme
+
+
+def test_a_channel_path_with_dotdot_is_recorded_resolved(tmp_path, channel):
+    odd = tmp_path / "a" / "b"
+    odd.mkdir(parents=True)
+    written = odd / ".." / ".." / ".." / channel.name
+    yml = _yml(tmp_path / "environment.yml", written, [], ["python", "beta"])
+    prefix = tmp_path / "new"
+    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 0, result.stderr
+    assert {r["channel"] for r in _rows(prefix).values()} == {channel.resolve().as_uri()}
+    assert ".." not in (prefix / "conda-meta" / "history").read_text()
+
+
+def test_offline_with_no_channels_is_a_clear_error_not_a_download(tmp_path, monkeypatch):
+    rc = tmp_path / "offline.condarc"
+    rc.write_text("offline: true\nchannels: []\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    yml = tmp_path / "environment.yml"
+    yml.write_text("name: x\ndependencies:\n  - python\n")
+    result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "new"), "--dry-run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = result.stderr.splitlines()
+    assert "https://repo.anaconda.com/pkgs/main is not available locally" in line
+    assert str(rc) in line and "offline: true" in line

@@ -41,7 +41,7 @@ def lock_path(prefix: Path) -> Path:
     # Beside the prefix, not in it: create makes the prefix, rebuild renames
     # it, and a refused change must leave it byte-identical.
     prefix = real(prefix)
-    return prefix.parent / f".{prefix.name}.condapip.formats.lock"
+    return prefix.parent / f".{prefix.name}.condapip.lock"
 
 
 @contextmanager

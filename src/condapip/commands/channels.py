@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from condapip.ledger import condarc
+from condapip.ledger.channels import Chosen, chosen
 from condapip.ledger.condarc import Setting
 from condapip.support.atomic import write_atomic
 from condapip.support.output import Block, Confirm, Table
@@ -21,10 +22,11 @@ FIX_HINT = "run `condapip channels --fix` to put conda-forge first with strict p
 class Channels:
     """What conda would use, where each value came from, and what breaks the rules."""
 
-    channels: tuple[Setting, ...]
+    channels: tuple[Chosen, ...]
     priority: Setting | None
     problems: tuple[str, ...]
     warnings: Sequence[str] = ()
+    offline: str | None = None  # where offline: true comes from
 
     @property
     def exit_code(self) -> int:
@@ -33,6 +35,8 @@ class Channels:
     def blocks(self) -> Iterator[Block]:
         yield Table("channels (highest priority first)", ["Rank", "Channel", "From"], rows(self))
         yield priority_line(self)
+        if self.offline:
+            yield f"offline: true ({self.offline}): only local channels are read"
         for problem in self.problems:
             yield f"problem: {problem}"
         if self.problems:
@@ -134,17 +138,18 @@ def run(
 
 
 def show(prefix: Path | None) -> Channels:
-    channels = tuple(condarc.items("channels", prefix))
+    """The channels every change verb uses (the one choice, ``ledger.channels.chosen``)."""
+    channels = tuple(chosen(prefix=prefix))
     priority = condarc.effective(prefix).get("channel_priority")
     problems = []
-    names = [str(s.value) for s in channels] or ["defaults"]
-    if not condarc.is_conda_forge(names[0]):
-        problems.append(f"the first channel is {names[0]}, not conda-forge")
+    first = channels[0].written
+    if not condarc.is_conda_forge(first):
+        problems.append(f"the first channel is {first}, not conda-forge")
     value = "flexible" if priority is None else str(priority.value).lower()
     if value != "strict":
         where = "conda's default" if priority is None else str(priority.source)
         problems.append(f"channel_priority is {value} ({where}), not strict")
-    return Channels(channels, priority, tuple(problems))
+    return Channels(channels, priority, tuple(problems), offline=condarc.offline(prefix))
 
 
 def plan_fix() -> Fix:
@@ -169,10 +174,7 @@ def apply_fix(fix: Fix) -> None:
 
 
 def rows(report: Channels) -> list[list[str]]:
-    out = [[str(i), str(s.value), str(s.source)] for i, s in enumerate(report.channels, 1)]
-    if not out:
-        out = [["1", "defaults", "conda's default (no condarc sets channels)"]]
-    return out
+    return [[str(i), c.written, c.source] for i, c in enumerate(report.channels, 1)]
 
 
 def priority_line(report: Channels) -> str:
@@ -183,12 +185,13 @@ def priority_line(report: Channels) -> str:
 
 def as_json(report: Channels) -> dict[str, Any]:
     return {
-        "channels": [{"channel": str(s.value), "source": str(s.source)} for s in report.channels],
+        "channels": [{"channel": c.written, "source": c.source} for c in report.channels],
         "channel_priority": {
             "value": "flexible" if report.priority is None else report.priority.value,
             "source": None if report.priority is None else str(report.priority.source),
         },
         "problems": list(report.problems),
+        "offline": report.offline,
     }
 
 

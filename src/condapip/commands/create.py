@@ -17,11 +17,11 @@ from condapip.change import conda_layer, journal, pip_layer, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import PipEngine, SolvedPackage
 from condapip.change.plan import Row, refuse_both_layers
-from condapip.change.result import Changed, Plan
+from condapip.change.result import Changed, Plan, conda_versions
 from condapip.commands._shared import command_line, refuse_existing
 from condapip.errors import CondapipError, Refused
 from condapip.ledger import env_vars
-from condapip.ledger.channels import spec_channel
+from condapip.ledger.channels import for_verb, spec_channel
 from condapip.ledger.specs import spec_name
 from condapip.support.output import Confirm
 from condapip.support.progress import step
@@ -90,22 +90,27 @@ def _run_envfile(file: Path, channels: Sequence[str], ask: _Ask) -> Changed:
         specs.append("pip")  # the pip layer runs through the env's own pip
     # As conda's -c: the command line's channels replace the file's, and a
     # path in the file is relative to the file. Resolved now: a dry run checks them too.
-    channels = _resolved(channels, Path.cwd()) or _resolved(spec.channels, file.absolute().parent)
-    channels = channels or _resolved(_default_channels(), Path.cwd())
+    channels = for_verb(command_line=channels, file=spec.channels, file_path=file)
     for conda_spec in specs:
         spec_channel(conda_spec)  # a spec's own channel:: is checked as the solve will
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     section = spec.pip_section
     rows += _section_rows(section, f"{file.name} pip:") if section else []
-    refuse_both_layers(rows, channels)
-    shown = Plan(f"Create {path} from {file.name}", rows)
+    refuse_both_layers(rows)
     with transaction.locked(path):
         refuse_existing(path)
+        # solved in a dry run too: what the real run would refuse, the dry run refuses
+        with step("solving the conda layer"):
+            solution = conda_layer.solve(conda, path, channels, specs)
+        shown = Plan(
+            f"Create {path} from {file.name}",
+            rows,
+            versions=conda_versions((), solution),
+            channels=channels,
+        )
         if ask.dry_run:
             return Changed(shown, None)
         ask.confirm(shown, "Proceed?")
-        with step("solving the conda layer"):
-            solution = conda_layer.solve(conda, path, channels, specs)
         with _half_made(path, ask.argv) as log:
             with step(f"linking the conda layer ({len(solution)} packages)", spinner=False):
                 conda_layer.apply(conda, path, solution, specs, argv=ask.argv)
@@ -158,7 +163,7 @@ def _run_explicit(file: Path, ask: _Ask) -> Changed:
     rows = [Row(p.name, "conda", p.url, p.url) for p in packages]
     rows += [Row(_pip_label(r), "pip", f"{file.name} pip block", r) for r in explicit.pip]
     refuse_both_layers(rows)
-    shown = Plan(f"Create {path} from {file.name}", rows)
+    shown = Plan(f"Create {path} from {file.name}", rows, versions=conda_versions((), packages))
     with transaction.locked(path):
         refuse_existing(path)
         if ask.dry_run:
@@ -272,15 +277,3 @@ def _pip_label(requirement: str) -> str:
         return Requirement(requirement).name
     except InvalidRequirement:
         return requirement.split("#", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-
-
-def _resolved(channels: Sequence[str], base: Path) -> list[str]:
-    from condapip.ledger.channels import resolve
-
-    return [c.url for c in resolve(channels, base=base)]
-
-
-def _default_channels() -> list[str]:
-    from condapip.ledger import condarc
-
-    return condarc.channels()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ class Config:
     default_channels: tuple[str, ...] = ()
     custom_channels: Mapping[str, str] = field(default_factory=dict)
     custom_multichannels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    offline: str | None = None  # the condarc that sets ``offline: true``: no network
 
     @classmethod
     def from_condarc(cls, prefix: Path | None = None) -> Config:
@@ -82,6 +83,7 @@ class Config:
                 if isinstance(multi, dict)
                 else {}
             ),
+            offline=condarc.offline(prefix),
         )
 
 
@@ -122,6 +124,16 @@ def _expand(value: str, base: Path | None, config: Config, depth: int) -> list[C
 
 
 def _url(written: str, base: Path | None, config: Config) -> str:
+    found = _remote_or_local(written, base, config)
+    if config.offline is not None and not found.startswith("file:"):
+        raise CondapipError(
+            f"channel {_redacted(found)} is not available locally, and {config.offline} sets "
+            "offline: true (no network): pass -c with a local channel folder or file:// URL"
+        )
+    return found
+
+
+def _remote_or_local(written: str, base: Path | None, config: Config) -> str:
     if "://" in written:
         return _checked_url(written)
     if _PATH.match(written):
@@ -160,7 +172,8 @@ def _checked_url(text: str) -> str:
 
 
 def _local(path: Path, written: str) -> str:
-    path = path.absolute()
+    # resolved: every engine, and every record it writes, sees one absolute path, no ".."
+    path = path.resolve()
     if not path.is_dir():
         raise CondapipError(f"channel folder does not exist: {written}")
     return _strip_subdir(path.as_uri())
@@ -177,6 +190,65 @@ def _redacted(text: str) -> str:
     from condapip.support.redact import redact
 
     return redact(text)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A channel as written (or as an env's packages record it), and where it came from."""
+
+    written: str
+    source: str
+
+
+def chosen(
+    *,
+    command_line: Sequence[str] = (),
+    file: Sequence[str] = (),
+    file_path: Path | None = None,
+    prefix: Path | None = None,
+) -> list[Chosen]:
+    """The channels a verb uses, in conda's order: the first of ``-c``, the file's, the
+    condarc's, those the env's packages came from, and ``defaults``."""
+    from condapip.ledger import condarc
+
+    if command_line:
+        return [Chosen(c, "-c") for c in command_line]
+    if file:
+        return [Chosen(c, str(file_path or "the file")) for c in file]
+    configured = condarc.items("channels", prefix)
+    if configured:
+        return [Chosen(str(s.value), str(s.source)) for s in configured]
+    used = env_channels(prefix) if prefix is not None else []
+    if used:
+        return [Chosen(c, f"the env's packages ({prefix})") for c in used]
+    return [Chosen("defaults", "conda's default (no condarc sets channels)")]
+
+
+def env_channels(prefix: Path) -> list[str]:
+    """The channels an env's conda packages came from, most packages first."""
+    from collections import Counter
+
+    from condapip.ledger.records import read_records
+
+    meta = prefix / "conda-meta"
+    records = read_records(meta).values() if meta.is_dir() else ()
+    used = Counter(r.channel.rstrip("/") for r in records if r.channel)
+    return [c for c, _ in used.most_common()]
+
+
+def for_verb(
+    *,
+    command_line: Sequence[str] = (),
+    file: Sequence[str] = (),
+    file_path: Path | None = None,
+    prefix: Path | None = None,
+) -> list[str]:
+    """The URLs a verb fetches from: :func:`chosen`, resolved (``-c`` relative to the
+    working folder, the file's relative to the file)."""
+    config = Config.from_condarc(prefix)
+    picked = chosen(command_line=command_line, file=file, file_path=file_path, prefix=prefix)
+    base = file_path.absolute().parent if file and not command_line and file_path else None
+    return [c.url for c in resolve([c.written for c in picked], base=base, config=config)]
 
 
 def spec_channel(spec: str, *, config: Config | None = None) -> tuple[str, str | None]:

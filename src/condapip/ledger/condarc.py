@@ -141,12 +141,23 @@ def effective(prefix: Path | None = None) -> dict[str, Setting]:
 def channels(prefix: Path | None = None) -> list[str]:
     """The condarc's channels as written (``defaults`` is expanded by ``ledger.channels``).
 
-    With none set, condapip's own default: conda-forge.
+    With none set (or ``channels: []``), conda's own default: ``defaults``.
     """
     setting = effective(prefix).get("channels")
     if setting is None or not setting.value:
-        return ["conda-forge"]
+        return ["defaults"]
     return [str(c) for c in setting.value]
+
+
+def offline(prefix: Path | None = None) -> str | None:
+    """Where ``offline: true`` comes from (``CONDA_OFFLINE`` or a condarc), else None."""
+    env = os.environ.get("CONDA_OFFLINE", "").strip().lower()
+    if env:
+        return "CONDA_OFFLINE" if env in ("1", "true", "yes", "on") else None
+    setting = effective(prefix).get("offline")
+    if setting is not None and setting.value is True:
+        return str(setting.source)
+    return None
 
 
 def envs_dirs() -> list[Path]:
