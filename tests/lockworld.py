@@ -56,7 +56,7 @@ def build(root: Path) -> World:
     linux = _repodata(channel, "linux-64")
     _add_cuda_build(channel, linux)
     for plat in PLATFORMS[1:]:
-        _foreign(channel, plat, linux)
+        copy_to_subdir(channel, plat)
     return World(channel, *_find_links(root / "find-links"))
 
 
@@ -102,8 +102,9 @@ def _add_cuda_build(channel: Path, linux: dict) -> None:
     _save(channel, "linux-64", linux)
 
 
-def _foreign(channel: Path, plat: str, linux: dict) -> None:
-    out = json.loads(json.dumps(linux))
+def copy_to_subdir(channel: Path, plat: str) -> None:
+    """linux-64's repodata as ``plat``'s: each record's subdir changed, no files copied."""
+    out = _repodata(channel, "linux-64")
     out["info"] = {"subdir": plat}
     for key in ("packages", "packages.conda"):
         for fn in [fn for fn in out.get(key, {}) if fn.startswith("linuxonly-")]:
