@@ -185,3 +185,14 @@ def test_every_format_reads_back_the_same_packages(world, tmp_path, fmt):
             fastcore = world.wheels[plat]
             assert ("fastcore", "1.0", hashlib.sha256(fastcore.read_bytes()).hexdigest()) in pins
             assert {c.name for c in body.conda} >= {"python", "alpha", "beta", "accel"}
+
+
+def test_sel_entries_are_read_for_each_platform_being_locked(world, tmp_path):
+    text = ENV.replace("  - accel\n", "  - accel\n  - sel(linux): linuxonly\n")
+    file = envfile(tmp_path, world, text)
+    out = tmp_path / "sel.lock.yml"
+    result = condapip("lock", "-f", str(file), "-o", str(out), "--platform", "osx-arm64")
+    assert result.returncode == 0, result.stderr
+    result = condapip("lock", "-f", str(file), "-o", str(out), "--platform", "linux-64")
+    assert result.returncode == 0, result.stderr
+    assert "linuxonly" in {c["name"] for c in load(out)["platforms"]["linux-64"]["conda"]}

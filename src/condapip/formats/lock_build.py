@@ -57,7 +57,8 @@ def build(
     records: dict[str, tuple[Any, ...]] = {}
     for plat in chosen:
         with step(f"locking {plat}"):
-            here = envfile.load(file, platform=plat) if len(chosen) > 1 else spec
+            # mamba's sel() entries are read for the platform being locked
+            here = spec if plat == current_subdir() else envfile.load(file, platform=plat)
             solved = solver.solve(plat, list(here.conda), vpkgs[plat]).records
             conda = tuple(_locked(r) for r in solved)
             pip: tuple[PipArtifact, ...] = ()
