@@ -66,7 +66,8 @@ def test_guard_stops_conda_replacing_numpy_under_pip_and_changes_nothing(
     assert proc.returncode == 1
     message = proc.stdout + proc.stderr
     assert "CondapipGuardRefused" in message
-    assert "pip packages at stake: numpy 2.2.6" in message
+    assert f"would break pip packages in {prefix} (numpy 2.2.6)" in message
+    assert "pip's numpy 2.2.6 needs its files: numpy would be replaced by 1.26.4" in message
     assert f"condapip rebuild -p {prefix} --drop numpy --yes" in message
     assert tree_digest(prefix) == before
 

@@ -4,10 +4,11 @@ conda's pip-interop loader (``conda list``, ``conda export``, conda-pypi's
 checks) deletes the record of each conda package whose dist-info pip replaced.
 That record is the only proof conda had installed it: without it, ``condapip
 doctor`` cannot name pip-overwrote-conda, and ``rebuild`` would keep pip's copy.
-Before a command, the plugin keeps the bytes of exactly the records conda's
-rule would delete (their anchor file, a dist-info's ``RECORD`` or an
-egg-info's, is gone from disk). After it, or when it fails, each one that
-vanished is put back, unless conda's own transaction unlinked it.
+Before a command that reads with pip interop (``INTEROP``, or any command
+under ``pip_interop_enabled``), the plugin keeps the bytes of exactly the
+records conda's rule would delete (their anchor file, a dist-info's ``RECORD``
+or an egg-info's, is gone from disk). After it, or when it fails, each one
+that vanished is put back, unless conda's own transaction unlinked it.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from typing import Any
 
 from condapip.conda_plugin.safe import never_raises
 
-# every command conda runs its pre/post-command hooks for that reads a prefix
-COMMANDS = frozenset(
-    {
-        "list", "export", "install", "update", "upgrade", "remove", "uninstall",
-        "create", "compare", "run", "rename", "package", "clean", "info", "search",
-        "doctor", "check", "env_export", "env_create", "env_update", "env_remove",
-        "env_list", "env_config",
-    }
+# the commands that always read a prefix through conda's pip interop; with
+# ``pip_interop_enabled: true`` every command that reads a prefix does
+INTEROP = frozenset({"list", "export", "env_export", "compare", "doctor", "check"})
+COMMANDS = INTEROP | frozenset(
+    {"install", "update", "upgrade", "remove", "uninstall", "run", "rename", "package",
+     "env_update", "env_remove", "env_list", "env_config", "info", "clean", "search"}
 )  # fmt: skip
 # prefix -> {record file: its bytes} of the records at risk, kept before the command
 _KEPT: dict[str, dict[Path, bytes]] = {}
@@ -74,7 +73,8 @@ def pre_transaction_actions() -> Iterator[Any]:
 def _keep_target(command: str) -> None:
     from conda.base.context import context
 
-    keep(str(context.target_prefix))
+    if command in INTEROP or context.prefix_data_interoperability:
+        keep(str(context.target_prefix))
 
 
 def keep(prefix: str) -> None:

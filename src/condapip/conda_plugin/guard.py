@@ -68,7 +68,10 @@ def _guard_action() -> Any:
     def guard(repodata_fn: str, unlink: tuple[Any, ...], link: tuple[Any, ...]) -> None:
         from conda.base.context import context
 
-        mode = guard_mode(context)
+        try:
+            mode = guard_mode(context)
+        except Exception:  # a setting it cannot read does not turn the guard off
+            mode = "block"
         if mode == "off" or not (unlink or link):
             return
         prefix = str(context.target_prefix)
@@ -76,6 +79,8 @@ def _guard_action() -> Any:
             change = solved_change(prefix, unlink, link, fetch=not context.dry_run)
             stakes = at_stake(prefix, change)
             text = message(prefix, stakes, _request(context)) if stakes else ""
+        except CondaError:
+            raise  # conda's own failure (a fetch offline, a corrupt package): conda's to say
         except Exception as exc:  # fails closed: what it cannot read, it cannot pass
             text = cannot_judge(prefix, str(exc) or type(exc).__name__)
         if not text:
