@@ -29,6 +29,7 @@ from packaging.version import InvalidVersion, Version
 from condapip.errors import CondapipError, Refused
 from condapip.formats.layers import PipArtifact
 from condapip.formats.pip_requirements import PipSection, write_temporary
+from condapip.support.redact import redact, redact_url
 
 _LOCAL = "conda"  # the local version label of the conda layer's stand-in wheels
 
@@ -143,7 +144,7 @@ def _compile(reqs: Path, pins: Path, stubs: Path, target: Target) -> dict[str, A
         env["MACOSX_DEPLOYMENT_TARGET"] = target.virtual["__osx"]
     done = run(args, timeout=LONG, env=env, cwd=reqs.parent)
     if done.returncode != 0:
-        detail = " ".join(done.stderr.replace(str(stubs), "<conda layer>").split())[:600]
+        detail = " ".join(redact(done.stderr).replace(str(stubs), "<conda layer>").split())[:600]
         raise Refused(f"the pip layer cannot be resolved for {target.platform}: {detail}")
     return loads(done.stdout, "uv pip compile output")
 
@@ -166,7 +167,7 @@ def _artifact(pkg: Mapping[str, Any], target: Target) -> PipArtifact:
         return _hashed(name, version, f"{name} @ {url}", "url", pkg["archive"])
     if "vcs" in pkg:
         vcs = pkg["vcs"]
-        kind, url, commit = vcs.get("type", "git"), vcs["url"], vcs["commit-id"]
+        kind, url, commit = vcs.get("type", "git"), redact(vcs["url"]), vcs["commit-id"]
         sub = vcs.get("subdirectory")
         requirement = f"{name} @ {kind}+{url}@{commit}" + (f"#subdirectory={sub}" if sub else "")
         return PipArtifact(
@@ -192,9 +193,10 @@ def _from_index(name: str, version: str, file: Mapping[str, Any]) -> PipArtifact
 
 def _hashed(name: str, version: str, requirement: str, source: Any, file: Any) -> PipArtifact:
     sha256 = (file.get("hashes") or {}).get("sha256")
+    url = redact_url(str(file.get("url")))[0]  # pip takes the credential from netrc/keyring
     if not sha256:
-        raise CondapipError(f"uv gave no sha256 for {file.get('url')}")
-    return PipArtifact(name, version, requirement, source, file.get("url"), sha256=sha256)
+        raise CondapipError(f"uv gave no sha256 for {url}")
+    return PipArtifact(name, version, redact(requirement), source, url, sha256=sha256)
 
 
 def conda_dist(conda_name: str, version: str, purl_names: Sequence[str]) -> CondaDist | None:
