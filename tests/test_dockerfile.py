@@ -610,7 +610,7 @@ def test_new_files_are_written_without_asking_even_with_no_terminal(project: Pat
 
 def test_lint_takes_several_files_and_reports_each(tmp_path: Path) -> None:
     clean = tmp_path / "clean.Dockerfile"
-    clean.write_text("FROM scratch\n")
+    clean.write_text("FROM scratch\nUSER 1000\n")
     dirty = tmp_path / "dirty.Dockerfile"
     dirty.write_text("FROM python:3.12\nUSER app\nRUN pip install --no-cache-dir requests\n")
 

@@ -21,6 +21,7 @@ from condapip.docker.lint import lint_text
 OVERLAP = {"DL3013": "unpinned-pip", "DL3002": "root-user", "DL3042": "no-cache-clean"}
 PY = "FROM python:3.11\n"
 NONROOT = "USER 1000\n"
+BASH = 'SHELL ["/bin/bash", "-o", "pipefail", "-c"]\n'  # arrays are bash's, not sh's
 
 # case: (Dockerfile, condapip's (rule, line) on the overlapping rules, hadolint's (code, line))
 CASES: dict[str, tuple[str, list[tuple[str, int]], list[tuple[str, int]]]] = {
@@ -102,6 +103,32 @@ CASES: dict[str, tuple[str, list[tuple[str, int]], list[tuple[str, int]]]] = {
         f"{PY}COPY --from=build /usr/local/lib /usr/local/lib\n{NONROOT}",
         [],
         [("DL3042", 2)],
+    ),
+    "bash-array-unpinned": (
+        f'{PY}{BASH}RUN PKGS=(requests) && pip install --no-cache-dir "${{PKGS[@]}}"\n{NONROOT}',
+        [("unpinned-pip", 3)],
+        [("DL3013", 3)],
+    ),
+    "bash-array-pinned": (
+        f"{PY}{BASH}RUN PKGS=(requests==2.32.3) "
+        f'&& pip install --no-cache-dir "${{PKGS[@]}}"\n{NONROOT}',
+        [],
+        [("DL3013", 3)],  # hadolint does not read the array
+    ),
+    "uv-pip-unpinned": (
+        f"{PY}RUN uv pip install --system --no-cache requests\n{NONROOT}",
+        [("unpinned-pip", 2)],
+        [],  # hadolint has no uv rule
+    ),
+    "root-in-a-target-stage": (
+        f"FROM python:3.11 AS test\nRUN echo\n{PY}{NONROOT}",
+        [("root-user", 2)],
+        [],
+    ),
+    "root-on-an-unknown-base": (
+        'FROM registry.example.com/team/base:1.4\nCMD ["python"]\n',
+        [("root-user", 2)],
+        [],
     ),
     "conda-cache-kept": (
         f"FROM continuumio/miniconda3:24.7.1-0\nRUN conda create -y -n ml python=3.11\n{NONROOT}",

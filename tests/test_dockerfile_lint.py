@@ -241,21 +241,104 @@ ENTRYPOINT ["/bin/bash"]
 """,
         [("root-user", 4)],
     ),
-    "unknown-base-says-nothing-about-users-or-path": (
+    "unknown-base-runs-as-root-and-says-nothing-about-path": (
         """\
 FROM registry.example.com/team/base:1.4
 RUN pip install --no-cache-dir rich==13.7.1
 CMD ["python"]
 """,
-        [],
+        [("root-user", 3)],
     ),
     "unknown-base-with-conda-and-no-env-on-path-is-bare": (
         """\
 FROM registry.example.com/team/base:1.4
 RUN conda create -y -n ml python=3.11 && conda clean -afy
 RUN pip install --no-cache-dir rich==13.7.1
+USER 1000
 """,
         [("bare-pip", 3)],
+    ),
+    "unknown-base-with-a-user-is-not-root": (
+        """\
+FROM registry.example.com/team/base:1.4
+USER app
+""",
+        [],
+    ),
+    "uv-system-in-miniconda-is-base": (
+        f"""\
+FROM {MINICONDA}
+RUN uv pip install --system --no-cache rich==13.7.1
+"""
+        + GOOD_TAIL,
+        [("pip-in-base", 2)],
+    ),
+    "uv-system-with-an-activated-env-is-that-env": (
+        """\
+FROM mambaorg/micromamba:2.0.5
+ARG MAMBA_DOCKERFILE_ACTIVATE=1
+ENV ENV_NAME=app
+RUN uv pip install --system --no-cache rich==13.7.1
+""",
+        [],
+    ),
+    "uv-without-system-or-python-uses-the-active-conda-env": (
+        """\
+FROM mambaorg/micromamba:2.0.5
+ENV CONDA_PREFIX=/opt/conda/envs/app
+RUN uv pip install --no-cache rich==13.7.1
+""",
+        [],
+    ),
+    "uv-python-names-the-env": (
+        """\
+FROM mambaorg/micromamba:2.0.5
+RUN uv pip install --python /opt/conda/envs/app/bin/python --no-cache rich==13.7.1
+""",
+        [],
+    ),
+    "bash-array-requirements-are-judged": (
+        f"""\
+FROM {MINICONDA}
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN PKGS=(rich==13.7.1 "requests") \\
+    && PKGS+=(attrs) \\
+    && /opt/conda/envs/ml/bin/pip install --no-cache-dir "${{PKGS[@]}}"
+"""
+        + GOOD_TAIL,
+        [("unpinned-pip", 5)],
+    ),
+    "bash-array-of-pins-is-pinned": (
+        f"""\
+FROM {MINICONDA}
+SHELL ["/bin/bash", "-c"]
+RUN PKGS=("rich==13.7.1" 'attrs==23.2.0') \\
+    && /opt/conda/envs/ml/bin/pip install --no-cache-dir "${{PKGS[@]}}"
+"""
+        + GOOD_TAIL,
+        [],
+    ),
+    "a-stage-no-other-stage-uses-is-an-image-too": (
+        """\
+FROM python:3.12 AS test
+RUN pip install --no-cache-dir pytest==8.3.2
+FROM python:3.12 AS build
+RUN pip wheel --no-cache-dir -w /wheels rich==13.7.1
+FROM python:3.12 AS app
+COPY --from=build /wheels /wheels
+USER 1000
+""",
+        [("root-user", 2)],
+    ),
+    "a-stage-used-by-run-mount-is-a-builder": (
+        """\
+FROM python:3.12 AS build
+RUN pip wheel --no-cache-dir -w /wheels rich==13.7.1
+FROM python:3.12
+RUN --mount=type=bind,from=build,source=/wheels,target=/wheels pip install --no-cache-dir /wheels/*
+USER 1000
+""",
+        [],
     ),
     "micromamba-base-env-is-an-ordinary-env": (
         """\
@@ -500,3 +583,26 @@ def test_lint_on_a_missing_file_is_bad_input(tmp_path: Path) -> None:
     done = condapip("dockerfile", "--lint", str(tmp_path / "nope"))
 
     assert done.returncode == 2 and "not found" in done.stderr
+
+
+def _messages(text: str) -> dict[str, str]:
+    return {f.rule: f"{f.message} / {f.fix}" for f in lint_text(text.encode())}
+
+
+def test_uv_is_judged_by_uvs_rules_not_called_pip() -> None:
+    said = _messages(
+        "FROM mambaorg/micromamba:2.0.5\nRUN uv pip install --system --no-cache rich==13.7.1\n"
+    )["bare-pip"]
+    assert "`uv pip install` changes the first python on PATH (--system)" in said
+    assert "whichever pip" not in said
+    assert "uv pip install --python /opt/conda/envs/NAME/bin/python" in said
+
+
+def test_a_target_stage_running_as_root_is_named_with_its_target() -> None:
+    said = _messages("FROM python:3.12 AS test\nRUN echo\nFROM python:3.12\nUSER 1000\n")
+    assert "stage test (`docker build --target test`) runs as root" in said["root-user"]
+
+
+def test_an_unknown_base_is_root_as_docker_runs_it() -> None:
+    said = _messages("FROM registry.example.com/team/base:1.4\nRUN echo\n")["root-user"]
+    assert "Docker runs as root unless the image says otherwise" in said

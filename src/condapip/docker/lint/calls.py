@@ -72,6 +72,25 @@ class PipCall:
         words = positionals(self.args, PIP_VALUE_OPTS)
         return words[0] if words else ""
 
+    @property
+    def shown(self) -> str:
+        """The call as a message names it: ``uv pip``, ``pip3``, ``python -m pip``."""
+        if self.program == "uv":
+            return "uv pip"
+        return self.program if "pip" in self.program else f"{self.program} -m pip"
+
+    @property
+    def uv_python(self) -> str | None:
+        """uv's ``--python``/``-p``: an interpreter path, or a request such as ``3.12``."""
+        if self.program != "uv":
+            return None
+        for i, word in enumerate(self.args):
+            if word.startswith("--python="):
+                return word.split("=", 1)[1]
+            if word in ("--python", "-p") and i + 1 < len(self.args):
+                return self.args[i + 1]
+        return None
+
 
 def expand(word: str, values: dict[str, str]) -> str:
     """``$VAR``, ``${VAR}`` and ``${VAR:-default}`` from known values; others left as written."""

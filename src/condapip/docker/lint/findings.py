@@ -46,9 +46,31 @@ class Context:
     def final(self) -> Stage:
         return self.stages[-1]
 
+    @property
+    def images(self) -> list[Stage]:
+        """The stages a build can output: the last, and every named stage no other stage
+        builds FROM or reads from (each one a ``docker build --target NAME``)."""
+        used: set[int] = set()
+        for i, stage in enumerate(self.stages):
+            if stage.parent is not None:
+                used.add(id(stage.parent))
+            for ref in stage.uses:
+                used.update(id(s) for s in self._named(ref, self.stages[:i]))
+        return [
+            s for s in self.stages if s is self.final or (s.name is not None and id(s) not in used)
+        ]
+
+    @staticmethod
+    def _named(ref: str, earlier: tuple[Stage, ...]) -> list[Stage]:
+        if ref.isdigit():
+            return [earlier[int(ref)]] if int(ref) < len(earlier) else []
+        return [s for s in earlier if s.name == ref][-1:]
+
     def in_image(self, stage: Stage) -> bool:
-        """Whether ``stage``'s layers end up in the built image (the last stage or its bases)."""
-        return stage is self.final or stage in self.final.ancestors()
+        """Whether ``stage``'s layers end up in an image (an image stage or one of its bases)."""
+        return any(
+            stage is image or any(stage is a for a in image.ancestors()) for image in self.images
+        )
 
 
 def steps(stage: Stage) -> Iterator[tuple[Run, Step]]:

@@ -2,9 +2,10 @@
 
 A lint rule may fire only when its premise holds, and for an image built
 ``FROM`` something the premise often comes from the base image. This table is
-the lint's whole knowledge of base images; an image not in it is ``unknown``
-and rules that need to know (root user, which pip is on PATH) stay silent
-unless the Dockerfile itself says.
+the lint's whole knowledge of base images; an image not in it is ``unknown``:
+its user is root (Docker runs as root unless the image says otherwise), and
+rules that need its PATH (which pip runs) stay silent unless the Dockerfile
+itself says.
 
 ========================================  ==========  ===========  ===========
 image (any tag; also under ``quay.io/``)  conda       root prefix  user
@@ -63,7 +64,7 @@ _MICROMAMBA = BaseImage(
 )  # fmt: skip
 _PYTHON = BaseImage("none", "root", SYSTEM_PATH, pip_dirs=("/usr/local/bin",))
 _PLAIN = BaseImage("none", "root", SYSTEM_PATH)
-UNKNOWN = BaseImage("unknown", None, None)
+UNKNOWN = BaseImage("unknown", "root", None)
 
 # repository (registry host removed) -> what it is
 KNOWN: dict[str, BaseImage] = {

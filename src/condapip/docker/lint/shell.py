@@ -3,8 +3,10 @@
 ``&&``, ``||``, ``;``, pipes, subshells, ``if``/``for`` bodies, command
 substitutions and ``sh -c '...'`` strings are all walked; a command is a
 command, never a match in the text. Where bashlex cannot parse a construct
-(``[[ ]]``, ``case``, arithmetic), the text is cut at bashlex's own operator
-tokens and each piece is parsed alone.
+(``[[ ]]``, ``case``, arithmetic, arrays), the text is cut at bashlex's own
+operator tokens and each piece is parsed alone; an array assignment
+(``PKGS=(a "b==1")``, ``PKGS+=(c)``), which bashlex does not parse, is read
+from its tokens, so ``"${PKGS[@]}"`` later in the RUN has its words.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Cmd:
     assigns: tuple[tuple[str, str], ...]  # VAR=value prefixes
     writes: tuple[str, ...]  # files its output is redirected into
     line: int
+    # ``NAME=(words)`` (append False) and ``NAME+=(words)`` (append True), quotes removed
+    arrays: tuple[tuple[str, tuple[str, ...], bool], ...] = ()
 
 
 def commands(script: Script, depth: int = 0) -> list[Cmd]:
@@ -115,22 +119,61 @@ def _piecewise(script: Script, depth: int) -> list[Cmd]:
         return []
     out: list[Cmd] = []
     start = 0
-    for tok in [*tokens, None]:
-        if tok is not None and tok.ttype.name not in _SPLIT:
+    i = 0
+    while i <= len(tokens):
+        tok = tokens[i] if i < len(tokens) else None
+        close = _array_end(tokens, i)
+        if tok is not None and close is None and tok.ttype.name not in _SPLIT:
+            i += 1
             continue
         end = len(script.text) if tok is None else tok.lexpos
-        piece = script.text[start:end]
-        if piece.strip():
-            sub = script.part(start, piece)
-            try:
-                import bashlex
-
-                for tree in bashlex.parse(piece):
-                    _walk(tree, sub, depth, out)
-            except Exception:  # still unparsed: its plain words are the command
-                out.append(_words(sub))
-        start = end if tok is None else tok.endlexpos
+        _piece(script.part(start, script.text[start:end]), depth, out)
+        if close is not None:
+            out.append(_array(tokens[i : close + 1], script))
+            i, start = close, tokens[close].endlexpos
+        elif tok is not None:
+            start = tok.endlexpos
+        i += 1
     return out
+
+
+def _piece(sub: Script, depth: int, out: list[Cmd]) -> None:
+    if not sub.text.strip():
+        return
+    try:
+        import bashlex
+
+        for tree in bashlex.parse(sub.text):
+            _walk(tree, sub, depth, out)
+    except Exception:  # still unparsed: its plain words are the command
+        out.append(_words(sub))
+
+
+def _array_end(tokens: list[Any], i: int) -> int | None:
+    """Where ``NAME=(`` at ``tokens[i]`` closes, if it starts an array assignment there."""
+    if i + 1 >= len(tokens) or tokens[i].ttype.name != "ASSIGNMENT_WORD":
+        return None
+    if tokens[i + 1].ttype.name != "LEFT_PAREN" or tokens[i + 1].lexpos != tokens[i].endlexpos:
+        return None
+    for j in range(i + 2, len(tokens)):
+        kind = tokens[j].ttype.name
+        if kind == "RIGHT_PAREN":
+            return j
+        if kind != "WORD":
+            return None
+    return None
+
+
+def _array(tokens: list[Any], script: Script) -> Cmd:
+    name = str(tokens[0].value)[:-1]
+    append = name.endswith("+")
+    words = " ".join(str(t.value) for t in tokens[2:-1])
+    try:
+        values = tuple(shlex.split(words))
+    except ValueError:
+        values = tuple(words.split())
+    line = script.line_at(tokens[0].lexpos)
+    return Cmd((), (), (), line, ((name.rstrip("+"), values, append),))
 
 
 def _words(script: Script) -> Cmd:

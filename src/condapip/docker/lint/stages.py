@@ -9,8 +9,9 @@ Dockerfile itself. Rules read the result; none of them re-reads the text.
 from __future__ import annotations
 
 import posixpath
+import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from condapip.docker.lint.calls import CondaCall, PipCall, classify, expand, positionals
 from condapip.docker.lint.images import base_image
@@ -20,6 +21,7 @@ from condapip.docker.lint.where import Target, Where, activated, conda_target, p
 
 _RC_FILES = frozenset({".bashrc", ".profile", ".bash_profile", "bash.bashrc", ".zshrc"})
 _INSTALLERS = ("miniconda", "miniforge", "mambaforge", "anaconda")
+_ARRAY_WORDS = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\[[@*]\]\}$")  # "${PKGS[@]}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ class Stage:
     copies: list[Copy] = field(default_factory=list)
     # (stage, path) for each ``COPY --from=stage PATH PATH`` that keeps the path
     copied: list[tuple[Stage, str]] = field(default_factory=list)
+    # the stages (by name or index) this one reads: COPY --from, RUN --mount=from=
+    uses: list[str] = field(default_factory=list)
     last_line: int = 0
     workdir: str = "/"
 
@@ -150,8 +154,10 @@ def _instruction(ins: Instruction, stages: list[Stage], global_args: dict[str, s
     elif ins.kind in ("COPY", "ADD"):
         stage.copies += _copies(ins, stage)
         stage.copied += _copied(ins, stage, stages[:-1])
+        stage.uses += [f.split("=", 1)[1].lower() for f in ins.flags if f.startswith("--from=")]
     elif ins.kind == "RUN":
         stage.runs.append(_run(ins, stage))
+        stage.uses += [_mount_from(f) for f in ins.flags if _mount_from(f)]
 
 
 def _env(key: str, value: str, where: Where) -> None:
@@ -201,11 +207,13 @@ def _run(ins: Instruction, stage: Stage) -> Run:
     else:
         cmds, active = commands(ins.script), activated(where)
     local = dict(where.values)
+    arrays: dict[str, tuple[str, ...]] = {}  # bash arrays this RUN sets
     # an installer saved under another name (curl -o /tmp/m.sh .../Miniconda3-...sh)
     fetched = any(n in w.lower() for c in cmds for w in c.argv for n in _INSTALLERS)
     steps = []
     for cmd in cmds:
-        _assign(cmd, local)
+        _assign(cmd, local, arrays)
+        cmd = _spread(cmd, arrays)
         values = {**local, **{k: expand(v, local) for k, v in cmd.assigns}}
         call = classify(cmd, values)
         target: Target | None = None
@@ -221,6 +229,14 @@ def _run(ins: Instruction, stage: Stage) -> Run:
     return Run(ins.line, tuple(steps), cache_mounts, stage.workdir)
 
 
+def _mount_from(flag: str) -> str:
+    """``--mount=type=bind,from=build,...`` -> ``build`` (else "")."""
+    if not flag.startswith("--mount="):
+        return ""
+    options = dict(o.partition("=")[::2] for o in flag[len("--mount=") :].split(","))
+    return options.get("from", "").lower()
+
+
 def _cache_targets(flag: str) -> list[str]:
     """``--mount=type=cache,target=/root/.cache/pip`` -> ``["/root/.cache/pip"]``."""
     if not flag.startswith("--mount="):
@@ -232,8 +248,14 @@ def _cache_targets(flag: str) -> list[str]:
     return [target] if target else []
 
 
-def _assign(cmd: Cmd, local: dict[str, str]) -> None:
-    """Shell variables a RUN sets for its later commands (``X=1 &&``, ``export X=1``)."""
+def _assign(cmd: Cmd, local: dict[str, str], arrays: dict[str, tuple[str, ...]]) -> None:
+    """Shell variables a RUN sets for its later commands (``X=1 &&``, ``export X=1``,
+    ``PKGS=(a b)``: ``$PKGS`` is its first word, as in bash)."""
+    for name, words, append in cmd.arrays:
+        arrays[name] = (arrays.get(name, ()) if append else ()) + tuple(
+            expand(w, local) for w in words
+        )
+        local[name] = arrays[name][0] if arrays[name] else ""
     if not cmd.argv:
         local.update((k, expand(v, local)) for k, v in cmd.assigns)
     elif cmd.argv[0] == "export":
@@ -241,6 +263,15 @@ def _assign(cmd: Cmd, local: dict[str, str]) -> None:
             key, eq, value = word.partition("=")
             if eq:
                 local[key] = expand(value, local)
+
+
+def _spread(cmd: Cmd, arrays: dict[str, tuple[str, ...]]) -> Cmd:
+    """``"${PKGS[@]}"`` as the words of the array the RUN set (an unknown one stays)."""
+    argv: list[str] = []
+    for word in cmd.argv:
+        m = _ARRAY_WORDS.match(word)
+        argv.extend(arrays[m.group(1)] if m is not None and m.group(1) in arrays else (word,))
+    return replace(cmd, argv=tuple(argv)) if arrays else cmd
 
 
 def _conda(call: CondaCall, where: Where, active: str | None) -> tuple[str | None, Target | None]:

@@ -164,14 +164,20 @@ def path_target(where: Where) -> Target:
 
 
 def _uv_target(call: PipCall, where: Where, active: str | None) -> Target:
-    for i, word in enumerate(call.args):
-        if word.startswith("--python="):
-            return program_target(word.split("=", 1)[1], where)
-        if word in ("--python", "-p") and i + 1 < len(call.args):
-            return program_target(call.args[i + 1], where)
-    if "--system" in call.args:
-        return path_target(where)
-    return env_target(active, where) if active else Target("unclear")
+    """uv's own choice (not pip's): ``--python`` names the interpreter (a path, or a
+    request such as ``3.12`` that uv looks up on PATH); ``--system`` takes the first
+    python on PATH; else the active virtualenv (``VIRTUAL_ENV``), then the active
+    conda env (``CONDA_PREFIX``); with none, uv stops with an error."""
+    request = call.uv_python
+    if request is not None and "/" in request:
+        return program_target(request, where)
+    if request is not None or "--system" in call.args:
+        # an activation puts its env's bin first on PATH
+        return env_target(active, where) if active else path_target(where)
+    if where.values.get("VIRTUAL_ENV"):
+        return Target("system")
+    env = active or where.values.get("CONDA_PREFIX")
+    return env_target(env, where) if env else Target("unclear")
 
 
 def conda_target(call: CondaCall, where: Where, active: str | None) -> Target:

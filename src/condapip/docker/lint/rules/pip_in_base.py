@@ -7,6 +7,7 @@ micromamba's base env does not run micromamba, so it is an env like any other.
 
 from __future__ import annotations
 
+from condapip.docker.lint.calls import PipCall
 from condapip.docker.lint.findings import (
     Context,
     Finding,
@@ -25,13 +26,21 @@ def check(ctx: Context) -> list[Finding]:
             RULE,
             SEVERITY,
             step.cmd.line,
-            f"`pip {call.sub}` changes conda's base env ({root}), which runs conda "
+            f"`{call.shown} {call.sub}` changes conda's base env ({root}), which runs conda "
             "itself: a pip package there can break the conda command",
-            f"create an env and install through its interpreter: "
-            f"{root}/envs/NAME/bin/python -m pip",
+            _fix(call, root),
         )
         for root, step, call, target in pip_steps(ctx)
         if target.kind == "base"
         and target.runs_conda
         and (installs_into_env(call) or call.sub == "uninstall")
     ]
+
+
+def _fix(call: PipCall, root: str) -> str:
+    if call.program == "uv":
+        return (
+            f"create an env and name its interpreter: "
+            f"uv pip {call.sub} --python {root}/envs/NAME/bin/python"
+        )
+    return f"create an env and install through its interpreter: {root}/envs/NAME/bin/python -m pip"
