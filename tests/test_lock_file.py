@@ -57,6 +57,24 @@ def locked(world, tmp_path_factory) -> tuple[Path, Path, dict]:
     return file, out, json.loads(result.stdout)
 
 
+@pytest.fixture(scope="module")
+def written(world, tmp_path_factory) -> dict[str, list[Path]]:
+    """The same file locked once in each format: the files each run wrote."""
+    folder = tmp_path_factory.mktemp("formats")
+    file = envfile(folder, world)
+    out = {}
+    for fmt, name in [
+        ("conda-lock", "conda-lock.yml"),
+        ("pixi", "pixi.lock"),
+        ("pylock", "pylock"),
+        ("condapip", "condapip.lock.yml"),
+    ]:
+        result = condapip("lock", "-f", str(file), "--format", fmt, "-o", str(folder / name))
+        assert result.returncode == 0, result.stderr
+        out[fmt] = sorted((folder / name).iterdir()) if fmt == "pylock" else [folder / name]
+    return out
+
+
 def load(path: Path) -> dict:
     return YAML(typ="safe").load(path.read_text())
 
@@ -119,13 +137,10 @@ def test_a_cuda_virtual_package_for_one_platform_picks_the_cuda_build_there_only
     assert "__cuda=12.4" not in doc["platforms"]["win-64"]["virtual-packages"]
 
 
-def test_conda_locks_parser_reads_the_conda_lock_output(world, tmp_path):
+def test_conda_locks_parser_reads_the_conda_lock_output(world, written):
     from conda_lock.lockfile import parse_conda_lock_file
 
-    file = envfile(tmp_path, world)
-    out = tmp_path / "conda-lock.yml"
-    result = condapip("lock", "-f", str(file), "--format", "conda-lock", "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    (out,) = written["conda-lock"]
     parsed = parse_conda_lock_file(out)
     assert sorted(parsed.metadata.platforms) == sorted(PLATFORMS)
     pip = {(p.platform, p.name): p for p in parsed.package if p.manager == "pip"}
@@ -136,13 +151,10 @@ def test_conda_locks_parser_reads_the_conda_lock_output(world, tmp_path):
     assert all(p.hash.md5 and p.hash.sha256 for p in conda)
 
 
-def test_py_rattler_reads_the_pixi_output(world, tmp_path):
+def test_py_rattler_reads_the_pixi_output(world, written):
     from rattler import LockFile
 
-    file = envfile(tmp_path, world)
-    out = tmp_path / "pixi.lock"
-    result = condapip("lock", "-f", str(file), "--format", "pixi", "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    (out,) = written["pixi"]
     env = LockFile.from_path(out).default_environment()
     by_platform = {p.name: p for p in env.platforms()}
     assert set(by_platform) == set(PLATFORMS)
@@ -156,13 +168,10 @@ def test_py_rattler_reads_the_pixi_output(world, tmp_path):
         )
 
 
-def test_pylock_writes_one_pep751_file_per_platform(world, tmp_path):
+def test_pylock_writes_one_pep751_file_per_platform(written):
     from condapip.formats.locks import read_any
 
-    file = envfile(tmp_path, world)
-    folder = tmp_path / "locks"
-    result = condapip("lock", "-f", str(file), "--format", "pylock", "-o", str(folder))
-    assert result.returncode == 0, result.stderr
+    folder = written["pylock"][0].parent
     assert sorted(p.name for p in folder.iterdir()) == sorted(f"pylock.{p}.toml" for p in PLATFORMS)
     win = read_any(folder / "pylock.win-64.toml").platforms["win-64"]
     assert {a.name for a in win.pip} >= {"fastcore", "winonly"}
@@ -170,15 +179,10 @@ def test_pylock_writes_one_pep751_file_per_platform(world, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["condapip", "conda-lock", "pixi", "pylock"])
-def test_every_format_reads_back_the_same_packages(world, tmp_path, fmt):
+def test_every_format_reads_back_the_same_packages(world, written, fmt):
     from condapip.formats.locks import read_any
 
-    file = envfile(tmp_path, world)
-    out = tmp_path / ("out" if fmt == "pylock" else "lockfile")
-    result = condapip("lock", "-f", str(file), "--format", fmt, "-o", str(out), "--json")
-    assert result.returncode == 0, result.stderr
-    written = [Path(p) for p in json.loads(result.stdout)["outputs"]]
-    for path in written:
+    for path in written[fmt]:
         lock = read_any(path)
         for plat, body in lock.platforms.items():
             pins = {(a.name, a.version, a.sha256) for a in body.pip}
