@@ -142,3 +142,51 @@ def test_channels_on_a_malformed_condarc_is_bad_input(home: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith("condapip: error:") and "Traceback" not in done.stderr
     assert (home / ".condarc").read_text() == "channels: [conda-forge\n"
+
+
+def test_channels_json_names_defaults_where_the_text_does(home: Path) -> None:
+    text = condapip("channels")
+    as_json = json.loads(condapip("channels", "--json").stdout)
+    assert "defaults" in text.stdout
+    assert [c["channel"] for c in as_json["channels"]] == ["defaults"]
+    assert as_json["channels"][0]["source"] == "conda's default (no condarc sets channels)"
+
+
+def test_channels_and_install_use_the_envs_own_channels_when_no_condarc_sets_any(
+    make_env, channel: Path
+) -> None:
+    prefix = make_env()
+    shown = json.loads(condapip("channels", "-p", str(prefix), "--json").stdout)
+    assert [c["channel"] for c in shown["channels"]] == [channel.as_uri()]
+    plan = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    assert f"channels: {channel.as_uri()}" in plan.stdout
+    assert "+ zeta 1.0" in plan.stdout  # the dry run solved: it shows versions
+
+
+def test_offline_reads_only_local_channels_and_says_so(
+    make_env, channel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = make_env()
+    rc = tmp_path / "offline.condarc"
+    rc.write_text("offline: true\nchannels: []\n")
+    monkeypatch.setenv("CONDARC", str(rc))
+    assert f"offline: true ({rc})" in condapip("channels", "-p", str(prefix)).stdout
+    local = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
+    assert local.returncode == 0, local.stderr
+    remote = condapip("install", "-p", str(prefix), "-c", "conda-forge", "zeta", "--dry-run")
+    assert remote.returncode == 2, remote.stdout + remote.stderr
+    [line] = remote.stderr.splitlines()
+    assert "https://conda.anaconda.org/conda-forge is not available locally" in line
+    assert "offline: true" in line
+
+
+def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(make_env) -> None:
+    from tests.conftest import tree_digest
+
+    prefix = make_env()
+    before = tree_digest(prefix)
+    done = condapip("install", "-p", str(prefix), "alpha", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"nothing to do: {prefix} already has what was asked"
+    assert tree_digest(prefix) == before  # no snapshot, no history entry

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from condapip.change import conda_layer, pip_layer, plan, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
-from condapip.change.result import Changed, Plan
+from condapip.change.result import Changed, Plan, conda_versions
 from condapip.commands._shared import command_line, refuse_base, refuse_interrupted
 from condapip.errors import CondapipError
 from condapip.ledger import channels as channel_resolver
@@ -59,31 +59,39 @@ def run(
         refuse_interrupted(found.path)
         found = read_prefix(found.path)  # as it is now that we hold the lock
         state.check_repairable(found)
-        chans = [c.url for c in channel_resolver.resolve(list(channels) or _channels(found))]
+        chans = channel_resolver.for_verb(command_line=channels, prefix=found.path)
         with step("planning: which packages a channel has"):
-            shown = Plan(f"Plan for {found.path}", plan.route(requests, chans, pip_only))
-        plan.refuse_both_layers(shown.rows)
+            rows = plan.route(requests, chans, pip_only)
+        plan.refuse_both_layers(rows)
+        conda_specs, pip_requests = plan.split(rows)
+        solution = None
+        if conda_specs:  # solved in a dry run too: it checks what the real run checks
+            with step("solving the conda layer"):
+                solution = conda_layer.solve(conda, found.path, chans, conda_specs)
+        versions = conda_versions(found.records.values(), solution) if solution else []
+        shown = Plan(f"Plan for {found.path}", rows, versions=versions, channels=chans)
+        same = solution is None or {p.url for p in solution} == {
+            r.url for r in found.records.values()
+        }
+        if same and _satisfied(found, pip_requests):
+            return Changed(shown, f"nothing to do: {found.path} already has what was asked")
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
-        _change(found, shown, chans, conda, pip, argv)
+        _change(found, shown, solution, conda, pip, argv)
     return Changed(shown, f"done: {found.path}")
 
 
 def _change(
     found: Prefix,
     shown: Plan,
-    chans: list[str],
+    solution: list[SolvedPackage] | None,
     conda: CondaEngine,
     pip: PipEngine,
     argv: list[str] | None,
 ) -> None:
-    """Solve, then change both layers in one transaction (the prefix lock is held)."""
+    """Change both layers in one transaction (the prefix lock is held)."""
     conda_specs, pip_requests = plan.split(list(shown.rows))
-    solution = None
-    if conda_specs:
-        with step("solving the conda layer"):
-            solution = conda_layer.solve(conda, found.path, chans, conda_specs)
     with transaction.guard(found, command_line(argv), conda, pip) as change:
         relayer: list[state.PipPin] = []
         if solution is not None:
@@ -104,18 +112,21 @@ def _change(
             pip_layer.record_requests(found.path, pip_requests)
 
 
-def _channels(prefix: Prefix) -> list[str]:
-    """The condarc's channels when it sets any, else those the env's packages came from."""
-    from collections import Counter
+def _satisfied(found: Prefix, requests: list[str]) -> bool:
+    """Every pip request is a plain requirement an installed dist already meets."""
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
 
-    from condapip.ledger import condarc
-
-    if condarc.effective(prefix.path).get("channels") is None:
-        # Most packages first: the env's main channel keeps the top priority.
-        used = Counter(r.channel.rstrip("/") for r in prefix.records.values() if r.channel)
-        if used:
-            return [c for c, _ in used.most_common()]
-    return condarc.channels(prefix.path)
+    have = {d.key: d.version for d in found.dists}
+    for text in requests:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement:
+            return False
+        version = have.get(canonicalize_name(req.name))
+        if req.url or version is None or not req.specifier.contains(version, prereleases=True):
+            return False
+    return True
 
 
 def _apply_conda(
