@@ -308,3 +308,44 @@ def test_dockerfile_evaluates_selectors_for_linux(tmp_path):
     result = condapip("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "readline" in result.stdout and "pywin32" not in result.stdout
+
+
+@pytest.fixture
+def two_defaults(tmp_path, channel, monkeypatch):
+    """``default_channels`` of two local channels; only the second has ``kappa``."""
+    from condapip.channel_build.build import build_channel
+    from tests.wheelmaker import make_wheel
+
+    wheels = tmp_path / "k-wheels"
+    make_wheel(wheels, "kappa", "1.0")
+    second = tmp_path / "second"
+    build_channel([wheels], second)
+    rc = tmp_path / "defaults.condarc"
+    rc.write_text(
+        f"default_channels:\n  - {channel.as_uri()}\n  - {second.as_uri()}\n"
+        f"custom_multichannels:\n  mine:\n    - {second.as_uri()}\n    - {channel.as_uri()}\n"
+    )
+    monkeypatch.setenv("CONDARC", str(rc))
+    return channel, second
+
+
+def test_a_spec_from_a_multichannel_names_the_member_that_has_it(two_defaults):
+    from condapip.ledger.channels import spec_channel
+
+    first, second = two_defaults
+    assert spec_channel("defaults::kappa") == (f"{second.as_uri()}::kappa", second.as_uri())
+    assert spec_channel("defaults::alpha>=1")[1] == first.as_uri()
+    assert spec_channel("mine::alpha")[1] == first.as_uri()  # the first member holding it
+    assert spec_channel("defaults::nothing-has-it")[1] == first.as_uri()  # the solve says so
+
+
+def test_create_takes_defaults_colon_colon_as_conda_does(two_defaults, tmp_path):
+    first, _ = two_defaults
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        f"name: d\nchannels:\n  - {first.as_uri()}\ndependencies:\n"
+        "  - python\n  - defaults::kappa\n  - defaults::alpha\n"
+    )
+    result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "kappa" in result.stdout and "names 2 channels" not in result.stderr

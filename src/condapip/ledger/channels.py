@@ -16,11 +16,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from condapip.errors import CondapipError
 from condapip.ledger.records import SUBDIRS
+
+if TYPE_CHECKING:
+    from condapip.ledger.specs import CondaSpec
 
 DEFAULT_ALIAS = "https://conda.anaconda.org"
 # conda's own default_channels (conda.base.constants.DEFAULT_CHANNELS_UNIX / _WIN)
@@ -97,14 +100,6 @@ def resolve(
         for channel in _expand(str(value), base, config, depth=0):
             out.setdefault(channel.url, channel)
     return list(out.values())
-
-
-def url(value: str, *, base: Path | None = None, config: Config | None = None) -> str:
-    """The base URL of one channel that is not a multichannel (a spec's ``channel::``)."""
-    found = resolve([value], base=base, config=config)
-    if len(found) != 1:
-        raise CondapipError(f"channel {value!r} names {len(found)} channels, not one")
-    return found[0].url
 
 
 def _expand(value: str, base: Path | None, config: Config, depth: int) -> list[Channel]:
@@ -262,7 +257,38 @@ def spec_channel(spec: str, *, config: Config | None = None) -> tuple[str, str |
     parsed = conda_spec(spec)
     if parsed.channel is None:
         return parsed.text, None
-    channel_url = url(parsed.channel, config=config)
+    members = [c.url for c in resolve([parsed.channel], config=config)]
+    if not members:
+        raise CondapipError(f"channel {parsed.channel!r} names no channel")
+    # conda's ``defaults::pkg`` (any multichannel): a package of any member matches
+    # (MatchSpec compares the multichannel's name); rattler's spec takes one channel
+    # URL, so it names the first member that has the package, strict priority's pick
+    channel_url = members[0] if len(members) == 1 else _first_holding(members, parsed)
     body = parsed.text.split("::", 1)[1]
     where = f"{channel_url}/{parsed.subdir}" if parsed.subdir else channel_url
     return f"{where}::{body}", channel_url
+
+
+def _first_holding(members: list[str], parsed: CondaSpec) -> str:
+    """The first of a multichannel's ``members`` whose repodata lists ``parsed``'s name.
+
+    None does, or they cannot be read here: the first, and the solve says what is missing.
+    """
+    import asyncio
+
+    import rattler
+
+    subdirs = [parsed.subdir] if parsed.subdir else [str(rattler.Subdir.current()), "noarch"]
+    try:
+        found = asyncio.run(
+            rattler.Gateway().query(
+                [rattler.Channel(m) for m in members],
+                [rattler.Subdir(s) for s in subdirs],
+                [parsed.name],
+                recursive=False,
+            )
+        )
+    except Exception:  # rattler raises its own types for fetch errors
+        return members[0]
+    holding = {str(rec.channel).rstrip("/") for records in found for rec in records}
+    return next((m for m in members if m.rstrip("/") in holding), members[0])
