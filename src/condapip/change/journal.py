@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from condapip.ledger.journal import Journal, journal_path
+from condapip.ledger.journal import Journal, created_path, journal_path
 from condapip.support.atomic import write_atomic
 from condapip.support.redact import redact
 
@@ -31,11 +31,19 @@ class Tracker:
         self.journal = phase(self.journal, name)
 
 
-def begin(prefix: Path, verb: str, command: str, *, at: Path | None = None) -> Journal:
-    """A new journal for ``prefix``, kept in ``at`` (another prefix folder) if given."""
+def begin(
+    prefix: Path, verb: str, command: str, *, at: Path | None = None, snapshot: Path | None = None
+) -> Journal:
+    """A new journal for ``prefix``, kept in ``at`` (another prefix folder) if given.
+
+    A ``create`` first marks the folder as its own (its device and inode): only
+    then may a rollback of that journal remove it.
+    """
     where = journal_path(at or prefix)
+    if verb == "create":
+        _mark_created(prefix)
     journal = Journal(where, prefix, verb, "start", None, redact(command))
-    return phase(journal, "start")
+    return phase(journal, "start", snapshot=snapshot)
 
 
 def phase(journal: Journal, name: str, *, snapshot: Path | None = None) -> Journal:
@@ -56,7 +64,17 @@ def moved(journal: Journal, folder: Path) -> Journal:
 
 
 def finish(journal: Journal) -> None:
+    if journal.verb == "create":
+        created_path(journal.prefix).unlink(missing_ok=True)
     remove_kept(journal.path)
+
+
+def _mark_created(prefix: Path) -> None:
+    marker = created_path(prefix)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    st = os.stat(prefix)
+    data = {"prefix": os.path.realpath(prefix), "dev": st.st_dev, "ino": st.st_ino}
+    write_atomic(marker, json.dumps(data, sort_keys=True) + "\n", fsync=True)
 
 
 def remove_kept(path: Path) -> None:

@@ -61,7 +61,9 @@ def capture(prefix: Prefix) -> EnvState:
     """The prefix as it should be: every conda record, and pip's own dists.
 
     A conda package that pip overwrote comes back as the conda version (its
-    record is still there); the pip copy is dropped.
+    record is still there); the pip copy is dropped. A dist pip was replacing
+    when it was cut short comes back as the version its ``~`` stash holds: the
+    half-written new one is not installed.
     """
     from condapip.change.pip_layer import read_requests
     from condapip.ledger.history import requested_specs
@@ -69,7 +71,7 @@ def capture(prefix: Prefix) -> EnvState:
     return EnvState(
         conda=tuple(solved(r) for r in sorted(prefix.records.values(), key=lambda r: r.name)),
         conda_specs=tuple(requested_specs(prefix.history).values()),
-        pip=tuple(pip_pins(prefix, only_pip=True)),
+        pip=tuple(sorted(pip_pins(prefix, only_pip=True) + _stashed(prefix), key=_by_name)),
         pip_requests=read_requests(prefix.path),
     )
 
@@ -85,6 +87,21 @@ def solved(rec: Any) -> SolvedPackage:
         sha256=rec.sha256,
         md5=rec.md5,
     )
+
+
+def _by_name(p: PipPin) -> str:
+    return p.name
+
+
+def _stashed(prefix: Prefix) -> list[PipPin]:
+    from condapip.ledger.pins import pin
+
+    live = {d.key for d in prefix.dists if not d.half_written}
+    out = {}
+    for dist in prefix.stashed:
+        if dist.installer == "pip" and dist.key not in live and not dist.direct_url:
+            out[dist.key] = PipPin(dist.key, dist.version, pin(dist).requirement)
+    return list(out.values())
 
 
 def pip_pins(prefix: Prefix, *, only_pip: bool) -> list[PipPin]:
@@ -126,7 +143,7 @@ def apply(
 
     current = read_prefix(prefix_path) if (prefix_path / "conda-meta").is_dir() else None
     if current is not None:
-        check_repairable(current)
+        _check_clobbered(current)
     if current is None or {r.url for r in current.records.values()} != target.urls:
         if current is not None:
             # Re-layer: pip's files go before conda's change, never under it.
@@ -153,6 +170,18 @@ def apply(
 
 
 def check_repairable(prefix: Prefix) -> None:
+    """Refuse to change a prefix pip broke, or one an interrupted pip left half-written."""
+    _check_clobbered(prefix)
+    if prefix.half_written:
+        shown = ", ".join(str(x.path.name) for x in prefix.half_written[:3])
+        more = f" and {len(prefix.half_written) - 3} more" if len(prefix.half_written) > 3 else ""
+        raise Refused(
+            f"{prefix.path} holds what an interrupted pip left ({shown}{more}): "
+            f"run condapip rebuild -p {prefix.path} first"
+        )
+
+
+def _check_clobbered(prefix: Prefix) -> None:
     # Removing pip's copy of a conda package deletes conda's files too, and
     # relinking the unchanged record does not bring them back.
     clobbered = [d.name for d in prefix.pip_dists if prefix.owners[d.path][0] != "pip"]

@@ -16,17 +16,17 @@ failure it is renamed back.
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from condapip.change import journal, state, transaction
+from condapip.change import journal, signals, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import command_line, refuse_base
 from condapip.errors import CondapipError, Refused
-from condapip.ledger.journal import journal_path, old_path
-from condapip.ledger.journal import read as journal_read
+from condapip.ledger.journal import Journal, journal_path, old_path, pending, set_aside
 from condapip.ledger.prefix import interpreter, read_prefix
 from condapip.support import proc
 from condapip.support.output import Confirm
@@ -50,13 +50,10 @@ def run(
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     with transaction.locked(prefix_path):
-        if not dry_run:
-            recover(prefix_path)
-        elif old_path(prefix_path).exists():
-            raise Refused(f"{old_path(prefix_path)} exists: run without --dry-run to resolve it")
-        found = read_prefix(prefix_path)
+        # planned from what recovery will leave, and recovered only once the user said yes
+        found = read_prefix(recovery_source(prefix_path))
         refuse_base(found)
-        snap = transaction.interrupted(found.path)
+        snap = transaction.readable_interrupted(found.path)
         target = snap.state if snap is not None else state.capture(found)
         why = f"snapshot before: {snap.command}" if snap is not None else "as recorded"
         rows = [Row(p.name, "conda", f"{p.url}", p.url) for p in target.conda]
@@ -65,7 +62,16 @@ def run(
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
-        _rebuild(prefix_path, target, conda, pip, argv)
+        with signals.raising():
+            try:
+                recover(prefix_path)
+                _rebuild(prefix_path, target, conda, pip, argv)
+            except signals.Interrupted as sig:  # between phases: the journal says where
+                raise CondapipError(
+                    f"interrupted by {sig.name}: the rebuild of {prefix_path} was cut short; "
+                    f"run condapip rebuild -p {prefix_path} to finish it",
+                    exit_code=sig.code,
+                ) from None
     return Changed(shown, f"rebuilt: {prefix_path}")
 
 
@@ -89,6 +95,12 @@ def _rebuild(
         shutil.rmtree(prefix, ignore_errors=True)
         old.rename(prefix)
         journal.finish(journal.moved(log.journal, prefix))
+        if isinstance(exc, signals.Interrupted):
+            raise CondapipError(
+                f"interrupted by {exc.name}: {prefix} is as it was before the rebuild; "
+                "nothing to do (run the command again to retry it)",
+                exit_code=exc.code,
+            ) from None
         if isinstance(exc, CondapipError):
             raise CondapipError(
                 f"rebuild failed, {prefix} is as it was: {exc}", exit_code=exc.exit_code
@@ -100,20 +112,36 @@ def _rebuild(
         remove_old(old)
 
 
-def recover(prefix: Path) -> None:
-    """Finish or undo a rebuild that was cut short; never trust an old copy without a journal."""
+def recovery_source(prefix: Path) -> Path:
+    """The prefix a rebuild cut short leaves once ``recover`` ran: the old copy while
+    its journal says it is still the truth, else ``prefix``. Changes nothing; an old
+    copy no condapip journal vouches for is refused here, before anything is asked."""
+    aside = _aside(prefix)
+    return old_path(prefix) if aside is not None and aside.phase != "remove-old" else prefix
+
+
+def _aside(prefix: Path) -> Journal | None:
     old = old_path(prefix)
-    if not old.exists():
-        stale = journal_read(journal_path(prefix))
-        if stale is not None and stale.verb == "rebuild":  # killed before setting aside
-            journal.finish(stale)
-        return
-    aside = None if old.is_symlink() else journal_read(journal_path(old))
-    if aside is None or aside.verb != "rebuild":
+    if not old.exists() and not old.is_symlink():
+        return None
+    log = None if old.is_symlink() else set_aside(prefix)
+    if log is None:
         raise Refused(
             f"{old} exists, and no condapip journal says it is the old copy of a rebuild: "
             f"condapip will not trust it nor touch {prefix}; move it away, then rerun"
         )
+    return log
+
+
+def recover(prefix: Path) -> None:
+    """Finish or undo a rebuild that was cut short; never trust an old copy without a journal."""
+    old = old_path(prefix)
+    aside = _aside(prefix)
+    if aside is None:
+        stale = pending(prefix)
+        if stale is not None and stale.verb == "rebuild":  # killed before setting aside
+            journal.finish(stale)
+        return
     if aside.phase == "remove-old":
         # the new prefix had passed its check: only the old copy's removal was cut short
         with step(f"finishing the removal of {old.name}, left by a rebuild cut short"):
@@ -129,12 +157,16 @@ def recover(prefix: Path) -> None:
 
 
 def keep_snapshots(old: Path, new: Path) -> None:
-    """Completed snapshots survive a rebuild: rollback still goes back past it."""
-    folder = transaction.snapshot_dir(new)
+    """Completed snapshots survive a rebuild: rollback still goes back past it.
+
+    The new prefix's history is the rebuild's own, so each kept snapshot is
+    marked done as of it: a later change by another tool still stops a rollback.
+    """
     for snap in transaction.snapshots(old):
         if snap.complete:
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(snap.path, folder / snap.path.name)
+            transaction.snapshot_dir(new).mkdir(parents=True, exist_ok=True)
+            moved = replace(snap, path=transaction.snapshot_dir(new) / snap.path.name)
+            transaction.mark_complete(moved, new)
 
 
 def remove_old(old: Path) -> None:

@@ -8,8 +8,7 @@ METADATA headers are read: the long description can be megabytes.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +39,9 @@ class Dist:
     requires: tuple[str, ...]
     direct_url: dict[str, Any] | None
     requested: bool  # PEP 376 REQUESTED marker: pip wrote it for a top-level request
+    # pip writes INSTALLER, then its own RECORD, after every file: a dist-info with
+    # neither is one whose install was cut short (see ``_half_written``)
+    half_written: bool = False
 
     @property
     def source(self) -> str:
@@ -74,8 +76,29 @@ def find_site_packages(prefix: Path, python_record: CondaRecord | None) -> Path 
     return win if win.is_dir() else None
 
 
-def read_dists(site_packages: Path) -> Iterator[Dist]:
-    """Every distribution directly in ``site_packages``, in name order.
+@dataclass(frozen=True)
+class Leftover:
+    """Something an interrupted pip left in site-packages, never a distribution."""
+
+    path: Path
+    why: str  # what makes it a leftover, for the doctor's message
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One pass over site-packages: its dists, pip's leftovers, its package folders."""
+
+    dists: tuple[Dist, ...]
+    leftovers: tuple[Leftover, ...]
+    stashed: tuple[Dist, ...]  # what pip's ``~`` stashes hold: the version being replaced
+    folders: tuple[str, ...]  # top-level folders named like an import package
+
+
+def scan(site_packages: Path) -> Scan:
+    """Every distribution directly in ``site_packages``, in name order, and what a
+    pip cut short left there: its ``~`` stashes (pip renames the version it
+    replaces to ``~umpy``-style names until the new one is in) and dist-infos
+    it had not finished writing.
 
     Discovery is what ``importlib.metadata.distributions(path=[sp])`` does for
     one folder, plus the ``.egg-link`` files conda's reader follows, without
@@ -83,34 +106,69 @@ def read_dists(site_packages: Path) -> Iterator[Dist]:
     """
     sp = str(site_packages)
     with os.scandir(sp) as it:
-        names = sorted(e.name for e in it if e.name.lower().endswith(_DIST_SUFFIXES))
-    for name in names:
+        entries = sorted((e.name, e.is_dir()) for e in it)
+    dists: list[Dist] = []
+    leftovers: list[Leftover] = []
+    stashed: list[Dist] = []
+    folders: list[str] = []
+    for name, is_dir in entries:
         path = os.path.join(sp, name)
-        lower = name.lower()
-        if lower.endswith(".dist-info"):
-            yield _read_dist_info(path)
-        elif lower.endswith(".egg-info"):
-            yield _read_egg_info(path, Path(path))
-        elif lower.endswith(".egg"):
-            yield _read_egg(path)
-        else:
-            dist = _read_egg_link(path)
-            if dist is not None:
-                yield dist
+        if name.startswith("~"):
+            leftovers.append(Leftover(Path(path), "a stash pip had not removed"))
+            if is_dir and name.lower().endswith(".dist-info"):
+                stashed.extend(_readable(path, []))
+        elif name.lower().endswith(_DIST_SUFFIXES):
+            dists.extend(_readable(path, leftovers))
+        elif is_dir and name.isidentifier():
+            folders.append(name)
+    return Scan(tuple(dists), tuple(leftovers), tuple(stashed), tuple(folders))
+
+
+def _readable(path: str, leftovers: list[Leftover]) -> list[Dist]:
+    """The dist at ``path``; a dist-info pip was killed while writing is a leftover."""
+    lower = path.lower()
+    if lower.endswith(".dist-info"):
+        try:
+            return [_read_dist_info(path)]
+        except _Unreadable as exc:
+            leftovers.append(Leftover(Path(path), str(exc)))
+            return []
+    if lower.endswith(".egg-info"):
+        return [_read_egg_info(path, Path(path))]
+    if lower.endswith(".egg"):
+        return [_read_egg(path)]
+    dist = _read_egg_link(path)
+    return [dist] if dist is not None else []
+
+
+class _Unreadable(Exception):
+    """A dist-info without the headers every installer writes first."""
 
 
 def _read_dist_info(path: str) -> Dist:
     text = _read_text(os.path.join(path, "METADATA"))
     if text is None:
-        raise CondapipError(f"unreadable dist-info (no METADATA): {path}")
+        raise _Unreadable("a dist-info without METADATA")
     headers = _metadata_headers(text)
-    return _dist(
+    if not headers.get("name") or not headers.get("version"):
+        raise _Unreadable("a dist-info whose METADATA has no Name or Version")
+    installer = _read_text(os.path.join(path, "INSTALLER"))
+    dist = _dist(
         path,
         headers,
         tuple(headers.get_all("requires-dist") or ()),
-        _read_text(os.path.join(path, "INSTALLER")),
+        installer,
         _read_text(os.path.join(path, "direct_url.json")),
     )
+    return replace(dist, half_written=True) if installer is None and _half_written(path) else dist
+
+
+def _half_written(path: str) -> bool:
+    # pip lists INSTALLER in the RECORD it writes last; the wheel's own RECORD
+    # (extracted with the files) never does. A dist-info stripped of INSTALLER
+    # after a finished install still has pip's RECORD, and is only "unknown".
+    record = _read_text(os.path.join(path, "RECORD"))
+    return record is None or "/INSTALLER," not in record
 
 
 def _read_egg_info(path: str, info: Any) -> Dist:

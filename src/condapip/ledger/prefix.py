@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 from packaging.utils import canonicalize_name
 
 from condapip.errors import CondapipError
-from condapip.ledger.dists import Dist, find_site_packages, read_dists
+from condapip.ledger.dists import Dist, Leftover, find_site_packages, scan
 from condapip.ledger.records import CondaRecord, read_records
 
 if TYPE_CHECKING:
@@ -51,6 +51,31 @@ class Prefix:
     dists: tuple[Dist, ...]
     site_packages: Path | None
     python_version: str | None  # "X.Y"
+    leftovers: tuple[Leftover, ...] = ()  # pip's stashes and dist-infos with no METADATA
+    stashed: tuple[Dist, ...] = ()  # the versions pip's stashes hold
+    folders: tuple[str, ...] = ()  # top-level package folders of site-packages
+
+    @cached_property
+    def half_written(self) -> tuple[Leftover, ...]:
+        """What an interrupted pip left: its stashes, dist-infos it had not finished,
+        and package folders no distribution owns (files pip wrote before their dist-info)."""
+        out = list(self.leftovers)
+        out += [
+            Leftover(d.path, "a dist-info pip had not finished (no INSTALLER, no RECORD of pip's)")
+            for d in self.dists
+            if d.half_written and self.owners[d.path][0] == "unknown"
+        ]
+        if self.site_packages is not None:
+            out += [
+                Leftover(self.site_packages / f, "a package folder no distribution owns")
+                for f in self.unowned
+            ]
+        return tuple(out)
+
+    @cached_property
+    def unowned(self) -> tuple[str, ...]:
+        """Top-level package folders that no record and no dist's RECORD lists."""
+        return _unowned(self)
 
     @cached_property
     def history(self) -> tuple[HistoryEntry, ...]:
@@ -153,16 +178,19 @@ def read_prefix(path: str | os.PathLike[str]) -> Prefix:
         records = read_records(meta)
         py_rec = records.get("python")
         site_packages = find_site_packages(prefix, py_rec)
-        dists = tuple(read_dists(site_packages)) if site_packages else ()
+        found = scan(site_packages) if site_packages else None
     finally:
         if gc_was_enabled:
             gc.enable()
     return Prefix(
         path=prefix,
         records=records,
-        dists=dists,
+        dists=found.dists if found else (),
         site_packages=site_packages,
         python_version=_python_version(prefix, py_rec, site_packages),
+        leftovers=found.leftovers if found else (),
+        stashed=found.stashed if found else (),
+        folders=found.folders if found else (),
     )
 
 
@@ -245,6 +273,52 @@ def _same_version(a: str, b: str) -> bool:
         return Version(a) == Version(b)
     except InvalidVersion:
         return False
+
+
+def _unowned(prefix: Prefix) -> tuple[str, ...]:
+    # Cheap first: a folder named after a dist or record is taken as theirs; only
+    # the rest are looked up in the records' file lists and the dists' RECORDs.
+    sp = prefix.site_packages
+    named = {_import_name(d.key) for d in prefix.dists if not d.half_written}
+    named |= {_import_name(n) for n in prefix.records}
+    left = [f for f in prefix.folders if f.lower() not in named and f != "__pycache__"]
+    if sp is None or not left:
+        return ()
+    left = [f for f in left if _holds_python(sp / f)]
+    if not left:
+        return ()
+    owned = _owned_tops(prefix, sp)
+    return tuple(f for f in left if f not in owned)
+
+
+def _import_name(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
+def _holds_python(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as it:
+            return any(e.name.endswith(".py") for e in it)
+    except OSError:
+        return False
+
+
+def _owned_tops(prefix: Prefix, sp: Path) -> set[str]:
+    """The first path component under site-packages of every file a ledger lists."""
+    base = sp.relative_to(prefix.path).as_posix() + "/" if sp.is_relative_to(prefix.path) else ""
+    tops: set[str] = set()
+    for rec in prefix.records.values():
+        tops.update(f[len(base) :].split("/", 1)[0] for f in rec.files if f.startswith(base))
+    for dist in prefix.dists:
+        if dist.half_written:
+            continue
+        for listing in ("RECORD", "top_level.txt"):
+            try:
+                text = (dist.path / listing).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            tops.update(line.split(",", 1)[0].split("/", 1)[0] for line in text.splitlines())
+    return tops
 
 
 def interpreter(prefix: Path) -> Path:

@@ -4,6 +4,8 @@ A temporary file with a unique name in the target's folder, then one rename:
 a reader (or a ``kill -9``) sees the old file or the new one, never half.
 mkstemp makes files 0600 whatever the umask; the result gets the existing
 file's mode, or the umask's default for a new file, as ``open(..., "w")`` would.
+With ``fsync`` (journals, snapshots, markers: what recovery trusts after a power
+cut), the data reaches the disk before the rename, and the rename before return.
 """
 
 from __future__ import annotations
@@ -31,12 +33,34 @@ def write_atomic(path: Path | str, data: str | bytes, *, fsync: bool = False) ->
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    if fsync:
+        _fsync_dir(target.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename lives in the folder's entry table: without this, a power cut can
+    # bring back the old file (or none) after write_atomic returned.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # a platform that cannot open folders (Windows) orders renames itself
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a folder; the file itself is on disk
+    finally:
+        os.close(fd)
 
 
 def _mode_for(target: Path) -> int:
     try:
         return stat.S_IMODE(target.stat().st_mode)
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)  # reading the umask means setting it: set it straight back
-        return 0o666 & ~umask
+        return new_file_mode()
+
+
+def new_file_mode() -> int:
+    """The mode ``open(..., "w")`` gives a new file: 0666 less the umask, as conda's."""
+    umask = os.umask(0)
+    os.umask(umask)  # reading the umask means setting it: set it straight back
+    return 0o666 & ~umask
