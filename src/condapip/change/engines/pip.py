@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from condapip.errors import CondapipError
@@ -43,11 +44,38 @@ def run_logged(args: list[str], what: str) -> str:
 
 
 def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    proc = proc_run(args, timeout=LONG, env=_env())
+    with _scratch_tmp(args) as env:
+        proc = proc_run(args, timeout=LONG, env=env)
     if proc.returncode != 0:
         out = (proc.stdout + "\n" + proc.stderr).strip()
         raise PipFailed(f"{what} failed: {_summary(out)}", out)
     return proc
+
+
+@contextmanager
+def _scratch_tmp(args: list[str]) -> Iterator[dict[str, str]]:
+    """pip's and uv's temporary files (builds, unpacked wheels, uninstall stashes) go
+    under the prefix's scratch folder, not /tmp: what a kill leaves there is swept
+    by the next change of the prefix."""
+    from condapip.support.scratch import scratch
+
+    env = _env()
+    prefix = _prefix_of(args)
+    if prefix is None:
+        yield env
+        return
+    with scratch(prefix, "pip-tmp") as tmp:
+        env.update({"TMPDIR": str(tmp), "TEMP": str(tmp), "TMP": str(tmp)})
+        yield env
+
+
+def _prefix_of(args: list[str]) -> Path | None:
+    """The conda prefix whose interpreter the command runs for (``--python P``, or
+    ``P -m pip``)."""
+    python = args[args.index("--python") + 1] if "--python" in args[:-1] else args[0]
+    path = Path(python)
+    prefix = path.parent.parent if path.parent.name in ("bin", "Scripts") else path.parent
+    return prefix if (prefix / "conda-meta").is_dir() else None
 
 
 def _summary(output: str) -> str:
