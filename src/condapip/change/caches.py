@@ -14,7 +14,7 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -30,6 +30,7 @@ _TARBALLS = (".conda", ".tar.bz2")
 _PIP_BUCKETS = ("http", "http-v2", "wheels")
 # uv's cache buckets are versioned folders: wheels-v5, archive-v0, simple-v16...
 _UV_BUCKET = re.compile(r"^[a-z][a-z0-9-]*-v\d+$")
+TRASH = ".condapip-trash-"
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,11 @@ class Cache:
         return sum(e.size for e in self.removable)
 
 
-def find_caches(prefix: Path | None = None) -> list[Cache]:
-    """Every cache that exists on this machine, each once, with its verdicts."""
+def find_caches(prefix: Path | None = None, own: Sequence[Path] = ()) -> list[Cache]:
+    """Every cache that exists on this machine, each once, with its verdicts.
+
+    ``own``: condapip's own download folders (the demo's wheels), wholly removable.
+    """
     envs = _envs(prefix)
     used = linked_sources(envs)
     caches: list[Cache] = []
@@ -76,6 +80,8 @@ def find_caches(prefix: Path | None = None) -> list[Cache]:
         add(_conda_pkgs(pkgs, used))
     add(_bucket_cache("pip", pip_cache_dir(prefix), lambda n: n in _PIP_BUCKETS))
     add(_bucket_cache("uv", uv_cache_dir(), lambda n: bool(_UV_BUCKET.match(n))))
+    for folder in own:
+        add(_bucket_cache("condapip", folder, lambda n: not n.startswith(".")))
     return [_outside(cache, envs) for cache in caches]
 
 
@@ -93,12 +99,17 @@ def _outside(cache: Cache, envs: list[Path]) -> Cache:
 
 
 def remove(cache: Cache) -> list[str]:
-    """Delete what ``cache`` marks removable; return one message per failure."""
+    """Delete what ``cache`` marks removable; return one message per failure.
+
+    A folder is renamed to a ``.condapip-trash-*`` sibling first, in one step,
+    then deleted: a kill midway leaves a trash folder (swept by the next clean),
+    never a half package that a tool would take for a whole one.
+    """
     errors: list[str] = []
     for entry in cache.removable:
         try:
             if entry.path.is_dir() and not entry.path.is_symlink():
-                shutil.rmtree(entry.path)
+                _discard(entry.path)
                 if entry.kind == "extracted":
                     # rattler keeps a lock file beside each extracted package
                     entry.path.with_name(entry.path.name + ".lock").unlink(missing_ok=True)
@@ -107,6 +118,26 @@ def remove(cache: Cache) -> list[str]:
         except OSError as exc:
             errors.append(f"cannot remove {entry.path}: {exc.strerror or exc}")
     return errors
+
+
+def _discard(folder: Path) -> None:
+    if folder.name.startswith(TRASH):
+        shutil.rmtree(folder)  # already trash: a clean cut short left it
+        return
+    import tempfile
+
+    trash = Path(tempfile.mkdtemp(prefix=TRASH, dir=folder.parent))
+    folder.rename(trash / folder.name)
+    shutil.rmtree(trash)
+
+
+def _trash(folder: Path) -> list[Entry]:
+    """Trash folders a clean cut short left in ``folder``: removable, whatever they hold."""
+    return [
+        Entry(child, "extracted", size_of(child))
+        for child in sorted(folder.glob(TRASH + "*"))
+        if child.is_dir() and not child.is_symlink()
+    ]
 
 
 def size_of(path: Path) -> int:
@@ -282,6 +313,7 @@ def _rattler_cache(root: Path, used: set[Path]) -> Cache:
     kept: list[Path] = []
     if (root / "pkgs").is_dir():
         removable, kept = _packages(root / "pkgs", used)
+    removable += _trash(root)
     index = root / "repodata"
     if index.is_dir():
         removable.append(Entry(index, "index", size_of(index)))
@@ -289,10 +321,10 @@ def _rattler_cache(root: Path, used: set[Path]) -> Cache:
 
 
 def _packages(pkgs: Path, used: set[Path]) -> tuple[list[Entry], list[Path]]:
-    removable: list[Entry] = []
+    removable: list[Entry] = _trash(pkgs)
     kept: list[Path] = []
     for child in sorted(pkgs.iterdir()):
-        if child.is_symlink():
+        if child.is_symlink() or child.name.startswith(TRASH):
             continue
         if child.is_file() and child.name.endswith(_TARBALLS):
             removable.append(Entry(child, "tarball", child.stat().st_size))
@@ -307,7 +339,7 @@ def _packages(pkgs: Path, used: set[Path]) -> tuple[list[Entry], list[Path]]:
 def _bucket_cache(tool: str, root: Path | None, is_bucket: BucketTest) -> Cache | None:
     if root is None or not root.is_dir():
         return None
-    removable = [
+    removable = _trash(root) + [
         Entry(child, _bucket_kind(child.name), size_of(child))
         for child in sorted(root.iterdir())
         if child.is_dir() and not child.is_symlink() and is_bucket(child.name)
