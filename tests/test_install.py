@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -62,7 +63,7 @@ def _doctor_clean(prefix: Path) -> None:
 # --- the plan ------------------------------------------------------------------------
 
 
-def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(make_env, channel):
+def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(make_env, channel, find_links):
     prefix = make_env()
     before = tree_digest(prefix)
     result = condapip(
@@ -77,7 +78,7 @@ def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(make_env, cha
     assert tree_digest(prefix) == before
 
 
-def test_pip_only_forces_a_channel_package_to_pip(make_env, channel):
+def test_pip_only_forces_a_channel_package_to_pip(make_env, channel, find_links):
     prefix = make_env()
     result = condapip(
         "install", "-p", str(prefix), "-c", str(channel), "--dry-run", "--pip-only", "zeta", "zeta"
@@ -87,8 +88,11 @@ def test_pip_only_forces_a_channel_package_to_pip(make_env, channel):
     assert "--pip-only" in result.stdout
 
 
-def test_pypi_names_map_to_conda_names_through_purls_then_the_table(make_env, tmp_path):
+def test_pypi_names_map_to_conda_names_through_purls_then_the_table(
+    make_env, tmp_path, monkeypatch
+):
     wheels = tmp_path / "wheels"
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))  # the dry run resolves lambda with pip
     make_wheel(wheels, "torch", "2.0")  # channel build names it pytorch, as conda-forge does
     make_wheel(wheels, "python-kappa", "1.0")
     make_wheel(wheels, "lambda", "1.0")
@@ -155,40 +159,74 @@ def test_conda_and_pip_specs_in_one_install(make_env, channel, find_links, pip_e
     assert "+" in history.rsplit("==>", 1)[1] and "zeta-1.0" in history
 
 
-def test_failed_pip_step_after_a_conda_change_restores_the_conda_layer(
-    make_env, channel, find_links
+def test_a_pip_request_that_conflicts_with_the_conda_solution_is_refused_before_anything_moves(
+    make_env, channel, find_links, pip_engine
 ):
     prefix = make_env()
     before = tree_digest(prefix)
-    result = _install(prefix, "zeta", "delta", channel=channel)
+    started = time.monotonic()
+    result = _install(prefix, "zeta", "delta", channel=channel, engine=pip_engine)
+    took = time.monotonic() - started
     assert result.returncode == 1, result.stderr
-    assert "left as it was" in result.stderr
-    assert "zeta" not in _rows(prefix)
-    after = tree_digest(prefix)
-    # The conda layer is back exactly: the same records, files and history.
-    assert {k: v for k, v in after.items() if "__pycache__" not in k} == {
-        k: v for k, v in before.items() if "__pycache__" not in k
-    }
+    assert "beta 1.0 is installed by conda; the request needs beta>=2 (delta 1.0" in result.stderr
+    assert "linking the conda layer" not in result.stderr  # decided before touching
+    assert tree_digest(prefix) == before
+    assert took < 20, took
+
+
+def test_a_dry_run_checks_the_pip_layer_as_the_real_run_does(make_env, channel, find_links):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = condapip("install", "-p", str(prefix), "-c", str(channel), "--dry-run", "delta")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the request needs beta>=2 (delta 1.0 requires it)" in result.stderr
+    assert tree_digest(prefix) == before
 
 
 # --- re-layering ---------------------------------------------------------------------
 
 
-def test_conda_install_after_pip_relayers_the_pip_package_unchanged(
+def test_a_conda_change_leaves_pip_packages_it_does_not_reach_in_place(
     make_env, channel, find_links, pip_engine
 ):
     prefix = make_env(("python", "pip", "gamma"))
     assert _install(prefix, "epsilon", channel=channel, engine=pip_engine).returncode == 0
     files = _dist_files(prefix, "epsilon")
+    dist_info = next(prefix.glob("lib/python*/site-packages/epsilon-1.0.dist-info"))
+    written = (dist_info / "RECORD").stat().st_mtime_ns
     result = _install(prefix, "zeta", channel=channel, engine=pip_engine)
     assert result.returncode == 0, result.stderr
-    assert "re-layering" in result.stderr
+    assert "re-layering" not in result.stderr
     rows = _rows(prefix)
     assert rows["zeta"]["owner"] == "conda"
     assert rows["epsilon"]["owner"] == "pip"
-    assert rows["epsilon"]["version"] == "1.0"
     assert _dist_files(prefix, "epsilon") == files
+    assert (dist_info / "RECORD").stat().st_mtime_ns == written  # never uninstalled
     assert _requests(prefix) == {"epsilon": "epsilon"}
+    _doctor_clean(prefix)
+
+
+def test_a_conda_change_relayers_only_the_pip_packages_it_reaches(
+    make_env, channel, wheelhouse, tmp_path, monkeypatch, pip_engine
+):
+    more = tmp_path / "more"
+    make_wheel(more, "iota", "1.0", ["gamma"])  # pip brings gamma along, as a pip package
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheelhouse} {more}")
+    monkeypatch.setenv("UV_FIND_LINKS", f"{wheelhouse},{more}")
+    prefix = make_env(("python", "pip", "alpha"))
+    for name in ("iota", "epsilon"):
+        assert _install(prefix, name, channel=channel, engine=pip_engine).returncode == 0
+    assert _rows(prefix)["gamma"]["owner"] == "pip"
+    epsilon = _dist_files(prefix, "epsilon")
+    result = _install(prefix, "gamma", channel=channel, engine=pip_engine)
+    assert result.returncode == 0, result.stderr
+    # pip's gamma (conda's now) and iota, which requires it; not epsilon
+    assert "setting aside 2 pip package(s)" in result.stderr
+    rows = _rows(prefix)
+    assert rows["gamma"]["owner"] == "conda"
+    assert rows["iota"]["owner"] == "pip" and rows["epsilon"]["owner"] == "pip"
+    assert _dist_files(prefix, "epsilon") == epsilon
+    assert _python(prefix, "import iota, gamma, epsilon").returncode == 0
     _doctor_clean(prefix)
 
 

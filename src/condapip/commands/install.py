@@ -1,16 +1,20 @@
 """``condapip install``: conda first, pip last, the whole change one transaction.
 
-A conda change in an environment that already has a pip layer re-layers it:
-the pip layer is recorded exactly, uninstalled, the conda change applied, and
-the pip layer reinstalled with exact pins on top. conda never links over
-pip's files, and pip never replaces what conda owns.
+Everything is decided before anything moves: the conda layer is solved, and
+the pip layer resolved against that solution (``pip_resolve``); a conflict is
+refused then, in seconds, with the prefix untouched. A conda change re-layers
+only the pip dists it reaches (same name, a requirement on a changed package,
+files where conda's change lands): those are recorded exactly, uninstalled,
+the conda change applied, and reinstalled with exact pins on top. conda never
+links over pip's files, and pip never replaces what conda owns.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from condapip.change import conda_layer, pip_layer, plan, state, transaction
+from condapip.change import conda_layer, pip_layer, pip_resolve, plan, reach, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
 from condapip.change.result import Changed, Plan, conda_versions
@@ -18,9 +22,11 @@ from condapip.commands._shared import command_line, refuse_base, refuse_interrup
 from condapip.errors import CondapipError
 from condapip.ledger import channels as channel_resolver
 from condapip.ledger.prefix import Prefix, read_prefix
-from condapip.ledger.specs import check_pip_requirement
+from condapip.ledger.records import CondaRecord
+from condapip.ledger.specs import check_pip_requirement, spec_name
 from condapip.support.output import Confirm
 from condapip.support.progress import step
+from condapip.support.redact import store_url
 
 
 def run(
@@ -70,22 +76,65 @@ def run(
                 solution = conda_layer.solve(conda, found.path, chans, conda_specs)
         versions = conda_versions(found.records.values(), solution) if solution else []
         shown = Plan(f"Plan for {found.path}", rows, versions=versions, channels=chans)
-        same = solution is None or {p.url for p in solution} == {
-            r.url for r in found.records.values()
-        }
+        same = solution is None or _urls(solution) == _urls(found.records.values())
         if same and _satisfied(found, pip_requests):
             return Changed(shown, f"nothing to do: {found.path} already has what was asked")
+        relayer = check_pip_layer(found, solution, conda_specs, pip_requests, pip)
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
-        _change(found, shown, solution, conda, pip, argv)
+        _change(found, shown, solution, relayer, conda, pip, argv)
     return Changed(shown, f"done: {found.path}")
+
+
+def _urls(packages: Iterable[SolvedPackage | CondaRecord]) -> set[str]:
+    # as records keep them: a solve's URLs carry the channel's credentials
+    return {store_url(p.url) for p in packages}
+
+
+@dataclass(frozen=True)
+class Relayer:
+    """The pip dists a conda change reaches: set aside before conda links, and
+    those of them the user did not ask of either layer now, laid again after."""
+
+    aside: list[str]
+    again: list[state.PipPin]
+
+
+def check_pip_layer(
+    found: Prefix,
+    solution: list[SolvedPackage] | None,
+    conda_specs: list[str],
+    pip_requests: list[str],
+    pip: PipEngine,
+) -> Relayer:
+    """Resolve the pip layer against conda's solution before anything moves (a dry
+    run too): a conflict is refused here, exit 1."""
+    relayer = Relayer([], [])
+    pins = pip_resolve.installed_pins(found)
+    if solution is not None and _urls(solution) != _urls(found.records.values()):
+        pins = pip_resolve.solved_pins(found, solution)
+        reached = reach.touched(found, solution)
+        asked = {pip_layer.request_name(r, found) for r in pip_requests}
+        asked |= {pip_resolve.conda_key(found, spec_name(s)) for s in conda_specs}
+        layer = state.pip_pins(found, only_pip=True)
+        relayer = Relayer(
+            [p.name for p in layer if p.name in reached],
+            [p for p in layer if p.name in reached - asked],
+        )
+    todo = [p.requirement for p in relayer.again] + pip_requests
+    if todo:
+        with step("checking the pip layer against the conda layer"):
+            whose = "the pip layer" if relayer.again else "the request"
+            pip_resolve.resolve(found, pins, todo, pip, subject=whose)
+    return relayer
 
 
 def _change(
     found: Prefix,
     shown: Plan,
     solution: list[SolvedPackage] | None,
+    relayer: Relayer,
     conda: CondaEngine,
     pip: PipEngine,
     argv: list[str] | None,
@@ -93,18 +142,15 @@ def _change(
     """Change both layers in one transaction (the prefix lock is held)."""
     conda_specs, pip_requests = plan.split(list(shown.rows))
     with transaction.guard(found, command_line(argv), conda, pip) as change:
-        relayer: list[state.PipPin] = []
         if solution is not None:
-            changes = {p.url for p in solution} != {r.url for r in found.records.values()}
-            if changes and found.pip_dists:
-                relayer = state.pip_pins(found, only_pip=True)
-                with step(f"re-layering: setting aside {len(relayer)} pip package(s)"):
-                    pip_layer.uninstall(found.path, [p.name for p in relayer], pip)
+            changes = _urls(solution) != _urls(found.records.values())
+            if relayer.aside:
+                with step(f"re-layering: setting aside {len(relayer.aside)} pip package(s)"):
+                    pip_layer.uninstall(found.path, relayer.aside, pip)
             change.phase("conda")
             with step("linking the conda layer", spinner=False):
                 _apply_conda(conda, found, solution, conda_specs, changes, argv)
-        asked = {pip_layer.request_name(r, found) for r in pip_requests}
-        todo = [p.requirement for p in relayer if p.name not in asked] + pip_requests
+        todo = [p.requirement for p in relayer.again] + pip_requests
         if todo:
             change.phase("pip")
             with step(f"installing the pip layer ({len(todo)} requirement(s))"):
