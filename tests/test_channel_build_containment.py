@@ -85,3 +85,22 @@ def test_an_honest_data_member_is_packaged_under_the_prefix(tmp_path: Path) -> N
     pkg = out / "noarch" / "evil-1.0-pyh_0.conda"
     extract(str(pkg), dest_dir=str(tmp_path / "x"))
     assert (tmp_path / "x" / "share" / "evil" / "readme.txt").read_bytes() == b"hello"
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        {"evil-1.0.data/data/info/index.json": b"{}"},  # the package's own info/
+        {"evil-1.0.data/data/info": b"x"},
+        {"evil/mod": b"a file", "evil/mod/inner.py": b"and a folder"},
+        {"evil-1.0.data/purelib/evil/__init__.py": b"twice"},  # two members, one path
+    ],
+    ids=["data-info-file", "data-info-itself", "file-and-folder", "same-target"],
+)
+def test_a_wheel_whose_members_clash_is_refused_in_one_line(
+    tmp_path: Path, members: dict[str, bytes]
+) -> None:
+    whl = _wheel(tmp_path / "w", members)
+    _refused(tmp_path, whl, tmp_path / "never")
+    proc = condapip("channel", "build", str(whl), "-o", str(tmp_path / "channel"))
+    assert "Traceback" not in proc.stderr and "evil-1.0-py3-none-any.whl" in proc.stderr

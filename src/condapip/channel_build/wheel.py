@@ -66,6 +66,7 @@ def _contents(zf: zipfile.ZipFile, whl: Path, sp: str, bin_prefix: str) -> Wheel
         mode = (info.external_attr >> 16) & 0o777
         executable = bool(mode & 0o111) or target.startswith(bin_prefix + "/")
         members.append(Member(info, target, executable))
+    _no_clash([m.target for m in members], whl)
     scripts = _console_scripts(zf, dist_info)
     for name, _ in scripts:
         contained(f"{bin_prefix}/{name}", whl, what="script name")
@@ -87,6 +88,31 @@ def contained(path: str, whl: Path, *, what: str = "member") -> str:
     ):
         raise CondapipError(f"{whl.name}: wheel {what} escapes the package: {path!r}")
     return norm
+
+
+def _no_clash(targets: list[str], whl: Path) -> None:
+    """Refuse members that would land on each other or on the package's own ``info/``.
+
+    ``X.data/data/info/...`` is the conda package's metadata folder; a path that
+    is one member's file and another's folder cannot both be written.
+    """
+    seen: set[str] = set()
+    for target in targets:
+        if target == "info" or target.startswith("info/"):
+            raise CondapipError(
+                f"{whl.name}: wheel member would overwrite the conda package's info/: {target!r}"
+            )
+        if target in seen:
+            raise CondapipError(f"{whl.name}: two wheel members land on {target!r}")
+        seen.add(target)
+    for target in sorted(seen):
+        parent = posixpath.dirname(target)
+        while parent:
+            if parent in seen:
+                raise CondapipError(
+                    f"{whl.name}: wheel member {parent!r} is both a file and a folder"
+                )
+            parent = posixpath.dirname(parent)
 
 
 def _dist_info_dir(zf: zipfile.ZipFile, whl: Path) -> str:
