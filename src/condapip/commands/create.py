@@ -220,15 +220,16 @@ def is_explicit(file: Path) -> bool:
 
 def target(name: str | None, prefix: str | None, file_name: str | None) -> Path:
     """Where the new environment goes: ``-p``, else ``-n`` (or the file's name) in envs_dirs."""
-    from condapip.ledger.locate import find_named
+    from condapip.ledger.locate import find_named, prefix_path, valid_name
 
     if name and prefix:
         raise CondapipError("give either -n NAME or -p PREFIX, not both")
     if prefix:
-        return Path(prefix).expanduser().absolute()
+        return prefix_path(prefix)
     env_name = name or file_name
     if not env_name:
         raise CondapipError("no environment: pass -n NAME or -p PREFIX (the file names none)")
+    valid_name(env_name)
     if env_name == "base":
         raise Refused("base is conda's own environment: condapip never creates or changes it")
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -14,19 +15,42 @@ def resolve(name: str | None, prefix: str | None) -> Path:
     if name and prefix:
         raise CondapipError("give either -n NAME or -p PREFIX, not both")
     if prefix:
-        return Path(prefix).expanduser().absolute()
+        return prefix_path(prefix)
     if name:
         return find_named(name)
     active = os.environ.get("CONDA_PREFIX")
     if active:
-        return Path(active)
+        return prefix_path(active)
     raise CondapipError("no environment: pass -n NAME or -p PREFIX, or activate one")
 
 
-def find_named(name: str) -> Path:
-    # the characters conda refuses in an environment name
-    if not name or any(c in name for c in "/\\ :#\0") or name in (".", ".."):
+def prefix_path(prefix: str) -> Path:
+    """``-p PREFIX`` as an absolute path; one holding a control character is refused.
+
+    A newline in a prefix would split ``environments.txt`` (one prefix a line)
+    and every record or history line that names it.
+    """
+    if _has_control(prefix):
+        raise CondapipError(f"invalid environment prefix {prefix!r}: it holds a control character")
+    return Path(prefix).expanduser().absolute()
+
+
+def valid_name(name: str) -> str:
+    """``name`` if conda would accept it as an environment name, else refused."""
+    # the characters conda refuses in an environment name, and control characters
+    if not name or any(c in name for c in "/\\ :#") or name in (".", ".."):
         raise CondapipError(f"invalid environment name: {name!r}")
+    if _has_control(name):
+        raise CondapipError(f"invalid environment name {name!r}: it holds a control character")
+    return name
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(c) == "Cc" for c in text)
+
+
+def find_named(name: str) -> Path:
+    valid_name(name)
     if name == "base":
         root = root_prefix()
         if root is None:
