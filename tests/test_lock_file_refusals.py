@@ -148,36 +148,3 @@ def test_a_pixi_lock_written_by_py_rattler_itself_installs(world, tmp_path):
     result = condapip("create", "-p", str(env), "--lock", str(path), "--yes")
     assert result.returncode == 0, result.stderr
     assert {"python", "pip", "alpha", "beta"} == set(read_prefix(env).records) - {"python_abi"}
-
-
-@pytest.mark.conda
-def test_a_conda_lock_yml_written_by_conda_lock_itself_installs(world, tmp_path, condarc):
-    import shutil
-    import subprocess
-    import sys
-
-    from condapip.ledger.prefix import read_prefix
-
-    launcher = tmp_path / "bin" / "conda"
-    launcher.parent.mkdir()
-    launcher.write_text(f'#!/bin/sh\nexec {sys.executable} -m conda "$@"\n')
-    launcher.chmod(0o755)
-    conda_lock = shutil.which("conda-lock") or str(Path(sys.executable).parent / "conda-lock")
-    file = tmp_path / "environment.yml"
-    file.write_text(f"channels: [{world.channel.as_uri()}]\ndependencies: [python, pip, alpha]\n")
-    out = tmp_path / "conda-lock.yml"
-    made = subprocess.run(
-        [conda_lock, "lock", "--conda", str(launcher), "--no-mamba", "--no-micromamba"]
-        + ["-f", str(file), "-p", "linux-64", "-p", "win-64", "--lockfile", str(out)],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
-    assert made.returncode == 0, made.stderr
-    env = tmp_path / "env"
-    result = condapip("create", "-p", str(env), "--lock", str(out), "--yes")
-    assert result.returncode == 0, result.stderr
-    assert {"python", "pip", "alpha", "beta"} <= set(read_prefix(env).records)
-    check = condapip("lock", "-f", str(file), "--check", str(out))
-    assert check.returncode == 0, check.stdout + check.stderr
