@@ -28,10 +28,13 @@ def caches(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, Path]:
     }
     for p in paths.values():
         p.mkdir()
+    paths["condapip"] = tmp_path / "condapip-wheels"  # made by the test that fills it
     monkeypatch.setenv("RATTLER_CACHE_DIR", str(paths["rattler"]))
     monkeypatch.setenv("CONDA_PKGS_DIRS", str(paths["conda"]))
     monkeypatch.setenv("PIP_CACHE_DIR", str(paths["pip"]))
     monkeypatch.setenv("UV_CACHE_DIR", str(paths["uv"]))
+    # never the machine's real wheel cache, which other tests share
+    monkeypatch.setenv("CONDAPIP_WHEEL_CACHE", str(paths["condapip"]))
     monkeypatch.setenv("HOME", str(paths["home"]))
     monkeypatch.setenv("XDG_CACHE_HOME", str(paths["home"] / ".cache"))
     monkeypatch.delenv("PIP_NO_CACHE_DIR", raising=False)
@@ -256,3 +259,19 @@ def test_clean_keeps_the_packages_a_softlinked_env_points_into(
     assert extracted(pkgs) == names
     check = subprocess.run([str(env / "bin" / "python"), "-c", "import alpha"], check=False)
     assert check.returncode == 0
+
+
+def test_clean_lists_and_frees_condapips_own_wheel_cache(caches: dict[str, Path]) -> None:
+    downloads = caches["condapip"] / "cp311"
+    downloads.mkdir(parents=True)
+    (downloads / "numpy-1.26.4-cp311-cp311-manylinux_x86_64.whl").write_bytes(b"x" * 8192)
+
+    dry = json.loads(condapip("clean", "--dry-run", "--json").stdout)
+    [own] = [c for c in dry["caches"] if c["tool"] == "condapip"]
+    assert own["path"] == str(caches["condapip"]) and own["freed"] >= 8192
+    assert downloads.is_dir()
+
+    done = condapip("clean", "--yes")
+    assert done.returncode == 0, done.stderr
+    assert "condapip" in done.stdout
+    assert not downloads.exists() and caches["condapip"].is_dir()

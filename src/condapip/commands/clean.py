@@ -1,4 +1,5 @@
-"""``condapip clean``: free the package and wheel caches, never an environment."""
+"""``condapip clean``: free the package and wheel caches (condapip's own wheel
+downloads too), never an environment."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ class Cleaned:
 
     def blocks(self) -> Iterator[Block]:
         if not self.outcomes:
-            yield "no conda, rattler, pip or uv cache found: nothing to free"
+            yield "no conda, rattler, pip, uv or condapip cache found: nothing to free"
             return
         title = "Caches (dry run: nothing removed)" if self.dry_run else "Caches"
         yield Table(title, HEADER, rows(self.outcomes))
@@ -59,7 +60,9 @@ def run(*, name: str | None, prefix: str | None, dry_run: bool, confirm: Confirm
     from condapip.support.output import status
 
     status("measuring caches and the envs that link to them...")
-    caches = find_caches(_prefix(name, prefix))
+    from condapip.demo.wheels import cache_dir
+
+    caches = find_caches(_prefix(name, prefix), own=[cache_dir()])
     plan = Cleaned([Outcome(c, c.size - c.freeable, ()) for c in caches], dry_run=True)
     count = sum(len(c.removable) for c in caches)
     if dry_run:
