@@ -148,3 +148,19 @@ def test_a_pixi_lock_written_by_py_rattler_itself_installs(world, tmp_path):
     result = condapip("create", "-p", str(env), "--lock", str(path), "--yes")
     assert result.returncode == 0, result.stderr
     assert {"python", "pip", "alpha", "beta"} == set(read_prefix(env).records) - {"python_abi"}
+
+
+def test_a_vcs_requirement_is_locked_by_its_commit_for_a_foreign_platform(world, tmp_path):
+    from ruamel.yaml import YAML
+
+    from tests.gitrepo import make_git_package
+
+    repo, commit = make_git_package(tmp_path / "theta-repo", "theta", "0.1")
+    file = envfile(tmp_path, world, ENV + f"    - theta @ git+file://{repo}\n")
+    out = tmp_path / "vcs.lock.yml"
+    result = condapip("lock", "-f", str(file), "--platform", "win-64", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    pip = YAML(typ="safe").load(out.read_text())["platforms"]["win-64"]["pip"]
+    theta = next(p for p in pip if p["name"] == "theta")
+    assert (theta["source"], theta["commit"]) == ("vcs", commit)
+    assert theta["requirement"] == f"theta @ git+file://{repo}@{commit}"
