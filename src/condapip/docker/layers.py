@@ -69,7 +69,8 @@ def from_envfile(spec: EnvSpec, source: str, context: Path, name: str | None = N
     text = header(source, "conda") + dumps(
         EnvSpec(name=name, channels=channels, conda=conda, pip=())
     )
-    _refuse_both_layers(conda, _requirements(spec.pip_section), source, channels)
+    direct = list(spec.pip_section.requirements) if spec.pip_section is not None else []
+    _refuse_both_layers(conda, direct, source, channels)
     pip, copies, notes = _pip_layer(spec.pip_section, source, context)
     names = {spec_name(s) for s in conda}
     names |= {r.name for r in _requirements(spec.pip_section) if r.name}
@@ -101,7 +102,8 @@ def _check_channel(channel: str) -> None:
 def _refuse_both_layers(
     conda: tuple[str, ...], pip: list[PipRequirement], source: str, channels: tuple[str, ...]
 ) -> None:
-    """``create -f``'s own check, on the same rows: the same file is refused the same way."""
+    """``create -f``'s own check, on the same rows (the pip list's own requirements, as
+    its plan shows them): the same file is refused the same way."""
     from condapip.change.plan import Row, refuse_both_layers
     from condapip.ledger.channels import Config, resolve
     from condapip.ledger.specs import spec_name

@@ -2,7 +2,9 @@
 
 Most conda-forge packages use the PyPI name, normalized. The exceptions below
 are the ones users meet; repodata ``purls`` (pkg:pypi/NAME) take precedence
-wherever a channel has them.
+wherever a channel has them. The table is read PyPI -> conda only: a conda
+name is not a PyPI name (conda's ``graphviz`` is the C tool, PyPI's
+``graphviz`` is conda's ``python-graphviz``).
 """
 
 from __future__ import annotations
