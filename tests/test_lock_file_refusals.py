@@ -164,3 +164,13 @@ def test_a_vcs_requirement_is_locked_by_its_commit_for_a_foreign_platform(world,
     theta = next(p for p in pip if p["name"] == "theta")
     assert (theta["source"], theta["commit"]) == ("vcs", commit)
     assert theta["requirement"] == f"theta @ git+file://{repo}@{commit}"
+
+
+def test_check_of_a_missing_or_malformed_lock_is_bad_input_in_one_line(three, tmp_path):
+    file, _ = three
+    broken = tmp_path / "broken.lock.yml"
+    broken.write_text("version: 1\nplatforms: {linux-64: {conda: [{name: x}]}}\n")
+    for lock in (tmp_path / "missing.yml", broken):
+        result = condapip("lock", "-f", str(file), "--check", str(lock))
+        assert result.returncode == 2
+        assert result.stderr.startswith("condapip: error: ") and result.stderr.count("\n") == 1
