@@ -200,3 +200,15 @@ def test_sel_entries_are_read_for_each_platform_being_locked(world, tmp_path):
     result = condapip("lock", "-f", str(file), "-o", str(out), "--platform", "linux-64")
     assert result.returncode == 0, result.stderr
     assert "linuxonly" in {c["name"] for c in load(out)["platforms"]["linux-64"]["conda"]}
+
+
+def test_a_channel_relative_to_the_file_is_read_as_create_reads_it(world, tmp_path):
+    folder = world.channel.parent
+    file = folder / "relative.yml"
+    file.write_text("channels: [./channel]\ndependencies: [python, alpha]\n")
+    out = tmp_path / "relative.lock.yml"
+    result = condapip("lock", "-f", str(file), "-o", str(out), "--platform", "win-64", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert load(out)["channels"] == [world.channel.as_uri()]
+    check = condapip("lock", "-f", str(file), "--check", str(out), cwd=tmp_path)
+    assert check.returncode == 0, check.stdout + check.stderr

@@ -79,7 +79,7 @@ class PlatformSolver:
         import rattler
 
         if not channels:
-            raise CondapipError("no channels: the file names none; pass -c CHANNEL")
+            raise CondapipError("no channels: name them in the file's channels:")
         self.channels = list(channels)
         self._gateway = rattler.Gateway()
 

@@ -51,7 +51,10 @@ def build(
     spec = envfile.load(file)
     chosen = platforms_for(spec, platforms)
     vpkgs = virtual_packages(chosen, virtual)
-    use = list(channels) or list(spec.channels)
+    from condapip.ledger.channels import for_verb
+
+    # as create -f picks them: -c, else the file's (relative to it), else the condarc's
+    use = for_verb(command_line=channels, file=spec.channels, file_path=file)
     solver = PlatformSolver(use)
     out: dict[str, PlatformLock] = {}
     records: dict[str, tuple[Any, ...]] = {}

@@ -34,7 +34,7 @@ def check(file: Path, lock: Lock) -> list[Unmet]:
     out: list[Unmet] = []
     for plat, body in sorted(lock.platforms.items()):
         spec = envfile.load(file, platform=plat)
-        if lock.channels and spec.channels and not _same_channels(spec.channels, lock.channels):
+        if lock.channels and not _same_channels(file, spec.channels, lock.channels):
             out.append(Unmet(plat, "channels", f"the lock has {', '.join(lock.channels)}"))
         out += _conda(plat, spec.conda, body.conda)
         if spec.pip_section:
@@ -42,14 +42,16 @@ def check(file: Path, lock: Lock) -> list[Unmet]:
     return out
 
 
-def _same_channels(wanted: tuple[str, ...], locked: tuple[str, ...]) -> bool:
-    from condapip.ledger.channels import resolve
+def _same_channels(file: Path, wanted: tuple[str, ...], locked: tuple[str, ...]) -> bool:
+    """The file's channels, picked as ``lock -f`` picks them, are the lock's."""
+    from condapip.ledger.channels import for_verb, resolve
     from condapip.support.redact import redact_url
 
-    def urls(values: tuple[str, ...]) -> list[str]:
-        return [redact_url(c.url)[0].rstrip("/") for c in resolve(values)]
-
-    return urls(wanted) == urls(locked)
+    mine = for_verb(file=wanted, file_path=file)
+    theirs = [c.url for c in resolve(locked)]
+    return [redact_url(u)[0].rstrip("/") for u in mine] == [
+        redact_url(u)[0].rstrip("/") for u in theirs
+    ]
 
 
 def _conda(plat: str, specs: tuple[str, ...], locked: tuple[CondaLocked, ...]) -> Iterator[Unmet]:
