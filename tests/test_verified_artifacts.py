@@ -8,6 +8,7 @@ match the file is refused the same way, before rattler links anything.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 from dataclasses import replace
@@ -72,3 +73,64 @@ def test_a_wrong_md5_in_an_explicit_file_is_refused(tmp_path: Path, channel: Pat
     assert result.returncode == 1, result.stdout + result.stderr
     assert "md5 mismatch" in result.stderr and "0" * 32 in result.stderr
     assert not target.exists()
+
+
+def _site_file(prefix: Path, rel: str) -> Path:
+    found = list(prefix.glob(f"lib/python*/site-packages/{rel}"))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_file_swapped_after_the_check_is_never_linked(
+    tmp_path: Path, channel: Path, monkeypatch: pytest.MonkeyPatch, make_env
+) -> None:
+    """The swap comes the moment the check is done: what links is the checked copy."""
+    from condapip.change import contain
+
+    evil = tmp_path / "evil-channel"
+    wheel = make_wheel(tmp_path / "w", "alpha", "1.0", ["beta>=1.0"], files={"alpha/x.py": "1/0"})
+    build_channel([wheel], evil)
+    copy = tmp_path / "channel"
+    shutil.copytree(channel, copy)
+    monkeypatch.setenv("RATTLER_CACHE_DIR", str(tmp_path / "cache"))
+    check = contain.check
+
+    def check_then_swap(prefix: Path, label: str, contents: contain.Contents) -> None:
+        check(prefix, label, contents)
+        if label == ALPHA:
+            shutil.copyfile(evil / "noarch" / ALPHA, copy / "noarch" / ALPHA)
+
+    monkeypatch.setattr(contain, "check", check_then_swap)
+    prefix = make_env(["python", "alpha"], chan=copy)
+    assert (copy / "noarch" / ALPHA).read_bytes() == (evil / "noarch" / ALPHA).read_bytes()
+    assert not list(prefix.glob("lib/python*/site-packages/alpha/x.py"))
+    record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
+    assert record["url"] == (copy / "noarch" / ALPHA).as_uri()  # the channel's, not the copy's
+    assert not (prefix / "conda-meta" / "condapip" / "tmp").exists()
+
+
+def test_a_tampered_package_in_rattlers_cache_is_extracted_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_env
+) -> None:
+    """A cached file rewritten, and a path that climbs out added to the cache's paths.json."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("RATTLER_CACHE_DIR", str(cache))
+    first = make_env(["python", "beta"], name="first")
+    extracted = cache / "pkgs" / "beta-1.0-pyh_0"
+    init = extracted / "site-packages" / "beta" / "__init__.py"
+    good = init.read_bytes()
+    init.unlink()  # a new file, not an edit: the first prefix keeps its own
+    init.write_text("raise SystemExit('tampered')\n")
+    paths = extracted / "info" / "paths.json"
+    data = json.loads(paths.read_text())
+    data["paths"].append({"_path": "../../escaped", "path_type": "hardlink"})
+    paths.unlink()
+    paths.write_text(json.dumps(data))
+    (extracted / "escaped").write_text("x")
+
+    second = make_env(["python", "beta"], name="envs/second")
+    assert _site_file(second, "beta/__init__.py").read_bytes() == good
+    assert _site_file(first, "beta/__init__.py").read_bytes() == good
+    assert init.read_bytes() == good  # extracted again from the verified archive
+    assert not (tmp_path / "escaped").exists()
+    assert "../../escaped" not in paths.read_text()

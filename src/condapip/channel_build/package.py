@@ -107,8 +107,9 @@ def _host_python(out: Path) -> BuiltPackage:
         )
         bindir = stage / "bin"
         bindir.mkdir()
-        for link in ("python", "python3", f"python{major_minor}"):
-            (bindir / link).symlink_to(base)
+        _copy_interpreter(base, stage, f"python{major_minor}")
+        for link in ("python", "python3"):
+            (bindir / link).symlink_to(f"python{major_minor}")
         sp = stage / "lib" / f"python{major_minor}" / "site-packages"
         sp.mkdir(parents=True)
         (sp / "README.txt").write_text(
@@ -120,6 +121,27 @@ def _host_python(out: Path) -> BuiltPackage:
         }
         constrains = f"python_abi {major_minor}.* *_{tag}"
         return _staged(stage, out, "python", version, f"0_host_{tag}", constrains, about)
+
+
+def _copy_interpreter(base: Path, stage: Path, name: str) -> None:
+    """The interpreter copied, as ``venv --copies`` does, never a link out of the prefix:
+    conda-build refuses such links, and so does condapip when it links a package.
+
+    An interpreter that finds its libpython relative to itself gets a copy of it too.
+    """
+    import shutil
+    import sysconfig
+
+    from condapip.support.proc import QUICK, run
+
+    exe = stage / "bin" / name
+    shutil.copy2(base, exe)
+    if run([str(exe), "-c", "pass"], timeout=QUICK).returncode == 0:
+        return
+    libdir, library = sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("LDLIBRARY")
+    if libdir and library and (Path(libdir) / library).is_file():
+        (stage / "lib").mkdir(exist_ok=True)
+        shutil.copy2(Path(libdir) / library, stage / "lib" / library)
 
 
 def _python_abi(out: Path) -> BuiltPackage:

@@ -23,7 +23,7 @@ from condapip.change.engines.base import (
     with_spec_channels,
 )
 from condapip.change.engines.failures import conda_failed, kind_of
-from condapip.change.verify import verify
+from condapip.change.verify import verified
 from condapip.errors import CondapipError
 from condapip.support.proc import LONG, run
 from condapip.support.scratch import scratch
@@ -72,8 +72,12 @@ class ExecutableEngine:
         before = _installed(prefix)
         wanted = {p.name for p in packages}
         have = _installed_urls(prefix)
-        verify(prefix, [p for p in packages if p.url not in have])
-        with scratch(prefix, "explicit") as tmp:
+        # conda links from the URLs, and checks each artifact against the explicit
+        # file's md5 itself; condapip's check is that every path stays inside
+        with (
+            verified(prefix, [p for p in packages if p.url not in have]),
+            scratch(prefix, "explicit") as tmp,
+        ):
             explicit = tmp / "explicit.txt"
             lines = ["@EXPLICIT", *(_explicit_line(p) for p in packages)]
             explicit.write_text("\n".join(lines) + "\n")

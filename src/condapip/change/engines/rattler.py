@@ -10,7 +10,7 @@ from typing import Any
 
 from condapip.change.engines.base import CondaChange, SolvedPackage, with_spec_channels
 from condapip.change.engines.failures import conda_failed
-from condapip.change.verify import verify
+from condapip.change.verify import verified
 from condapip.errors import CondapipError
 
 
@@ -98,8 +98,6 @@ class RattlerEngine:
         return out
 
     def install(self, prefix: Path, packages: Sequence[SolvedPackage]) -> CondaChange:
-        import rattler
-
         known = self._records
         missing = [p for p in packages if p.url not in known]
         if missing:
@@ -107,8 +105,27 @@ class RattlerEngine:
         installed = installed_records(prefix)
         have = {str(r.url) for r in installed}
         records = [_expecting(known[p.url], p) for p in packages]
-        verify(prefix, [_solved(r) for r in records if str(r.url) not in have])
-        before = {_dist(r) for r in installed}
+        fresh = [r for r in records if str(r.url) not in have]
+        with verified(prefix, [_solved(r) for r in fresh]) as copies:
+            originals = {_record_file(r): str(r.url) for r in fresh}
+            for rec in fresh:
+                _trust_cache(rec, copies[str(rec.url)].contents)
+                rec.url = copies[str(rec.url)].url  # link from the verified copy
+            try:
+                self._link(prefix, records, installed)
+            finally:
+                for rec in fresh:
+                    rec.url = originals[_record_file(rec)]
+        written = installed_records(prefix)
+        _settle(prefix, originals)
+        before, after = {_dist(r) for r in installed}, {_dist(r) for r in written}
+        return CondaChange(
+            added=tuple(sorted(after - before)), removed=tuple(sorted(before - after))
+        )
+
+    def _link(self, prefix: Path, records: list[Any], installed: list[Any]) -> None:
+        import rattler
+
         try:
             asyncio.run(
                 rattler.install(
@@ -121,10 +138,6 @@ class RattlerEngine:
             )
         except Exception as exc:  # the transaction rolls back; report one line
             raise conda_failed("install", _first_lines(exc)) from None
-        after = {_dist(r) for r in installed_records(prefix)}
-        return CondaChange(
-            added=tuple(sorted(after - before)), removed=tuple(sorted(before - after))
-        )
 
     def _gateway(self) -> Any:
         # One gateway for the engine's life: it caches each channel's repodata.
@@ -133,6 +146,47 @@ class RattlerEngine:
 
             self._gateway_obj = rattler.Gateway()
         return self._gateway_obj
+
+
+def _record_file(rec: Any) -> str:
+    """The name of the conda-meta record rattler writes for ``rec``."""
+    return f"{rec.name.normalized}-{rec.version}-{rec.build}.json"
+
+
+def _trust_cache(rec: Any, contents: Any) -> None:
+    """rattler reuses an extracted package from its cache without hashing it: one that
+    differs from the verified archive is removed, so that rattler extracts it again."""
+    import shutil
+
+    from condapip.change.caches import rattler_cache_dir
+    from condapip.change.contain import matches
+
+    extracted = rattler_cache_dir() / "pkgs" / Path(_record_file(rec)).stem
+    if not (extracted.exists() or extracted.is_symlink()) or matches(extracted, contents):
+        return
+    if extracted.is_dir() and not extracted.is_symlink():
+        shutil.rmtree(extracted)
+    else:
+        extracted.unlink()
+    extracted.with_name(extracted.name + ".lock").unlink(missing_ok=True)
+
+
+def _settle(prefix: Path, originals: dict[str, str]) -> None:
+    """The records rattler wrote: the package's own URL (not its verified copy's), and
+    the umask's mode, as conda's (rattler writes them 0600)."""
+    import json
+
+    from condapip.support.atomic import new_file_mode, write_atomic
+
+    mode = new_file_mode()
+    for name, url in originals.items():
+        path = prefix / "conda-meta" / name
+        if not path.is_file() or path.is_symlink():
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["url"] = url
+        path.chmod(mode)
+        write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 def _expecting(rec: Any, pkg: SolvedPackage) -> Any:
