@@ -128,6 +128,20 @@ def test_a_change_that_breaks_the_requirement_is_blocked_and_its_advice_works(en
     assert (site_packages(env) / "cattrs-1.0.dist-info").is_dir()
 
 
+def test_the_drop_choice_runs_as_printed_and_then_the_change_passes(env, world, monkeypatch):
+    monkeypatch.setenv("PIP_FIND_LINKS", str(world["wheels"]))  # the pip layer laid again
+    refused = install(env, world, "attrs=22.2.0")
+    out = refused.stdout + refused.stderr
+    drop = next(line for line in out.splitlines() if "drop them from the pip layer:" in line)
+    command = shlex.split(drop.split("layer: ", 1)[1].rsplit(", then run", 1)[0])
+    assert command == ["condapip", "rebuild", "-p", str(env), "--drop", "cattrs", "--yes"]
+    run = condapip(*command[1:])
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert not (site_packages(env) / "cattrs-1.0.dist-info").exists()
+    proc = install(env, world, "attrs=22.2.0")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_conda_list_and_export_keep_the_record_of_a_package_pip_replaced(
     make_env, wheelhouse, condarc
 ):

@@ -61,7 +61,7 @@ def health_checks() -> Iterator[Any]:
             action=never_raises(f"check {rule}")(_action(rule)),
             fixer=never_raises(f"fix {rule}", (CondaSystemExit, DryRunExit))(_fixer(rule)),
             summary=f"condapip: {summary(module)}",
-            fix=FIXES[rule],
+            fix=FIXES.get(rule, "the command each finding prints"),
         )
 
 
