@@ -212,3 +212,16 @@ def test_a_channel_relative_to_the_file_is_read_as_create_reads_it(world, tmp_pa
     assert load(out)["channels"] == [world.channel.as_uri()]
     check = condapip("lock", "-f", str(file), "--check", str(out), cwd=tmp_path)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize("fmt", ["conda-lock", "pixi", "pylock"])
+def test_create_lock_installs_this_platform_from_every_format(written, tmp_path, fmt):
+    from condapip.ledger.prefix import read_prefix
+
+    path = next(p for p in written[fmt] if fmt != "pylock" or "linux-64" in p.name)
+    env = tmp_path / "env"
+    result = condapip("create", "-p", str(env), "--lock", str(path), "--yes")
+    assert result.returncode == 0, result.stderr
+    prefix = read_prefix(env)
+    assert {"python", "alpha", "beta", "accel"} <= set(prefix.records)
+    assert {"fastcore", "epsilon", "usesalpha"} <= set(prefix.dists_by_key)
