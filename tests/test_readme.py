@@ -36,7 +36,10 @@ def _rows() -> dict[str, str]:
     """The table's synopsis cells, by verb: every row whose cell starts ``condapip VERB``."""
     rows: dict[str, str] = {}
     for line in README.read_text().splitlines():
-        m = re.match(r"\| `condapip ([a-z]+(?: build)?)\b([^|]*(?:\\\|[^|]*)*)` \|", line)
+        # a verb is one word, or two for a sub-app's (``channel build``, ``hook envfile``)
+        m = re.match(
+            r"\| `condapip ([a-z]+(?: [a-z][a-z-]*(?=[ `]))?)([^|]*(?:\\\|[^|]*)*)` \|", line
+        )
         if m:
             rows[m[1]] = rows.get(m[1], "") + " " + m[2]
     return rows

@@ -57,6 +57,16 @@ FAST: dict[str, Verb] = {
             "--all": Opt("all_envs", "flag"),
         },
     ),
+    "check": Verb(
+        "condapip.commands.check",
+        {
+            **_ENV,
+            "-f": Opt("file", "value", path=True),
+            "--file": Opt("file", "value", path=True),
+            "--lock": Opt("lock", "value", path=True),
+            "--strict": Opt("strict", "flag"),
+        },
+    ),
     "export": Verb(
         "condapip.commands.export",
         {

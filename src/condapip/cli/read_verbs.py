@@ -1,6 +1,6 @@
-"""Verbs that only read: list, doctor, export, channels (``--fix`` confirms first), demo.
+"""Verbs that only read: list, doctor, export, check, channels (``--fix`` confirms first), demo.
 
-list, doctor and export also run without typer (``__main__``'s fast path),
+list, doctor, export and check also run without typer (``__main__``'s fast path),
 through the same ``run`` and the same renderer.
 """
 
@@ -96,6 +96,29 @@ def export(
         json=json,
     )
     finish(result, json=json)
+
+
+@verb("check")
+def check(
+    file: Annotated[
+        Path | None,
+        typer.Option("-f", "--file", metavar="FILE", help="The environment file to match."),
+    ] = None,
+    lock: Annotated[
+        Path | None,
+        typer.Option("--lock", metavar="LOCK", help="The lock to match exactly (any format)."),
+    ] = None,
+    name: NameOpt = None,
+    prefix: PrefixOpt = None,
+    strict: Annotated[
+        bool, flag("--strict", help="Packages the file does not need count as drift.")
+    ] = False,
+    json: JsonOpt = False,
+) -> None:
+    """Say whether the environment still matches its file or lock; exit 1 naming each drift."""
+    from condapip.commands import check as cmd
+
+    finish(cmd.run(file=file, lock=lock, name=name, prefix=prefix, strict=strict), json=json)
 
 
 @verb("channels")

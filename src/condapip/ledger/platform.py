@@ -74,3 +74,12 @@ def prefix_marker_environment(prefix: Prefix) -> dict[str, str]:
         prefix.python_version or platform.python_version(),
         python.subdir if python is not None else None,
     )
+
+
+def prefix_subdir(prefix: Prefix) -> str:
+    """The conda platform ``prefix`` was made for: its packages' subdir (python's first),
+    else this machine's."""
+    python = prefix.records.get("python")
+    subdirs = [python.subdir] if python is not None else []
+    subdirs += sorted(r.subdir for r in prefix.records.values())
+    return next((s for s in subdirs if s and s != "noarch"), current_subdir())

@@ -1,0 +1,120 @@
+"""The real pre-commit runs condapip's hooks from a git repository of this checkout.
+
+pre-commit clones the hook repository at a rev and pip-installs it into a
+virtualenv of its own (from PyPI, as a user's would), once per test session.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import condapip
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD_DOCKERFILE = """\
+FROM mambaorg/micromamba:1.5.8
+COPY --chown=$MAMBA_USER:$MAMBA_USER env.yaml /tmp/env.yaml
+RUN micromamba install -y -n base -f /tmp/env.yaml && micromamba clean --all --yes
+"""
+BAD_DOCKERFILE = """\
+FROM continuumio/miniconda3:24.1.2-0
+RUN pip install requests
+RUN conda install -y numpy
+"""
+
+
+def _git(cwd: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return proc.stdout.strip()
+
+
+def _commit_all(repo: Path) -> str:
+    _git(repo, "add", "-A")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    return _git(repo, "rev-parse", "HEAD")
+
+
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """This checkout's working tree as a git repository: what a user's rev would hold."""
+    repo = tmp_path_factory.mktemp("hooks") / "condapip"
+    shutil.copytree(
+        ROOT,
+        repo,
+        ignore=shutil.ignore_patterns(".git", ".venv", "*.egg-info", "__pycache__", "build"),
+    )
+    _git(repo, "init", "-q")
+    return repo, _commit_all(repo)
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    # pre-commit pip-installs condapip and what it needs: the index as the user has it
+    env = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_INDEX", "PIP_CONFIG_FILE")}
+    env["PRE_COMMIT_HOME"] = str(home)
+    cmd = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"]
+    return subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=False, env=env)
+
+
+def _project(tmp_path: Path, repo: Path, rev: str, hooks: list[str], args: str = "") -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(project, "init", "-q")
+    listed = "".join(f"      - id: {h}\n{args}" for h in hooks)
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n{listed}"
+    )
+    return project
+
+
+def test_dockerfile_hook_passes_a_good_file_and_fails_a_bad_one(
+    hook_repo, pre_commit_home, tmp_path
+):
+    repo, rev = hook_repo
+    project = _project(tmp_path, repo, rev, ["condapip-dockerfile-lint"])
+    (project / "Dockerfile").write_text(GOOD_DOCKERFILE)
+    _commit_all(project)
+    good = _pre_commit(project, pre_commit_home)
+    assert good.returncode == 0, good.stdout + good.stderr
+    (project / "app.Dockerfile").write_text(BAD_DOCKERFILE)
+    _commit_all(project)
+    bad = _pre_commit(project, pre_commit_home)
+    assert bad.returncode == 1
+    assert "conda-after-pip" in bad.stdout and "app.Dockerfile" in bad.stdout
+
+
+def test_lock_and_envfile_hooks_pass_a_fresh_lock_and_fail_a_stale_one_or_a_bad_file(
+    hook_repo, pre_commit_home, tmp_path, channel
+):
+    repo, rev = hook_repo
+    hooks = ["condapip-lock-check", "condapip-envfile"]
+    project = _project(tmp_path, repo, rev, hooks)
+    yml = project / "environment.yml"
+    yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha\n")
+    made = condapip("lock", "-f", str(yml), "-o", str(project / "condapip.lock.yml"))
+    assert made.returncode == 0, made.stderr
+    _commit_all(project)
+    fresh = _pre_commit(project, pre_commit_home)
+    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
+
+    yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha>=2\n")
+    _commit_all(project)
+    stale = _pre_commit(project, pre_commit_home)
+    assert stale.returncode == 1
+    assert "is stale" in stale.stdout and "alpha>=2" in stale.stdout
+
+    yml.write_text("name: x\ndependencies:\n  - numpy=1.26.4 - scipy\n")
+    _commit_all(project)
+    malformed = _pre_commit(project, pre_commit_home)
+    assert malformed.returncode == 1
+    assert "malformed" in malformed.stdout
