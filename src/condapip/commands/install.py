@@ -11,22 +11,20 @@ links over pip's files, and pip never replaces what conda owns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from condapip.change import conda_layer, pip_layer, pip_resolve, plan, reach, state, transaction
+from condapip.change import conda_layer, pip_layer, plan, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
+from condapip.change.relayer import Relayer, check_pip_layer, urls
 from condapip.change.result import Changed, Plan, conda_versions
 from condapip.commands._shared import command_line, refuse_base, refuse_interrupted
 from condapip.errors import CondapipError
 from condapip.ledger import channels as channel_resolver
 from condapip.ledger.prefix import Prefix, read_prefix
-from condapip.ledger.records import CondaRecord
-from condapip.ledger.specs import check_pip_requirement, spec_name
+from condapip.ledger.specs import check_pip_requirement
 from condapip.support.output import Confirm
 from condapip.support.progress import step
-from condapip.support.redact import store_url
 
 
 def run(
@@ -76,7 +74,7 @@ def run(
                 solution = conda_layer.solve(conda, found.path, chans, conda_specs)
         versions = conda_versions(found.records.values(), solution) if solution else []
         shown = Plan(f"Plan for {found.path}", rows, versions=versions, channels=chans)
-        same = solution is None or _urls(solution) == _urls(found.records.values())
+        same = solution is None or urls(solution) == urls(found.records.values())
         if same and _satisfied(found, pip_requests):
             return Changed(shown, f"nothing to do: {found.path} already has what was asked")
         relayer = check_pip_layer(found, solution, conda_specs, pip_requests, pip)
@@ -85,49 +83,6 @@ def run(
         confirm(shown, "Proceed?")
         _change(found, shown, solution, relayer, conda, pip, argv)
     return Changed(shown, f"done: {found.path}")
-
-
-def _urls(packages: Iterable[SolvedPackage | CondaRecord]) -> set[str]:
-    # as records keep them: a solve's URLs carry the channel's credentials
-    return {store_url(p.url) for p in packages}
-
-
-@dataclass(frozen=True)
-class Relayer:
-    """The pip dists a conda change reaches: set aside before conda links, and
-    those of them the user did not ask of either layer now, laid again after."""
-
-    aside: list[str]
-    again: list[state.PipPin]
-
-
-def check_pip_layer(
-    found: Prefix,
-    solution: list[SolvedPackage] | None,
-    conda_specs: list[str],
-    pip_requests: list[str],
-    pip: PipEngine,
-) -> Relayer:
-    """Resolve the pip layer against conda's solution before anything moves (a dry
-    run too): a conflict is refused here, exit 1."""
-    relayer = Relayer([], [])
-    pins = pip_resolve.installed_pins(found)
-    if solution is not None and _urls(solution) != _urls(found.records.values()):
-        pins = pip_resolve.solved_pins(found, solution)
-        reached = reach.touched(found, solution)
-        asked = {pip_layer.request_name(r, found) for r in pip_requests}
-        asked |= {pip_resolve.conda_key(found, spec_name(s)) for s in conda_specs}
-        layer = state.pip_pins(found, only_pip=True)
-        relayer = Relayer(
-            [p.name for p in layer if p.name in reached],
-            [p for p in layer if p.name in reached - asked],
-        )
-    todo = [p.requirement for p in relayer.again] + pip_requests
-    if todo:
-        with step("checking the pip layer against the conda layer"):
-            whose = "the pip layer" if relayer.again else "the request"
-            pip_resolve.resolve(found, pins, todo, pip, subject=whose)
-    return relayer
 
 
 def _change(
@@ -143,7 +98,7 @@ def _change(
     conda_specs, pip_requests = plan.split(list(shown.rows))
     with transaction.guard(found, command_line(argv), conda, pip) as change:
         if solution is not None:
-            changes = _urls(solution) != _urls(found.records.values())
+            changes = urls(solution) != urls(found.records.values())
             if relayer.aside:
                 with step(f"re-layering: setting aside {len(relayer.aside)} pip package(s)"):
                     pip_layer.uninstall(found.path, relayer.aside, pip)
