@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.doctor.drift import Drift, PinnedConda, PinnedPip, WantedPip
+from condapip.commands._shared import wanted_pip
+from condapip.doctor.drift import Drift, PinnedConda, PinnedPip
 from condapip.errors import CondapipError
 from condapip.support.output import Block, Table
 
@@ -72,19 +73,7 @@ def _against_file(p: Any, file: Path, strict: bool) -> list[Drift]:
     from condapip.formats.envfile import load
 
     spec = load(file)
-    section = spec.pip_section
-    wanted = [_wanted(r) for r in section.all_requirements()] if section else []
-    return against_file(p, spec.conda, wanted, strict=strict)
-
-
-def _wanted(req: Any) -> WantedPip:
-    """A pip: line as a PEP 508 requirement: a bare VCS URL gets the name it names."""
-    if req.path is not None:
-        return WantedPip(req.text, None, req.path.as_uri())
-    text = req.text
-    if req.name and "://" in text and " @ " not in text and not text.startswith(req.name):
-        text = f"{req.name} @ {text.split('#', 1)[0]}"
-    return WantedPip(text, req.name)
+    return against_file(p, spec.conda, wanted_pip(spec.pip_section), strict=strict)
 
 
 def _against_lock(p: Any, lock: Path) -> list[Drift]:

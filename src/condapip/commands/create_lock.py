@@ -19,14 +19,14 @@ from pathlib import Path
 
 from condapip.change import journal
 from condapip.change.plan import Row
-from condapip.change.result import Changed, Plan
-from condapip.commands._shared import refuse_existing
+from condapip.change.result import Changed, Plan, conda_versions, pip_versions
+from condapip.commands._shared import install_locked_pip, refuse_existing
 from condapip.errors import Refused
 from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import CondaLocked, PlatformLock
 from condapip.formats.locks import read_any, section_for
 from condapip.support.output import Confirm
-from condapip.support.scratch import scratch
+from condapip.support.progress import step
 
 
 def run(
@@ -68,7 +68,10 @@ def plan(prefix: Path, lockfile: Path, locked: PlatformLock) -> Plan:
         for c in locked.conda
     ]
     rows += [Row(a.name, "pip", a.requirement, a.requirement) for a in locked.pip]
-    return Plan(f"Create {prefix} from {lockfile.name}", rows)
+    versions = conda_versions((), locked.conda) + pip_versions(
+        {}, {a.name: a.version for a in locked.pip}
+    )
+    return Plan(f"Create {prefix} from {lockfile.name}", rows, versions=versions)
 
 
 def _install(
@@ -84,11 +87,13 @@ def _install(
 
     engine = conda_engine(engine_name)
     log.phase("conda")
-    conda_layer.apply(engine, prefix, [c.solved() for c in locked.conda], requested)
+    with step(f"linking the conda layer ({len(locked.conda)} packages)", spinner=False):
+        conda_layer.apply(engine, prefix, [c.solved() for c in locked.conda], requested)
     _check_conda(prefix, locked.conda)
     if locked.pip:
         log.phase("pip")
-        _install_pip(prefix, locked.pip, pip_engine_name)
+        with step(f"installing the pip layer ({len(locked.pip)} locked artifact(s))"):
+            install_locked_pip(prefix, locked.pip, pip_engine_name)
         _check_pip(prefix, locked.pip)
 
 
@@ -108,30 +113,6 @@ def _check_conda(prefix: Path, conda: tuple[CondaLocked, ...]) -> None:
     extra = sorted(set(records) - {c.name for c in conda})
     if extra:
         raise Refused(f"the conda install added packages the lock does not hold: {extra}")
-
-
-def _install_pip(prefix: Path, pip: tuple[PipArtifact, ...], engine_name: str | None) -> None:
-    from condapip.change.engines import pip_engine
-    from condapip.ledger.prefix import interpreter
-
-    engine = pip_engine(engine_name)
-    python = interpreter(prefix)
-    hashed = [hashed_line(a) for a in pip if a.sha256]
-    unhashed = [a.requirement for a in pip if not a.sha256]
-    if hashed:
-        with scratch(prefix, "lock") as tmp:
-            reqs = tmp / "requirements.txt"
-            reqs.write_text("".join(f"{line}\n" for line in hashed))
-            engine.install(python, [], require_hashes=True, no_deps=True, requirement_file=reqs)
-    if unhashed:
-        engine.install(python, unhashed, no_deps=True)
-
-
-def hashed_line(a: PipArtifact) -> str:
-    # An index install stays ``name==version`` so that pip records it as one
-    # (no direct_url.json); the hash still pins the exact file.
-    base = f"{a.name}=={a.version}" if a.source == "index" else f"{a.name} @ {a.url}"
-    return f"{base} --hash=sha256:{a.sha256}"
 
 
 def _check_pip(prefix: Path, pip: tuple[PipArtifact, ...]) -> None:

@@ -185,6 +185,6 @@ def _exact_spec(c: Any) -> str:
 
 
 def _pip_line(a: Any) -> str:
-    from condapip.commands.create_lock import hashed_line
+    from condapip.commands._shared import hashed_line
 
     return hashed_line(a) if a.sha256 else a.requirement
