@@ -158,6 +158,24 @@ def test_conda_list_and_export_keep_the_record_of_a_package_pip_replaced(
     }
 
 
+def test_a_refused_change_under_pip_interop_puts_back_the_records_conda_deleted(
+    make_env, wheelhouse, channel, condarc
+):
+    condarc.write_text(condarc.read_text() + "pip_interop_enabled: true\n")
+    prefix = make_env(("python", "pip", "beta"))
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    record = next((prefix / "conda-meta").glob("beta-1.0-*.json"))
+    # conda reads with interop (deleting beta's record), then the guard stops it
+    proc = conda("remove", "-y", "-p", str(prefix), "beta")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "CondapipGuardRefused" in proc.stdout + proc.stderr
+    assert record.is_file(), proc.stdout + proc.stderr
+    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    assert ("pip-overwrote-conda", "beta") in {
+        (f["rule"], f["package"]) for f in report["findings"]
+    }
+
+
 def _hold_lock(prefix: Path):
     from filelock import FileLock
 
