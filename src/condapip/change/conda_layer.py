@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from condapip.change import at_rest
 from condapip.change.engines.base import CondaChange, CondaEngine, SolvedPackage
 from condapip.ledger.history import amend_last, append_history, read_history, requested_specs
 
@@ -35,7 +36,7 @@ def apply(
     """Install ``packages`` exactly and append a history entry for ``specs``."""
     history = prefix / "conda-meta" / "history"
     entries = len(read_history(history))
-    change = engine.install(prefix, packages)
+    change = at_rest.install(engine, prefix, packages)
     if len(read_history(history)) > entries:
         # a conda executable wrote its own entry: one entry per change, as conda's
         amend_last(prefix, update_specs=specs, argv=argv)

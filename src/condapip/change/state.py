@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from condapip.change import at_rest
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.prefix import Prefix, read_prefix
@@ -140,6 +141,7 @@ def apply(
     """
     from condapip.change import pip_layer
     from condapip.ledger.history import append_history
+    from condapip.support.progress import step
 
     current = read_prefix(prefix_path) if (prefix_path / "conda-meta").is_dir() else None
     if current is not None:
@@ -147,8 +149,10 @@ def apply(
     if current is None or {r.url for r in current.records.values()} != target.urls:
         if current is not None:
             # Re-layer: pip's files go before conda's change, never under it.
-            pip_layer.uninstall(prefix_path, [d.name for d in current.pip_dists], pip)
-        change = conda.install(prefix_path, target.conda)
+            aside = [d.name for d in current.pip_dists]
+            with step(f"re-layering: setting aside {len(aside)} pip package(s)"):
+                pip_layer.uninstall(prefix_path, aside, pip)
+        change = at_rest.install(conda, prefix_path, target.conda, fetch_installed=True)
         if current is None:
             append_history(
                 prefix_path,
@@ -164,7 +168,9 @@ def apply(
         stale = [n for n, p in have.items() if wanted.get(n) != p]
         pip_layer.uninstall(prefix_path, stale, pip)
         todo = [p.requirement for n, p in wanted.items() if have.get(n) != p]
-    pip_layer.install(prefix_path, todo, pip, no_deps=exact)
+    if todo:
+        with step(f"installing the pip layer ({len(todo)} requirement(s))"):
+            pip_layer.install(prefix_path, todo, pip, no_deps=exact)
     if pip_layer.read_requests(prefix_path) != target.pip_requests:
         pip_layer.write_requests(prefix_path, target.pip_requests)
 

@@ -1,7 +1,9 @@
 """conda-meta/history in conda's own format, read and appended.
 
 conda and mamba read this file to know which specs a user asked for; rattler
-leaves it empty, so condapip writes the entries itself.
+leaves it empty, so condapip writes the entries itself. No credential is
+written: channels as conda writes them (no token, no userinfo), the command
+line with ``/t/<TOKEN>/``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from condapip import __version__
-from condapip.support.redact import redact
+from condapip.support.redact import store, store_spec
 
 _TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -112,13 +114,14 @@ def append_history(
     """Append one entry exactly as conda would write it."""
     lines = [
         f"==> {(when or datetime.now()).strftime(_TIME_FORMAT)} <==",
-        f"# cmd: {redact(' '.join(argv if argv is not None else sys.argv))}",
+        _cmd(argv),
         f"# condapip version: {__version__}",
     ]
-    lines += [f"-{d}" for d in sorted(removed)]
-    lines += [f"+{d}" for d in sorted(added)]
-    update = list(update_specs)
-    remove = list(remove_specs)
+    # ``channel/subdir::name-version-build``: its channel as a spec's, stored
+    lines += [f"-{store_spec(d)}" for d in sorted(removed)]
+    lines += [f"+{store_spec(d)}" for d in sorted(added)]
+    update = [store_spec(s) for s in update_specs]
+    remove = [store_spec(s) for s in remove_specs]
     # conda's own order: remove specs, then update specs
     if remove:
         lines.append(f"# remove specs: {remove!r}")
@@ -143,9 +146,12 @@ def amend_last(prefix: Path, *, update_specs: Iterable[str], argv: list[str] | N
         return
     spec_lines = ("# update specs:", "# remove specs:", "# neutered specs:", "# install specs:")
     block = [ln for ln in lines[start:] if not ln.startswith(spec_lines)]
-    cmd = f"# cmd: {' '.join(argv if argv is not None else sys.argv)}"
-    block = [cmd if ln.startswith("# cmd:") else ln for ln in block]
-    update = list(update_specs)
+    block = [_cmd(argv) if ln.startswith("# cmd:") else ln for ln in block]
+    update = [store_spec(s) for s in update_specs]
     if update:
         block.append(f"# update specs: {update!r}")
     path.write_text("\n".join([*lines[:start], *block]) + "\n", encoding="utf-8")
+
+
+def _cmd(argv: list[str] | None) -> str:
+    return f"# cmd: {store(' '.join(argv if argv is not None else sys.argv))}"
