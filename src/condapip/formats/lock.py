@@ -22,7 +22,7 @@ from condapip.errors import CondapipError, read_input
 from condapip.formats.artifacts import pip_artifacts
 from condapip.formats.layers import Layers, PipArtifact, select
 from condapip.ledger.prefix import Prefix
-from condapip.support.redact import redact_url
+from condapip.support.redact import TOKEN, store, store_channel, store_spec, store_url
 
 LOCK_VERSION = 1
 DEFAULT_NAME = "condapip.lock.yml"
@@ -98,9 +98,12 @@ def _conda_locked(layers: Layers, warnings: list[str]) -> list[CondaLocked]:
             raise CondapipError(f"cannot lock {rec.dist_str}: its conda-meta record has no URL")
         if not (rec.sha256 or rec.md5):
             warnings.append(f"{rec.dist_str} has no sha256 or md5 in conda-meta")
-        url, redacted = redact_url(rec.url)
-        if redacted:
-            warnings.append(f"{rec.name}: a credential in its URL was redacted")
+        url = store_url(rec.url)
+        if url != rec.url:
+            warnings.append(
+                f"{rec.name}: the credential in its URL is not written; "
+                "create --lock takes it from your condarc"
+            )
         out.append(
             CondaLocked(
                 name=rec.name,
@@ -127,8 +130,9 @@ def dumps(lock: Lock) -> str:
     }
     if lock.name:
         doc["name"] = lock.name
-    doc["channels"] = list(lock.channels)
-    doc["requested"] = list(lock.requested)
+    # no credential is written, whoever built the lock: as conda writes a record
+    doc["channels"] = [store_channel(c) for c in lock.channels]
+    doc["requested"] = [store_spec(s) for s in lock.requested]
     doc["platforms"] = {
         plat: {
             **({"virtual-packages": list(pl.virtual)} if pl.virtual else {}),
@@ -156,7 +160,7 @@ def _conda_doc(c: CondaLocked) -> dict[str, Any]:
         "version": c.version,
         "build": c.build,
         "subdir": c.subdir,
-        "url": c.url,
+        "url": store_url(c.url),
     }
     if c.sha256:
         doc["sha256"] = c.sha256
@@ -169,13 +173,13 @@ def _pip_doc(a: PipArtifact) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "name": a.name,
         "version": a.version,
-        "requirement": a.requirement,
+        "requirement": store(a.requirement),
         "source": a.source,
     }
     for key in ("url", "sha256", "vcs", "commit", "subdirectory"):
         value = getattr(a, key)
         if value:
-            doc[key] = value
+            doc[key] = store_url(value) if key == "url" else value
     if a.editable:
         doc["editable"] = True
     return doc
@@ -275,7 +279,9 @@ def _url(entry: dict[str, Any], bad: Bad, *, required: bool = True) -> str | Non
     from condapip.ledger.specs import URL_UNSAFE
 
     value = _str(entry, "url", bad, required=required)
-    if value is not None and (not _URL.match(value) or URL_UNSAFE.search(value)):
+    # conda's own placeholder for a token the lock does not keep
+    checked = value.replace(f"/t/{TOKEN}/", "/t/TOKEN/") if value is not None else None
+    if checked is not None and (not _URL.match(checked) or URL_UNSAFE.search(checked)):
         raise bad(f"entry {entry.get('name')!r} has an invalid url")
     return value
 

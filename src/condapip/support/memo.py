@@ -10,7 +10,8 @@ caller gives a slot (one per prefix or file) that its newest answer overwrites,
 so the cache grows with the number of environments, not with their history.
 
 Anything wrong with the cache (missing, corrupt, unwritable, another process
-writing at once) is a miss or a skipped write; nothing here raises.
+writing at once) is a miss or a skipped write; nothing here raises. An answer
+holding a credential (a URL's token or password) is never written.
 """
 
 from __future__ import annotations
@@ -52,11 +53,16 @@ def remember(slot: str, digest: str, value: Any) -> None:
     if path is None:
         return
     from condapip.support.atomic import write_atomic
+    from condapip.support.redact import store
 
     try:
+        data = orjson.dumps({"key": digest, "value": value})
+        text = data.decode("utf-8")
+        if store(text) != text:
+            return  # an answer that names a credential is worked out again, never kept
         os.makedirs(os.path.dirname(path), exist_ok=True)
         # readers see the old entry or the new one, never half
-        write_atomic(path, orjson.dumps({"key": digest, "value": value}))
+        write_atomic(path, data)
     except (OSError, TypeError):
         pass
 
