@@ -173,6 +173,10 @@ def main() -> None:
             code = run(argv)
         sys.stdout.flush()
         sys.stderr.flush()
+        if "rattler" in sys.modules:  # it may have fetched: no credential stays in its cache
+            from condapip.change.at_rest import scrub_repodata_cache
+
+            scrub_repodata_cache()
     except BrokenPipeError:
         code = 141  # the reader left early (`condapip list --json | head`): as a shell would
     os._exit(code)
