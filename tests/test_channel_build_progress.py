@@ -1,4 +1,5 @@
-"""``channel build`` shows a progress bar on a terminal, and nothing in pipes or under --json."""
+"""Long work shows progress on a terminal, each message on its own line, and nothing in
+pipes or under --json: ``channel build``'s bar, ``lock``, ``export --format pylock``."""
 
 from __future__ import annotations
 
@@ -27,9 +28,28 @@ def test_channel_build_in_a_pipe_prints_only_its_result(tmp_path: Path) -> None:
     assert sorted(p["name"] for p in json.loads(done.stdout)) == ["kappa", "mu"]
 
 
-def test_channel_build_on_a_terminal_shows_progress(tmp_path: Path) -> None:
+def _on_a_terminal(*args: str) -> tuple[subprocess.CompletedProcess[str], bytes]:
+    """condapip with stderr on a terminal (stdout piped): its result and what stderr showed.
+
+    The terminal is read while condapip runs: a spinner may write more than it holds.
+    """
+    import threading
+
     main, child_end = pty.openpty()
-    args = ["channel", "build", str(_wheels(tmp_path)), "-o", str(tmp_path / "c")]
+    seen = bytearray()
+
+    def read() -> None:
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # the terminal's other end is closed: all was read
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     proc = subprocess.run(
         [sys.executable, "-m", "condapip", *args],
         stdout=subprocess.PIPE,
@@ -38,16 +58,15 @@ def test_channel_build_on_a_terminal_shows_progress(tmp_path: Path) -> None:
         check=False,
     )
     os.close(child_end)
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(main, 65536)
-        except OSError:  # the terminal's other end is closed: all was read
-            break
-        if not chunk:
-            break
-        seen += chunk
+    reader.join(timeout=30)
     os.close(main)
+    return proc, bytes(seen)
+
+
+def test_channel_build_on_a_terminal_shows_progress(tmp_path: Path) -> None:
+    proc, seen = _on_a_terminal(
+        "channel", "build", str(_wheels(tmp_path)), "-o", str(tmp_path / "c")
+    )
     assert proc.returncode == 0
     assert b"building the channel" in seen
     assert "indexed 2 package(s)" in proc.stdout
@@ -92,3 +111,34 @@ def test_repodata_license_is_the_short_name_never_the_whole_text() -> None:
     assert license_of(_metadata(License="BSD-3-Clause")) == "BSD-3-Clause"
     assert license_of(_metadata(License=MIT_TEXT, Classifier=[classifier])) == "MIT License"
     assert license_of(_metadata(License=MIT_TEXT)) == ""
+
+
+def test_lock_and_pylock_export_show_progress_on_a_terminal_only(make_env, tmp_path: Path) -> None:
+    prefix = make_env()
+    lock = ["lock", "-p", str(prefix), "-o", str(tmp_path / "l.yml")]
+    pylock = ["export", "-p", str(prefix), "--format", "pylock", "-o", str(tmp_path / "p.toml")]
+    for args, words in ((lock, b"locking"), (pylock, b"resolving the pip layer")):
+        proc, seen = _on_a_terminal(*args)
+        assert proc.returncode == 0, seen
+        assert words in seen and b"done" in seen
+        piped = condapip(*args)
+        assert piped.returncode == 0 and piped.stderr == "", piped.stderr
+
+
+def test_a_step_that_lets_rattler_draw_ends_on_a_line_of_its_own(monkeypatch) -> None:
+    import io
+
+    from condapip.support import progress
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    with progress.step("linking the conda layer", spinner=False):
+        err.write("[00:00:01] ██████████ 12/12 linking")  # a bar with no newline after it
+    shown = err.getvalue()
+    bar_end = shown.index("linking", shown.index("12/12"))
+    assert "\r\x1b[2K" in shown[bar_end:]  # the bar's line is cleared, not written after
+    assert shown.endswith("done\x1b[0m linking the conda layer\n")  # a whole line of its own

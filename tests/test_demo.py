@@ -54,3 +54,39 @@ def test_demo_without_wheels_or_network_stops_at_set_up_with_one_line(tmp_path):
     assert account["ok"] is False
     assert [s["title"] for s in account["steps"]] == [account["steps"][0]["title"]]
     assert account["steps"][0]["title"].startswith("Set-up")
+
+
+def test_a_demo_without_keep_leaves_no_stale_line_in_environments_txt(tmp_path, monkeypatch):
+    from condapip.demo import story
+    from condapip.ledger.registry import environments_txt, register, registered
+
+    mine = tmp_path / "mine"
+    register(mine)
+    made: list = []
+
+    def a_story(demo):  # the envs the demo makes are registered, as every create is
+        for prefix in (demo.prefix, demo.work / "envs" / "other"):
+            prefix.mkdir(parents=True)
+            register(prefix.resolve())
+            made.append(prefix)
+        assert len(registered()) == 3
+        return []
+
+    monkeypatch.setattr(story, "_story", a_story)
+    story.run_demo(None, lambda kind, text: None)
+    assert made and not made[0].exists()
+    assert registered() == [mine]
+    assert environments_txt().read_text() == f"{mine}\n"
+
+
+def test_unregister_drops_a_folder_and_what_it_holds_by_real_path_too(tmp_path):
+    from condapip.ledger.registry import register, registered, unregister
+
+    real = tmp_path / "real"
+    (real / "envs" / "a").mkdir(parents=True)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    register(real / "envs" / "a")
+    register(tmp_path / "realistic")  # a sibling whose name only starts the same
+    unregister(link)
+    assert registered() == [tmp_path / "realistic"]

@@ -50,4 +50,4 @@ class Told:
 
 def run(*, keep: Path | None, json: bool) -> Told:
     """Each step is printed live as it starts (nothing under ``--json``)."""
-    return Told(run_demo(keep, printer(json)))
+    return Told(run_demo(keep, printer(json), progress=not json))

@@ -12,6 +12,7 @@ from condapip.formats.export import FORMATS, export
 from condapip.ledger.prefix import read_prefix
 from condapip.support.atomic import write_atomic
 from condapip.support.output import Block
+from condapip.support.progress import working
 
 
 @dataclass(frozen=True)
@@ -55,14 +56,17 @@ def run(
 
     if json and fmt in FORMATS and fmt != "environment":
         raise CondapipError("--json works with --format environment")
-    exported = export(
-        read_prefix(resolve(name, prefix)),
-        fmt,
-        from_history=from_history,
-        no_builds=no_builds,
-        as_is=as_is,
-        pip_engine=pip_engine,
-    )
+    found = read_prefix(resolve(name, prefix))
+    # pylock asks pip (or uv) for every artifact: seconds, shown on a terminal
+    with working(f"resolving the pip layer's artifacts of {found.path}", show=fmt == "pylock"):
+        exported = export(
+            found,
+            fmt,
+            from_history=from_history,
+            no_builds=no_builds,
+            as_is=as_is,
+            pip_engine=pip_engine,
+        )
     if output is not None:
         write_atomic(output, exported.text)
     return Export(exported.text, output, exported.warnings)

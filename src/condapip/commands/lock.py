@@ -147,10 +147,13 @@ def _prefix(
     from condapip.formats.lock import build
     from condapip.ledger.locate import resolve
     from condapip.ledger.prefix import read_prefix
+    from condapip.support.progress import working
 
     if fmt == "pixi":
         raise CondapipError("--format pixi locks an environment file: use lock -f FILE")
-    locked = build(read_prefix(resolve(name, prefix)), pip_engine=pip_engine)
+    found = read_prefix(resolve(name, prefix))
+    with working(f"locking {found.path}: every artifact and hash"):
+        locked = build(found, pip_engine=pip_engine)
     written = locks.write(locked.lock, fmt, output)
     return Written(locked.lock, written, locked.warnings)
 

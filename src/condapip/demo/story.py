@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from condapip.errors import CondapipError
+from condapip.support.progress import working
 
 
 @dataclass
@@ -46,9 +47,10 @@ Printer = Callable[[str, str], None]  # (kind, text): kind is intro|title|cmd|ou
 
 
 class Demo:
-    def __init__(self, workdir: Path, show: Printer) -> None:
+    def __init__(self, workdir: Path, show: Printer, progress: bool = False) -> None:
         self.work = workdir
         self.show = show
+        self.progress = progress  # a spinner on a terminal while a silent step works
         self.channel = workdir / "channel"
         self.wheels = workdir / "wheels"
         self.prefix = workdir / "envs" / "sci"
@@ -96,7 +98,11 @@ class Demo:
         self.show("fail", text)
 
     def run(
-        self, args: list[str], *, trim: Callable[[str], str] | None = None
+        self,
+        args: list[str],
+        *,
+        trim: Callable[[str], str] | None = None,
+        wait: str | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run ``args`` as a user would: show the command, then its output line by line
         as it comes.
@@ -104,11 +110,29 @@ class Demo:
         stderr joins stdout, unbuffered, so progress lines and errors appear
         where they happened; ``trim`` shortens what is shown (all at the end,
         then), not what the account keeps (the output's last 4000 characters).
+        ``wait`` names what a command silent in a pipe does, for a spinner on a
+        terminal; its output is shown when it is done.
         """
         shown = [_short_path(a, self.work) for a in args]
         if args[:3] == [sys.executable, "-m", "condapip"]:
             shown = ["condapip", *shown[3:]]  # as the user types it
         self.show("cmd", "$ " + " ".join(_quote(a) for a in shown))
+        live = trim is None and wait is None
+        with working(wait or "", show=wait is not None and self.progress):
+            child, lines = self._output(args, live)
+        output = "".join(lines)
+        if wait is not None and trim is None:
+            trim = str  # shown whole, now that the spinner is gone
+        assert self._step is not None
+        self._step.commands.append(
+            {"argv": shown, "exit_code": child.returncode, "output": output[-4000:]}
+        )
+        text = trim(output).rstrip() if trim else ""
+        if text:
+            self.show("out", text.replace(str(self.work), "$DEMO"))
+        return subprocess.CompletedProcess(args, child.returncode, output, None)
+
+    def _output(self, args: list[str], live: bool) -> tuple[subprocess.Popen[str], list[str]]:
         lines: list[str] = []
         with subprocess.Popen(
             args,
@@ -121,20 +145,12 @@ class Demo:
             assert child.stdout is not None
             for line in child.stdout:
                 lines.append(line)
-                if trim is None and line.strip():
+                if live and line.strip():
                     self.show("out", line.rstrip().replace(str(self.work), "$DEMO"))
-        output = "".join(lines)
-        assert self._step is not None
-        self._step.commands.append(
-            {"argv": shown, "exit_code": child.returncode, "output": output[-4000:]}
-        )
-        text = trim(output).rstrip() if trim else ""
-        if text:
-            self.show("out", text.replace(str(self.work), "$DEMO"))
-        return subprocess.CompletedProcess(args, child.returncode, output, None)
+        return child, lines
 
-    def condapip(self, *args: str) -> subprocess.CompletedProcess[str]:
-        return self.run([sys.executable, "-m", "condapip", *args])
+    def condapip(self, *args: str, wait: str | None = None) -> subprocess.CompletedProcess[str]:
+        return self.run([sys.executable, "-m", "condapip", *args], wait=wait)
 
     @property
     def python(self) -> str:
@@ -171,7 +187,7 @@ class Demo:
 SETUP = "Set-up: real wheels and a local conda channel"
 
 
-def run_demo(keep: Path | None, show: Printer) -> list[Step]:
+def run_demo(keep: Path | None, show: Printer, *, progress: bool = False) -> list[Step]:
     """Run the whole story; return its steps (each with ``ok``)."""
     if keep is not None:
         try:
@@ -180,13 +196,19 @@ def run_demo(keep: Path | None, show: Printer) -> list[Step]:
             raise CondapipError(f"--keep {keep}: {exc.strerror or exc}") from None
         if any(keep.iterdir()):
             raise CondapipError(f"--keep folder is not empty: {keep}")
-        return _story(keep.absolute(), show)
+        return _story(Demo(keep.absolute(), show, progress))
+    from condapip.ledger.registry import unregister
+
     with tempfile.TemporaryDirectory(prefix="condapip-demo-") as tmp:
-        return _story(Path(tmp), show)
+        try:
+            return _story(Demo(Path(tmp), show, progress))
+        finally:
+            # the envs go with the folder: conda's list of envs must not keep them
+            unregister(Path(tmp))
 
 
-def _story(work: Path, show: Printer) -> list[Step]:
-    demo = Demo(work, show)
+def _story(demo: Demo) -> list[Step]:
+    work, show = demo.work, demo.show
     show(
         "intro",
         "The numpy/scipy breakage that mixing conda and pip causes: found, refused and "
@@ -212,6 +234,7 @@ def _setup(demo: Demo) -> bool:
         built = demo.condapip(
             "channel", "build", str(demo.wheels / wheels.numpy1.name),
             str(demo.wheels / wheels.scipy.name), "-o", str(demo.channel), "--host-python",
+            wait="building the local conda channel from the real wheels",
         )  # fmt: skip
         if built.returncode != 0:
             demo.fail("channel build failed")

@@ -42,3 +42,36 @@ def register(prefix: Path) -> None:
         from condapip.support.output import warn
 
         warn(f"could not register {location} in {path}: {exc.strerror or exc}")
+
+
+def unregister(root: Path) -> None:
+    """Drop ``root`` and every prefix inside it from the list (a folder about to go).
+
+    Lines are compared by their real paths too: a prefix is registered by its
+    real path, and ``root`` may be reached through a symlink.
+    """
+    path = environments_txt()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    except (OSError, UnicodeDecodeError):
+        return
+    roots = {Path(os.path.normpath(root.absolute())), Path(os.path.realpath(root))}
+
+    def inside(line: str) -> bool:
+        listed = line.strip()
+        if not listed:
+            return False
+        found = {Path(os.path.normpath(listed)), Path(os.path.realpath(listed))}
+        return any(f.is_relative_to(r) for f in found for r in roots)
+
+    kept = [line for line in lines if not inside(line)]
+    if len(kept) == len(lines):
+        return
+    from condapip.support.atomic import write_atomic
+
+    try:
+        write_atomic(path, "".join(kept))
+    except OSError as exc:
+        from condapip.support.output import warn
+
+        warn(f"could not unregister {root} from {path}: {exc.strerror or exc}")

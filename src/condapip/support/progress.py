@@ -1,7 +1,9 @@
 """Progress for long work: a rich spinner on a terminal, one plain line in a pipe.
 
 Everything goes to stderr, so stdout stays the command's result. rich loads
-only on a terminal.
+only on a terminal. Every message is a line of its own: a step that lets a
+tool draw its own bars (rattler's linking) ends by clearing the line the bar
+left the cursor on, so the next line never lands on it.
 """
 
 from __future__ import annotations
@@ -10,20 +12,54 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+# rich allows one live display at a time: a step inside a spinning one prints its line
+_spinning = False
+# "erase the line, cursor to its start": what rattler's bar leaves is cleared, not written after
+_CLEAR_LINE = "\r\x1b[2K"
+
 
 @contextmanager
-def step(message: str, *, spinner: bool = True) -> Iterator[None]:
-    """``spinner=False`` for work that draws its own progress bars (rattler's linking)."""
-    if not spinner or not sys.stderr.isatty():
-        print(f"condapip: {message}", file=sys.stderr, flush=True)
+def step(message: str, *, spinner: bool = True, piped: bool = True) -> Iterator[None]:
+    """``spinner=False`` for work that draws its own progress bars (rattler's linking);
+    ``piped=False`` for a read verb, whose pipes (and ``--json``) stay silent."""
+    global _spinning
+    if not sys.stderr.isatty():
+        if piped:
+            print(f"condapip: {message}", file=sys.stderr, flush=True)
         yield
         return
     from rich.console import Console
 
     console = Console(stderr=True)
-    with console.status(message):
-        yield
+    if not spinner or _spinning:
+        console.print(f"condapip: {message}", highlight=False)
+        try:
+            yield
+        finally:
+            if not spinner:
+                sys.stderr.write(_CLEAR_LINE)
+                sys.stderr.flush()
+        if not spinner:
+            console.print(f"[green]done[/green] {message}", highlight=False)
+        return
+    _spinning = True
+    try:
+        with console.status(message):
+            yield
+    finally:
+        _spinning = False
     console.print(f"[green]done[/green] {message}", highlight=False)
+
+
+@contextmanager
+def working(message: str, *, show: bool = True) -> Iterator[None]:
+    """A read verb's long wait (``lock``, ``export --format pylock``): a spinner on a
+    terminal; nothing in a pipe, nor when not ``show`` (``--json``)."""
+    if not show:
+        yield
+        return
+    with step(message, piped=False):
+        yield
 
 
 @contextmanager
