@@ -190,3 +190,10 @@ def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(make_env) 
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"nothing to do: {prefix} already has what was asked"
     assert tree_digest(prefix) == before  # no snapshot, no history entry
+
+
+def test_an_install_plan_shows_the_pip_layers_versions_too(make_env, find_links: Path) -> None:
+    prefix = make_env()
+    plan = condapip("install", "-p", str(prefix), "epsilon", "zeta", "--dry-run")
+    assert plan.returncode == 0, plan.stderr
+    assert "+ epsilon 1.0" in plan.stdout and "+ zeta 1.0" in plan.stdout

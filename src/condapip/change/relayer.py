@@ -4,7 +4,7 @@ solution before anything moves: what ``install`` and ``sync`` decide first."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from condapip.change import pip_layer, pip_resolve, reach, state
 from condapip.change.engines.base import PipEngine, SolvedPackage
@@ -27,6 +27,7 @@ class Relayer:
 
     aside: list[str]
     again: list[state.PipPin]
+    would: dict[str, str] = field(default_factory=dict)  # what pip would install: name -> version
 
 
 def check_pip_layer(
@@ -38,7 +39,7 @@ def check_pip_layer(
 ) -> Relayer:
     """Resolve the pip layer against conda's solution before anything moves (a dry
     run too): a conflict is refused here, exit 1."""
-    relayer = Relayer([], [])
+    relayer = Relayer([], [], {})
     pins = pip_resolve.installed_pins(found)
     if solution is not None and urls(solution) != urls(found.records.values()):
         pins = pip_resolve.solved_pins(found, solution)
@@ -54,5 +55,5 @@ def check_pip_layer(
     if todo:
         with step("checking the pip layer against the conda layer"):
             whose = "the pip layer" if relayer.again else "the request"
-            pip_resolve.resolve(found, pins, todo, pip, subject=whose)
+            relayer.would.update(pip_resolve.resolve(found, pins, todo, pip, subject=whose))
     return relayer

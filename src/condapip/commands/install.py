@@ -12,12 +12,13 @@ links over pip's files, and pip never replaces what conda owns.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from condapip.change import conda_layer, pip_layer, plan, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
 from condapip.change.relayer import Relayer, check_pip_layer, urls
-from condapip.change.result import Changed, Plan, conda_versions
+from condapip.change.result import Changed, Plan, conda_versions, pip_versions
 from condapip.commands._shared import command_line, refuse_base, refuse_interrupted
 from condapip.errors import CondapipError
 from condapip.ledger import channels as channel_resolver
@@ -78,6 +79,8 @@ def run(
         if same and _satisfied(found, pip_requests):
             return Changed(shown, f"nothing to do: {found.path} already has what was asked")
         relayer = check_pip_layer(found, solution, conda_specs, pip_requests, pip)
+        have = {d.key: d.version for d in found.dists if d.key in relayer.would}
+        shown = replace(shown, versions=[*versions, *pip_versions(have, relayer.would)])
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
