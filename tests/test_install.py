@@ -171,7 +171,7 @@ def test_a_pip_request_that_conflicts_with_the_conda_solution_is_refused_before_
     assert "beta 1.0 is installed by conda; the request needs beta>=2 (delta 1.0" in result.stderr
     assert "linking the conda layer" not in result.stderr  # decided before touching
     assert tree_digest(prefix) == before
-    assert took < 20, took
+    assert took < 60, took  # pip's answers only: no link, no install
 
 
 def test_a_dry_run_checks_the_pip_layer_as_the_real_run_does(make_env, channel, find_links):

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,17 +58,112 @@ def test_dry_run_lists_the_spec_and_changes_nothing(make_env, wheelhouse):
     assert tree_digest(prefix) == before
 
 
-def test_failed_rebuild_leaves_the_old_environment_in_place(make_env, tmp_path, find_links):
+def test_a_pip_package_that_cannot_be_reinstalled_stops_the_rebuild_before_anything_moves(
+    make_env, tmp_path, find_links
+):
     prefix = make_env()
     local = make_wheel(tmp_path / "gone", "omega", "1.0")
     assert pip(prefix, "install", str(local), "--no-index").returncode == 0
     local.unlink()  # the pip layer can no longer be reinstalled from its source
     before = tree_digest(prefix)
     result = condapip("rebuild", "-p", str(prefix), "--yes")
-    assert result.returncode != 0
-    assert "rebuild failed" in result.stderr and "as it was" in result.stderr
+    assert result.returncode == 1, result.stderr
+    assert "nothing was changed" in result.stderr
+    assert f"condapip rebuild -p {prefix} --drop omega" in result.stderr
     assert tree_digest(prefix) == before
     assert not _old(prefix).exists()
+
+
+def _run_as_printed(command: str) -> subprocess.CompletedProcess[str]:
+    """A command condapip printed, split as a shell splits it and run as it stands, at
+    a terminal where the user answers yes to the one question."""
+    argv = shlex.split(command)
+    assert argv[0] == "condapip" and not {"&&", ";", "||"} & set(argv), command
+    master, terminal = os.openpty()
+    try:
+        os.write(master, b"y\n")
+        return subprocess.run(
+            [sys.executable, "-m", "condapip", *argv[1:]],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+        os.close(master)
+
+
+def _error_fixes(prefix: Path) -> set[str]:
+    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    return {f["fix"] for f in report["findings"] if f["severity"] == "error"}
+
+
+def test_doctors_fix_for_a_pip_package_needing_pips_version_changes_nothing_and_names_the_way_out(
+    make_env, wheelhouse, find_links
+):
+    prefix = make_env()
+    # delta needs beta>=2: pip moves conda's beta 1.0 to 2.0 under it
+    assert pip(prefix, "install", "delta", find_links=wheelhouse).returncode == 0
+    assert _rows(prefix)["beta"]["owner"] == "pip-over-conda"
+    [fix] = _error_fixes(prefix)
+    assert fix == f"condapip rebuild -p {prefix}"
+    before = tree_digest(prefix)
+    result = _run_as_printed(fix)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "building" not in result.stderr  # decided before anything moved
+    assert "beta 1.0 is conda's; the pip layer needs beta>=2 (delta 1.0 requires it)" in (
+        result.stderr
+    )
+    assert tree_digest(prefix) == before  # decided before anything moved
+    way_out = result.stderr.split("To rebuild without delta: ", 1)[1].splitlines()[0]
+    assert way_out == f"condapip rebuild -p {prefix} --drop delta"
+    result = _run_as_printed(way_out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = _rows(prefix)
+    assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
+    assert "delta" not in rows and rows["alpha"]["owner"] == "conda"
+    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
+
+
+def test_a_dry_run_rebuild_refuses_what_the_real_one_refuses(make_env, wheelhouse, find_links):
+    prefix = make_env()
+    assert pip(prefix, "install", "delta", find_links=wheelhouse).returncode == 0
+    before = tree_digest(prefix)
+    result = condapip("rebuild", "-p", str(prefix), "--dry-run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "--drop delta" in result.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_rebuild_moves_a_pip_package_to_a_version_that_fits_the_conda_layer(
+    make_env, wheelhouse, tmp_path, monkeypatch
+):
+    more = tmp_path / "more"
+    make_wheel(more, "kappa", "1.0", ["beta>=1"])
+    make_wheel(more, "kappa", "2.0", ["beta>=2"])
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{wheelhouse} {more}")
+    prefix = make_env()
+    proc = pip(prefix, "install", "kappa==2.0", "--find-links", str(wheelhouse), find_links=more)
+    assert proc.returncode == 0, proc.stderr
+    [fix] = _error_fixes(prefix)
+    result = _run_as_printed(fix)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "kappa==1.0 (was 2.0" in result.stdout  # the plan says what moved
+    rows = _rows(prefix)
+    assert (rows["kappa"]["owner"], rows["kappa"]["version"]) == ("pip", "1.0")
+    assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
+    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
+
+
+def test_drop_names_only_a_pip_package(make_env):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = condapip("rebuild", "-p", str(prefix), "--drop", "alpha", "--yes")
+    assert result.returncode == 2
+    assert result.stderr.startswith("condapip: error: --drop alpha: not a pip package")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert tree_digest(prefix) == before
 
 
 @pytest.mark.parametrize("partial", [True, False])

@@ -125,25 +125,34 @@ def resolve(
     engine: PipEngine,
     *,
     subject: str = "the request",
+    name_conflicts: bool = True,
 ) -> dict[str, str]:
     """What pip would install for ``requirements`` beside conda's ``pins`` (name -> version).
 
     Changes nothing. A conflict raises ``Unfit`` naming it; ``subject`` says
     whose requirements these are ("the request", "the pip layer").
     """
+    from condapip.support.output import warn
+
     if not requirements:
         return {}
     python = interpreter(prefix.path)
+    if not python.is_file():  # a prefix rebuild is to repair: its build is checked instead
+        warn(f"{python} is missing: the pip layer is checked as it is laid")
+        return {}
     with pins_file(prefix.path, pins) as cfile:
         try:
             with no_uv_lock_left(prefix.path, dry=True):
                 return _dry_run(engine, python, args(requirements), cfile)
         except PipFailed as exc:
+            if "No module named pip" in exc.output:
+                warn("the environment has no pip to ask: the pip layer is checked as it is laid")
+                return {}
+            if not name_conflicts:  # the caller only asks whether it fits
+                raise Unfit(str(exc), (), str(exc), exc.output) from None
             refusal = unfit(prefix, pins, requirements, exc, subject)
             if refusal is not None:
                 raise refusal from None
-    from condapip.support.output import warn
-
     warn("pip could not see conda's versions in its index: the pip layer is checked as it is laid")
     return {}
 
@@ -290,7 +299,7 @@ def _conda_holder(prefix: Prefix, key: str, version: str, wanted: str | None) ->
     on_disk = installed_pins(prefix).get(key)
     if on_disk == version:
         return f"{key} {version} is installed by conda"
-    return f"{key} {version} is what conda's solve leaves"
+    return f"{key} {version} is conda's"  # after this change, or by its record
 
 
 def fit(
@@ -315,7 +324,7 @@ def fit(
         raise first
     relaxed = [name if name in movable else req for name, req in layer.items()]
     try:
-        chosen = resolve(prefix, pins, relaxed, engine, subject="the pip layer")
+        chosen = resolve(prefix, pins, relaxed, engine, name_conflicts=False)
     except Unfit:
         raise first from None
     return {
@@ -327,7 +336,9 @@ def fit(
 def _mentions(text: str, name: str) -> bool:
     """``text`` names the project ``name`` (in any of its spellings) as a word."""
     spelled = "[-_.]".join(re.escape(part) for part in name.split("-"))
-    return re.search(rf"(?<![\w.-]){spelled}(?![\w-])", text, re.IGNORECASE) is not None
+    # "omega-1.0-py3-none-any.whl" names omega; "omega-tools" does not
+    found = re.search(rf"(?<![\w.-]){spelled}(?!\w|-[A-Za-z])", text, re.IGNORECASE)
+    return found is not None
 
 
 def _version_pin(text: str | None) -> bool:

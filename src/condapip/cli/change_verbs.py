@@ -99,17 +99,39 @@ def create(
     finish(result)
 
 
+DropOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--drop",
+        metavar="NAME",
+        help="Remove pip package NAME in the same change (repeatable).",
+    ),
+]
+
+
 @verb("rebuild")
 def rebuild(
     name: NameOpt = None,
     prefix: PrefixOpt = None,
+    drop: DropOpt = None,
     engine: EngineOpt = "rattler",
     pip_engine: PipEngineOpt = None,
     dry_run: DryRunOpt = False,
     yes: YesOpt = False,
 ) -> None:
     """Rebuild the environment as it should be in a fresh prefix, then swap it in."""
-    _whole_env("rebuild", name, prefix, engine, pip_engine, dry_run=dry_run, yes=yes)
+    from condapip.commands import rebuild as cmd
+
+    result = cmd.run(
+        name=name,
+        prefix=prefix,
+        drop=drop or [],
+        engine=engine,
+        pip_engine_name=pip_engine,
+        dry_run=dry_run,
+        confirm=confirmer(yes=yes),
+    )
+    finish(result)
 
 
 @verb("rollback")
@@ -122,23 +144,8 @@ def rollback(
     yes: YesOpt = False,
 ) -> None:
     """Return the environment to the snapshot taken before the last condapip change."""
-    _whole_env("rollback", name, prefix, engine, pip_engine, dry_run=dry_run, yes=yes)
+    from condapip.commands import rollback as cmd
 
-
-def _whole_env(
-    verb: str,
-    name: str | None,
-    prefix: str | None,
-    engine: str,
-    pip_engine: str | None,
-    *,
-    dry_run: bool,
-    yes: bool,
-) -> None:
-    """rebuild and rollback: a whole environment, to what its records or snapshot say."""
-    from importlib import import_module
-
-    cmd = import_module(f"condapip.commands.{verb}")
     result = cmd.run(
         name=name,
         prefix=prefix,

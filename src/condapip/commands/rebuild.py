@@ -15,19 +15,23 @@ failure it is renamed back.
 
 from __future__ import annotations
 
+import shlex
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from condapip.change import journal, signals, state, transaction
+from packaging.utils import canonicalize_name
+
+from condapip.change import journal, pip_resolve, signals, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan
 from condapip.commands._shared import command_line, refuse_base
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.journal import Journal, journal_path, old_path, pending, set_aside
-from condapip.ledger.prefix import interpreter, read_prefix
+from condapip.ledger.prefix import Prefix, interpreter, read_prefix
 from condapip.support import proc
 from condapip.support.output import Confirm
 from condapip.support.progress import step
@@ -37,6 +41,7 @@ def run(
     *,
     name: str | None,
     prefix: str | None,
+    drop: Sequence[str] = (),
     engine: str = "rattler",
     pip_engine_name: str | None = None,
     dry_run: bool,
@@ -56,8 +61,7 @@ def run(
         snap = transaction.readable_interrupted(found.path)
         target = snap.state if snap is not None else state.capture(found)
         why = f"snapshot before: {snap.command}" if snap is not None else "as recorded"
-        rows = [Row(p.name, "conda", f"{p.url}", p.url) for p in target.conda]
-        rows += [Row(p.name, "pip", f"{p.requirement} ({why})", p.requirement) for p in target.pip]
+        target, rows = fitted(found, target, drop, pip, why)
         shown = Plan(f"Rebuild {prefix_path} as", rows)
         if dry_run:
             return Changed(shown, None)
@@ -73,6 +77,67 @@ def run(
                     exit_code=sig.code,
                 ) from None
     return Changed(shown, f"rebuilt: {prefix_path}")
+
+
+def fitted(
+    found: Prefix, target: state.EnvState, drop: Sequence[str], pip: Any, why: str
+) -> tuple[state.EnvState, list[Row]]:
+    """The target with ``drop`` taken out and every pip dist at a version that fits
+    beside the conda layer, decided before anything moves (a dry run too).
+
+    A pip dist whose version cannot stay is moved to one pip finds that fits;
+    when none does, the rebuild is refused naming it, with ``--drop`` as the
+    way out: a rebuild never leaves out a package the user did not name.
+    """
+    dropped = {canonicalize_name(n) for n in drop}
+    layer = {p.name: p for p in target.pip}
+    unknown = sorted(dropped - layer.keys())
+    if unknown:
+        raise CondapipError(
+            f"--drop {unknown[0]}: not a pip package of {found.path} "
+            f"(pip's: {', '.join(sorted(layer)) or 'none'})"
+        )
+    kept = {n: p.requirement for n, p in layer.items() if n not in dropped}
+    pins = pip_resolve.solved_pins(found, target.conda)
+    try:
+        with step("checking the pip layer against the conda layer"):
+            wanted = pip_resolve.fit(found, pins, kept, pip) if kept else {}
+    except pip_resolve.Unfit as exc:
+        raise Refused(_way_out(found.path, exc, drop)) from None
+    pins_after = tuple(
+        p if wanted[p.name] == p.requirement else _moved(p, wanted[p.name])
+        for p in target.pip
+        if p.name in wanted
+    )
+    requests = {k: v for k, v in target.pip_requests.items() if k not in dropped}
+    rows = [Row(p.name, "conda", f"{p.url}", p.url) for p in target.conda]
+    for p in target.pip:
+        if p.name in dropped:
+            rows.append(Row(p.name, "pip", f"dropped: {p.requirement} (--drop)", ""))
+        elif wanted[p.name] != p.requirement:
+            note = f"{wanted[p.name]} (was {p.version}: the version that fits the conda layer)"
+            rows.append(Row(p.name, "pip", note, wanted[p.name]))
+        else:
+            rows.append(Row(p.name, "pip", f"{p.requirement} ({why})", p.requirement))
+    return replace(target, pip=pins_after, pip_requests=requests), rows
+
+
+def _moved(pin: state.PipPin, requirement: str) -> state.PipPin:
+    return state.PipPin(pin.name, requirement.partition("==")[2], requirement)
+
+
+def _way_out(prefix: Path, exc: pip_resolve.Unfit, drop: Sequence[str]) -> str:
+    """The refusal, and the one command that goes ahead without what cannot stay."""
+    again = ["condapip", "rebuild", "-p", str(prefix)]
+    for name in [*drop, *exc.culprits]:
+        again += ["--drop", name]
+    if not exc.culprits:
+        return f"{exc.detail}; nothing was changed"
+    names = ", ".join(exc.culprits)
+    return (
+        f"{exc.detail}; no version of {names} that pip can install fits beside the conda "
+        f"layer, and nothing was changed. To rebuild without {names}: {shlex.join(again)}"
+    )
 
 
 def _rebuild(

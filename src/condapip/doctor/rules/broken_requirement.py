@@ -210,20 +210,18 @@ def _conda_side(ctx: Context, on_disk: dict[str, _OnDisk | None]) -> list[Findin
             if name.startswith("__"):
                 continue  # virtual packages describe the machine, not the prefix
             if name not in records:
-                findings.append(_conda_finding(ctx, rec, dep, "none", None))
+                findings.append(_conda_finding(ctx, rec, dep, "none"))
                 continue
             dep_on_disk = on_disk.get(name)
             if dep_on_disk is None:
-                findings.append(
-                    _conda_finding(ctx, rec, dep, f"none on disk (pip removed {name})", None)
-                )
+                findings.append(_conda_finding(ctx, rec, dep, f"none on disk (pip removed {name})"))
                 continue
             if name not in package_records:
                 package_records[name] = _package_record(dep_on_disk)
             candidate = package_records[name]
             if candidate is not None and not spec.matches(candidate):
                 found = f"{name} {dep_on_disk.version} ({dep_on_disk.world})"
-                findings.append(_conda_finding(ctx, rec, dep, found, dep_on_disk))
+                findings.append(_conda_finding(ctx, rec, dep, found))
     return findings
 
 
@@ -260,17 +258,12 @@ def _package_record(on_disk: _OnDisk) -> Any:
         return None  # pip's version is not one conda can read: nothing to compare
 
 
-def _conda_finding(
-    ctx: Context, rec: CondaRecord, dep: str, found: str, dep_on_disk: _OnDisk | None
-) -> Finding:
-    if dep_on_disk is not None and dep_on_disk.dist is not None:
-        fix = f"{ctx.pip('uninstall', '-y', dep_on_disk.dist.name)} && {ctx.rebuild}"
-    else:
-        fix = ctx.rebuild
+def _conda_finding(ctx: Context, rec: CondaRecord, dep: str, found: str) -> Finding:
+    # rebuild puts conda's version back in place of pip's copy, in one command
     return Finding(
         rule=RULE,
         severity="error",
         package=rec.name,
         message=f"{rec.name} {rec.version} (conda) requires {dep}, found {found}",
-        fix=fix,
+        fix=ctx.rebuild,
     )

@@ -60,7 +60,9 @@ def _finding(
             f"{rec.name} {rec.version} (conda) was replaced by {dist.name} {dist.version} "
             f"({dist.path.name}{installer}); {files}"
         ),
-        fix=f"{ctx.pip('uninstall', '-y', dist.name)} && {ctx.rebuild}",
+        # one command: rebuild sets pip's copy aside with the old prefix, and stops
+        # unchanged, naming the choices, when a pip package needs pip's version
+        fix=ctx.rebuild,
     )
 
 
