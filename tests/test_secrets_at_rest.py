@@ -234,6 +234,7 @@ def test_the_real_conda_lists_a_prefix_made_from_a_basic_auth_channel(
         ("http://u:p@[fe80::1]/chan", "http://[fe80::1]/chan", "http://[fe80::1]/chan"),
         ("https://h/x?token=abc&x=1", "https://h/x?token=***&x=1", "https://h/x?token=***&x=1"),
         ("git+https://tok@github.com/o/r", "git+https://github.com/o/r", "git+https://github.com/o/r"),
+        ("git+https://git@github.com/o/r", "git+https://git@github.com/o/r", "git+https://git@github.com/o/r"),
         ("git+ssh://git@github.com/o/r", "git+ssh://git@github.com/o/r", "git+ssh://git@github.com/o/r"),
         ("https://${PIP_USER}:${PIP_PASSWORD}@h/x", "https://${PIP_USER}:${PIP_PASSWORD}@h/x", "https://${PIP_USER}:${PIP_PASSWORD}@h/x"),
         ("file:///home/t/abc/chan", "file:///home/t/abc/chan", "file:///home/t/abc/chan"),
@@ -305,3 +306,19 @@ def test_the_memo_never_keeps_an_answer_naming_a_credential(tmp_path: Path) -> N
     assert memo.recall("probe", "k") is memo.MISS
     assert memo.recall("plain", "k") == {"fix": "condapip install x"}
     assert _leaks(tmp_path / "home") == []
+
+
+def test_a_dockerfile_that_would_need_a_channel_token_is_refused() -> None:
+    from condapip.docker.base import base_image
+    from condapip.docker.layers import from_lock
+    from condapip.docker.write import render
+    from condapip.errors import CondapipError
+    from condapip.formats.lock import CondaLocked, Lock, PlatformLock
+
+    url = "https://conda.example:8443/t/<TOKEN>/chan/linux-64/x-1.0-0.conda"
+    conda_pkg = CondaLocked("x", "1.0", "0", "linux-64", url, "a" * 64, None)
+    lock = Lock("env", (), (), {"linux-64": PlatformLock((conda_pkg,), ())})
+    layers = from_lock(lock, "condapip.lock.yml")
+    with pytest.raises(CondapipError) as err:
+        render(layers, base=base_image(None), user=None, source="condapip.lock.yml")
+    assert "build secret" in str(err.value) and "\n" not in str(err.value)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from condapip.docker.base import MICROMAMBA_UID, MICROMAMBA_USER, USER_UID, Base, check_user
 from condapip.docker.layers import Layers, header, oneline
+from condapip.errors import CondapipError
+from condapip.support.redact import TOKEN, store
 
 PIP_FILE = "pip-layer.txt"
 CONDA_DISTS = "conda-layer.constraints.txt"  # made in the image: the conda layer's dists
@@ -32,6 +34,27 @@ class Written:
 
 
 def render(layers: Layers, *, base: Base, user: str | None, source: str) -> Written:
+    """The Dockerfile and its layer files; refused when one would carry a credential."""
+    return _without_credentials(_render(layers, base=base, user=user, source=source))
+
+
+def _without_credentials(written: Written) -> Written:
+    """An image keeps every layer: a token there is a token published.
+
+    A channel's token or password (or conda's ``<TOKEN>``, which only the
+    user's condarc can fill) belongs in a build secret, not in these files.
+    """
+    for name, text in [("Dockerfile", written.dockerfile), *written.files.items()]:
+        if store(text) != text or f"/t/{TOKEN}/" in text:
+            raise CondapipError(
+                f"{name} would need a channel credential (a token or a password), and an "
+                "image keeps every layer: give it through a build secret "
+                "(RUN --mount=type=secret) instead"
+            )
+    return written
+
+
+def _render(layers: Layers, *, base: Base, user: str | None, source: str) -> Written:
     user = check_user(user or (MICROMAMBA_USER if base.flavor == "micromamba" else "dev"))
     uid = _uid(base, user)
     files = {layers.conda_file: layers.conda_text}

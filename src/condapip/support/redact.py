@@ -108,8 +108,8 @@ def _stored(url: str, token: str | None) -> str:
     netloc, path, query = parts.netloc, parts.path, parts.query
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
-        # as for display: ssh's "git@host" is an account; a password always a secret
-        if (web or ":" in userinfo) and not _ENV_USERINFO.match(userinfo):
+        # "git@host" is an account (pip keeps it too); a password always a secret
+        if (web or ":" in userinfo) and userinfo != "git" and not _ENV_USERINFO.match(userinfo):
             netloc = host
     if web:
         path = _TOKEN_SEGMENT.sub("" if token is None else f"/t/{token}", path, count=1)
