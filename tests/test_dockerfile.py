@@ -627,6 +627,14 @@ def test_lint_takes_several_files_and_reports_each(tmp_path: Path) -> None:
     ]
 
 
+def test_lint_without_files_lints_the_dockerfile_here(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM python:3.12\nRUN echo\n")
+
+    done = condapip("dockerfile", "--lint", cwd=tmp_path)
+
+    assert done.returncode == 1 and "Dockerfile:2: root-user" in done.stdout, done.stderr
+
+
 def test_dockerfiles_without_lint_are_bad_usage(tmp_path: Path) -> None:
     done = condapip("dockerfile", str(tmp_path / "Dockerfile"))
 
