@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import sys
 
-from condapip.cli import change_verbs, hook_verbs, read_verbs, write_verbs
+from condapip.cli import change_verbs, hook_verbs, read_verbs, sync_verbs, write_verbs
 from condapip.cli.app import app
 from condapip.errors import CondapipError
 from condapip.support.output import error
 
-__all__ = ["app", "run", "change_verbs", "hook_verbs", "read_verbs", "write_verbs"]
+__all__ = ["app", "run", "change_verbs", "hook_verbs", "read_verbs", "sync_verbs", "write_verbs"]
 
 
 def run(argv: list[str]) -> int:
