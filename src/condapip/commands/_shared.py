@@ -11,8 +11,9 @@ from condapip.errors import Refused
 from condapip.ledger.prefix import Prefix
 
 if TYPE_CHECKING:
-    from condapip.doctor.drift import WantedPip
+    from condapip.doctor.drift import PinnedConda, PinnedPip, WantedPip
     from condapip.formats.layers import PipArtifact
+    from condapip.formats.lock import PlatformLock
     from condapip.formats.pip_requirements import PipSection
 
 
@@ -101,3 +102,16 @@ def hashed_line(a: PipArtifact) -> str:
     # (no direct_url.json); the hash still pins the exact file.
     base = f"{a.name}=={a.version}" if a.source == "index" else f"{a.name} @ {a.url}"
     return f"{base} --hash=sha256:{a.sha256}"
+
+
+def pinned(section: PlatformLock) -> tuple[list[PinnedConda], list[PinnedPip]]:
+    """A lock's section as the pins drift is judged by (an index artifact's URL is
+    not compared: pip records none for it)."""
+    from condapip.doctor.drift import PinnedConda, PinnedPip
+
+    conda = [PinnedConda(c.name, c.version, c.build, c.sha256) for c in section.conda]
+    pip = [
+        PinnedPip(a.name, a.version, a.url if a.source != "index" else None, a.commit)
+        for a in section.pip
+    ]
+    return conda, pip

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.commands._shared import wanted_pip
-from condapip.doctor.drift import Drift, PinnedConda, PinnedPip
+from condapip.commands._shared import pinned, wanted_pip
+from condapip.doctor.drift import Drift
 from condapip.errors import CondapipError
 from condapip.support.output import Block, Table
 
@@ -81,10 +81,4 @@ def _against_lock(p: Any, lock: Path) -> list[Drift]:
     from condapip.formats.locks import read_any, section_for
     from condapip.ledger.platform import prefix_subdir
 
-    section = section_for(read_any(lock), prefix_subdir(p), lock)
-    conda = [PinnedConda(c.name, c.version, c.build, c.sha256) for c in section.conda]
-    pip = [
-        PinnedPip(a.name, a.version, a.url if a.source != "index" else None, a.commit)
-        for a in section.pip
-    ]
-    return against_lock(p, conda, pip)
+    return against_lock(p, *pinned(section_for(read_any(lock), prefix_subdir(p), lock)))
