@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from condapip.change.plan import Layer, Row
 from condapip.support.output import Block, Table
+
+if TYPE_CHECKING:
+    from condapip.change.state import EnvState
+    from condapip.ledger.prefix import Prefix
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,14 @@ def pip_versions(before: Mapping[str, str], after: Mapping[str, str]) -> list[Ve
         for name in sorted({*before, *after})
         if before.get(name) != after.get(name)
     ]
+
+
+def versions_to(found: Prefix, target: EnvState) -> list[Version]:
+    """What making ``found`` hold ``target`` (a rebuild, a rollback) does to each version;
+    pip's copy over a conda package is pip's, and goes."""
+    return conda_versions(found.records.values(), target.conda) + pip_versions(
+        {d.key: d.version for d in found.pip_dists}, {p.name: p.version for p in target.pip}
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from packaging.utils import canonicalize_name
 from condapip.change import journal, pip_resolve, signals, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.plan import Row
-from condapip.change.result import Changed, Plan
+from condapip.change.result import Changed, Plan, versions_to
 from condapip.commands._shared import command_line, refuse_base
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.journal import Journal, journal_path, old_path, pending, set_aside
@@ -62,7 +62,7 @@ def run(
         target = snap.state if snap is not None else state.capture(found)
         why = f"snapshot before: {snap.command}" if snap is not None else "as recorded"
         target, rows = fitted(found, target, drop, pip, why)
-        shown = Plan(f"Rebuild {prefix_path} as", rows)
+        shown = Plan(f"Rebuild {prefix_path} as", rows, versions=versions_to(found, target))
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")

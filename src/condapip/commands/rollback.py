@@ -16,7 +16,7 @@ from condapip.change import journal, signals, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine
 from condapip.change.plan import Row
-from condapip.change.result import Changed, Plan
+from condapip.change.result import Changed, Plan, versions_to
 from condapip.commands._shared import refuse_base
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.journal import Journal, foreign, pending
@@ -68,7 +68,11 @@ def run(
                 f"({other}): a rollback to the snapshot before {snap.command} would undo "
                 "that too, so condapip stops here; nothing was changed"
             )
-        shown = Plan(f"Roll {found.path} back", changes(found, snap.state))
+        shown = Plan(
+            f"Roll {found.path} back",
+            changes(found, snap.state),
+            versions=versions_to(found, snap.state),
+        )
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
