@@ -62,8 +62,15 @@ def build_package(
         (stage / rel).write_text(text)
     members = sorted(extra) + sorted([*files, *(links or {})])
     (out / "noarch").mkdir(parents=True, exist_ok=True)
-    CondaFormat_v2.create(str(stage), members, f"{name}-1.0-0.conda", str(out / "noarch"))
-    return out / "noarch" / f"{name}-1.0-0.conda"
+    if name.endswith("bz2"):  # the older format: one tar.bz2 stream, info/ inside it
+        from conda_package_handling.tarball import CondaTarBZ2
+
+        fn = f"{name}-1.0-0.tar.bz2"
+        CondaTarBZ2.create(str(stage), members, fn, str(out / "noarch"))
+    else:
+        fn = f"{name}-1.0-0.conda"
+        CondaFormat_v2.create(str(stage), members, fn, str(out / "noarch"))
+    return out / "noarch" / fn
 
 
 def _file(path: str, data: bytes = b"payload\n") -> dict[str, object]:
@@ -91,6 +98,13 @@ HOSTILE: dict[str, Case] = {
         {},
         {},
         "../climbs-1.0-0/share/payload",
+    ),
+    "climbsbz2": (
+        {"share/payload": b"payload\n"},
+        [_file("../climbsbz2-1.0-0/share/payload")],
+        {},
+        {},
+        "../climbsbz2-1.0-0/share/payload",
     ),
     "absolute": ({"share/payload": b"payload\n"}, [_file("/ABS/payload")], {}, {}, "/ABS/payload"),
     "outlink": (
@@ -172,7 +186,7 @@ def _refused_one_line(proc: subprocess.CompletedProcess[str], name: str, named: 
     lines = proc.stderr.strip().splitlines()
     assert len(lines) >= 1 and lines[-1].startswith("condapip: error: "), out
     assert [line for line in lines if line.startswith("condapip: error")] == lines[-1:], out
-    assert f"{name}-1.0-0.conda" in lines[-1] and named in lines[-1], out
+    assert f"{name}-1.0-0." in lines[-1] and named in lines[-1], out
     assert "panic" not in out and "Traceback" not in out
 
 
@@ -225,6 +239,35 @@ def test_a_hostile_package_is_refused_before_the_real_conda_links_it(
     _refused_one_line(proc, "climbs", "../climbs-1.0-0/share/payload")
     assert tree_digest(target) == before
     assert _listing(target.parent) == beside
+
+
+def test_a_prefix_folder_that_links_outside_is_not_linked_into(
+    make_env, hostile_channel: Path, channel: Path, tmp_path: Path
+) -> None:
+    """A folder of the prefix turned into a link outside it (by hand, or by another
+    tool): a package with a file in that folder is refused, the outside untouched."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+    from condapip.errors import CondapipError
+
+    build_package(
+        tmp_path / "c", "honest", {"share/payload": b"payload\n"}, [_file("share/payload")]
+    )
+    from condapip.channel_build.build import index_channel
+
+    index_channel(tmp_path / "c")
+    prefix = make_env(["python"])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (prefix / "share").symlink_to(outside)
+    before = tree_digest(prefix)
+    engine = RattlerEngine(progress=False)
+    chans = [str(tmp_path / "c"), str(channel)]
+    pkgs = conda_layer.solve(engine, prefix, chans, ["honest"])
+    with pytest.raises(CondapipError, match="honest-1.0-0.conda.*'share/payload'.*outside"):
+        conda_layer.apply(engine, prefix, pkgs, ["honest"])
+    assert tree_digest(prefix) == before
+    assert list(outside.iterdir()) == []
 
 
 def test_conda_meta_records_follow_the_umask_as_conda_writes_them(target: Path) -> None:
