@@ -138,13 +138,16 @@ def test_truncated_conda_meta_json_is_bad_input_and_changes_nothing(make_env):
     assert tree_digest(prefix) == before
 
 
-def test_dist_info_without_metadata_is_bad_input_and_changes_nothing(make_env, wheelhouse):
+def test_dist_info_without_metadata_is_read_as_no_dist_and_changes_nothing(make_env, wheelhouse):
+    """What a pip killed mid-install leaves: not a dist, not bad input (doctor names it)."""
     prefix = make_env()
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     dist_info = next(prefix.glob("lib/python*/site-packages/epsilon-1.0.dist-info"))
     (dist_info / "METADATA").unlink()
     before = tree_digest(prefix)
-    _assert_bad_input(condapip("list", "-p", str(prefix), "--json"), "epsilon-1.0.dist-info")
+    assert "epsilon" not in _by_name(condapip("list", "-p", str(prefix), "--json"))
+    doctor = condapip("doctor", "-p", str(prefix))
+    assert doctor.returncode == 1 and "epsilon-1.0.dist-info" in doctor.stdout, doctor.stdout
     assert tree_digest(prefix) == before
 
 
