@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -228,6 +229,41 @@ def test_a_conda_change_relayers_only_the_pip_packages_it_reaches(
     assert _dist_files(prefix, "epsilon") == epsilon
     assert _python(prefix, "import iota, gamma, epsilon").returncode == 0
     _doctor_clean(prefix)
+
+
+def test_a_conda_request_a_pip_package_cannot_live_with_names_the_way_out_as_one_command(
+    make_env, channel, wheelhouse, find_links
+):
+    prefix = make_env(("python", "pip"))
+    # pip's delta needs beta>=2; then conda's beta<2 is asked for (the pandas<3 story)
+    assert pip(prefix, "install", "delta", find_links=wheelhouse).returncode == 0
+    before = tree_digest(prefix)
+    result = _install(prefix, "beta<2", channel=channel)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "the pip layer needs beta>=2 (delta 1.0 requires it)" in result.stderr
+    assert tree_digest(prefix) == before
+    way_out = result.stderr.split("without the pip package(s) delta: ", 1)[1].splitlines()[0]
+    argv = shlex.split(way_out)
+    assert argv[0] == "condapip" and argv[-2:] == ["--drop", "delta"]
+    result = condapip(*argv[1:])  # as printed (it carries the --yes of the first command)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = _rows(prefix)
+    assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
+    assert "delta" not in rows
+    _doctor_clean(prefix)
+
+
+def test_drop_names_only_a_pip_package_of_the_environment(make_env, channel):
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = _install(prefix, "zeta", "--drop", "beta", channel=channel)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("condapip: error: --drop beta: not a pip package")
+    )
+    assert tree_digest(prefix) == before
 
 
 def test_install_refuses_an_env_where_pip_already_replaced_conda(make_env, channel, wheelhouse):

@@ -116,6 +116,13 @@ def write_requests(prefix: Path, requests: Mapping[str, str]) -> None:
     write_atomic(path, json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def forget_requests(prefix_path: Path, names: Sequence[str]) -> None:
+    """Take ``names`` (normalized) out of the recorded requests: they were dropped."""
+    requests = read_requests(prefix_path)
+    if any(name in requests for name in names):
+        write_requests(prefix_path, {k: v for k, v in requests.items() if k not in names})
+
+
 def record_requests(prefix_path: Path, requirements: Sequence[str]) -> None:
     """Add ``requirements`` to the recorded requests, by the name pip installed them as."""
     if not requirements:

@@ -3,7 +3,7 @@ solution before anything moves: what ``install`` and ``sync`` decide first."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from condapip.change import pip_layer, pip_resolve, reach, state
@@ -28,6 +28,7 @@ class Relayer:
     aside: list[str]
     again: list[state.PipPin]
     would: dict[str, str] = field(default_factory=dict)  # what pip would install: name -> version
+    dropped: list[str] = field(default_factory=list)  # asked to go (--drop): set aside, not again
 
 
 def check_pip_layer(
@@ -36,9 +37,11 @@ def check_pip_layer(
     conda_specs: list[str],
     pip_requests: list[str],
     pip: PipEngine,
+    dropped: Sequence[str] = (),
 ) -> Relayer:
     """Resolve the pip layer against conda's solution before anything moves (a dry
-    run too): a conflict is refused here, exit 1."""
+    run too): a conflict is refused here, exit 1. ``dropped`` pip dists go in the
+    same change."""
     relayer = Relayer([], [], {})
     pins = pip_resolve.installed_pins(found)
     if solution is not None and urls(solution) != urls(found.records.values()):
@@ -49,8 +52,11 @@ def check_pip_layer(
         layer = state.pip_pins(found, only_pip=True)
         relayer = Relayer(
             [p.name for p in layer if p.name in reached],
-            [p for p in layer if p.name in reached - asked],
+            [p for p in layer if p.name in reached - asked - set(dropped)],
         )
+    if dropped:
+        aside = [*relayer.aside, *(n for n in dropped if n not in relayer.aside)]
+        relayer = Relayer(aside, relayer.again, {}, list(dropped))
     todo = [p.requirement for p in relayer.again] + pip_requests
     if todo:
         with step("checking the pip layer against the conda layer"):

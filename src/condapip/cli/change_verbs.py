@@ -20,6 +20,15 @@ from condapip.cli.options import (
     YesOpt,
 )
 
+DropOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--drop",
+        metavar="NAME",
+        help="Remove pip package NAME in the same change (repeatable).",
+    ),
+]
+
 
 @verb("install")
 def install(
@@ -34,6 +43,7 @@ def install(
         list[str] | None,
         typer.Option("--pip-only", metavar="NAME", help="Install NAME with pip (repeatable)."),
     ] = None,
+    drop: DropOpt = None,
     engine: EngineOpt = "rattler",
     pip_engine: PipEngineOpt = None,
     dry_run: DryRunOpt = False,
@@ -50,6 +60,7 @@ def install(
         pip_only=pip_only or [],
         engine=engine,
         pip_engine_name=pip_engine,
+        drop=drop or [],
         dry_run=dry_run,
         confirm=confirmer(yes=yes),
     )
@@ -97,16 +108,6 @@ def create(
         confirm=confirmer(yes=yes),
     )
     finish(result)
-
-
-DropOpt = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--drop",
-        metavar="NAME",
-        help="Remove pip package NAME in the same change (repeatable).",
-    ),
-]
 
 
 @verb("rebuild")

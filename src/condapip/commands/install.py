@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from condapip.change import conda_layer, pip_layer, plan, state, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
+from condapip.change.pip_resolve import Unfit
 from condapip.change.relayer import Relayer, check_pip_layer, urls
 from condapip.change.result import Changed, Plan, conda_versions, pip_versions
 from condapip.commands._shared import command_line, refuse_base, refuse_interrupted
-from condapip.errors import CondapipError
+from condapip.errors import CondapipError, Refused
 from condapip.ledger import channels as channel_resolver
 from condapip.ledger.prefix import Prefix, read_prefix
 from condapip.ledger.specs import check_pip_requirement
@@ -37,6 +39,7 @@ def run(
     pip_only: Sequence[str] = (),
     engine: str = "rattler",
     pip_engine_name: str | None = None,
+    drop: Sequence[str] = (),
     dry_run: bool,
     confirm: Confirm,
     argv: list[str] | None = None,
@@ -49,15 +52,7 @@ def run(
             channel_resolver.spec_channel(request.text)
     for pip_name in pip_only:
         check_pip_requirement(pip_name)
-    prefix_path = transaction.real(resolve(name, prefix))
-    if not (prefix_path / "conda-meta").is_dir():
-        # as conda says it; install never creates an environment
-        raise CondapipError(
-            f"environment does not exist: {prefix_path} "
-            f"(make it with condapip create -p {prefix_path} -f environment.yml)"
-        )
-    found = read_prefix(prefix_path)
-    refuse_base(found)
+    found = _existing(transaction.real(resolve(name, prefix)))
     conda = conda_engine(engine)
     pip = pip_engine(pip_engine_name)
     with transaction.locked(found.path):
@@ -75,17 +70,63 @@ def run(
                 solution = conda_layer.solve(conda, found.path, chans, conda_specs)
         versions = conda_versions(found.records.values(), solution) if solution else []
         shown = Plan(f"Plan for {found.path}", rows, versions=versions, channels=chans)
+        dropped = _dropped(found, drop)
         same = solution is None or urls(solution) == urls(found.records.values())
-        if same and _satisfied(found, pip_requests):
+        if same and not dropped and _satisfied(found, pip_requests):
             return Changed(shown, f"nothing to do: {found.path} already has what was asked")
-        relayer = check_pip_layer(found, solution, conda_specs, pip_requests, pip)
-        have = {d.key: d.version for d in found.dists if d.key in relayer.would}
+        try:
+            relayer = check_pip_layer(found, solution, conda_specs, pip_requests, pip, dropped)
+        except Unfit as exc:
+            raise _way_out(found, exc, argv) from None
+        have = {d.key: d.version for d in found.dists if d.key in relayer.would or d.key in dropped}
         shown = replace(shown, versions=[*versions, *pip_versions(have, relayer.would)])
         if dry_run:
             return Changed(shown, None)
         confirm(shown, "Proceed?")
         _change(found, shown, solution, relayer, conda, pip, argv)
     return Changed(shown, f"done: {found.path}")
+
+
+def _existing(prefix_path: Path) -> Prefix:
+    if not (prefix_path / "conda-meta").is_dir():
+        # as conda says it; install never creates an environment
+        raise CondapipError(
+            f"environment does not exist: {prefix_path} "
+            f"(make it with condapip create -p {prefix_path} -f environment.yml)"
+        )
+    found = read_prefix(prefix_path)
+    refuse_base(found)
+    return found
+
+
+def _dropped(found: Prefix, drop: Sequence[str]) -> list[str]:
+    """``--drop`` names, each a pip package of the prefix (else bad input)."""
+    from packaging.utils import canonicalize_name
+
+    layer = {p.name for p in state.pip_pins(found, only_pip=True)}
+    names: list[str] = [canonicalize_name(n) for n in drop]
+    for name in names:
+        if name not in layer:
+            raise CondapipError(
+                f"--drop {name}: not a pip package of {found.path} "
+                f"(pip's: {', '.join(sorted(layer)) or 'none'})"
+            )
+    return names
+
+
+def _way_out(found: Prefix, exc: Unfit, argv: list[str] | None) -> Refused:
+    """The refusal, with the one command that goes ahead without the pip packages
+    that cannot stay, when they are installed ones."""
+    installed = {p.name for p in state.pip_pins(found, only_pip=True)}
+    blocking = [name for name in exc.culprits if name in installed]
+    if not blocking:
+        return exc
+    again = command_line(argv) + "".join(f" --drop {name}" for name in blocking)
+    names = ", ".join(blocking)
+    return Refused(
+        f"{exc.detail}; nothing was changed. To go ahead without the pip package(s) "
+        f"{names}: {again}"
+    )
 
 
 def _change(
@@ -100,11 +141,12 @@ def _change(
     """Change both layers in one transaction (the prefix lock is held)."""
     conda_specs, pip_requests = plan.split(list(shown.rows))
     with transaction.guard(found, command_line(argv), conda, pip) as change:
+        if relayer.aside:
+            with step(f"re-layering: setting aside {len(relayer.aside)} pip package(s)"):
+                pip_layer.uninstall(found.path, relayer.aside, pip)
+            pip_layer.forget_requests(found.path, relayer.dropped)
         if solution is not None:
             changes = urls(solution) != urls(found.records.values())
-            if relayer.aside:
-                with step(f"re-layering: setting aside {len(relayer.aside)} pip package(s)"):
-                    pip_layer.uninstall(found.path, relayer.aside, pip)
             change.phase("conda")
             with step("linking the conda layer", spinner=False):
                 _apply_conda(conda, found, solution, conda_specs, changes, argv)
