@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from condapip.change import transaction
 from condapip.errors import Refused
 from condapip.ledger.prefix import Prefix
 
@@ -29,6 +28,8 @@ def refuse_base(prefix: Prefix) -> None:
 
 def refuse_interrupted(prefix: Path) -> None:
     """An unfinished journal or snapshot: the prefix is half-changed, change nothing more."""
+    # imported here: ``check`` (a read verb) uses this module but never a transaction
+    from condapip.change import transaction
     from condapip.ledger import journal
 
     log = journal.pending(prefix)

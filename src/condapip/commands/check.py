@@ -2,6 +2,11 @@
 
 A read verb CI runs on every push: it never writes, and reads only the two
 ledgers and the one file. Drift is judged in ``doctor.drift``.
+
+A lock's pins for the prefix's platform are remembered (``support.memo``) under
+a hash of the lock's text and the code that reads it: ruamel.yaml parses YAML in
+pure Python (a second at 500 packages) and the entries' specs need rattler, so a
+repeat run on an unchanged lock loads neither and costs what ``doctor`` costs.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from condapip.commands._shared import pinned, wanted_pip
-from condapip.doctor.drift import Drift
+from condapip.doctor.drift import Drift, PinnedConda, PinnedPip
 from condapip.errors import CondapipError
+from condapip.ledger.prefix import Prefix
 from condapip.support.output import Block, Table
 
 
@@ -68,7 +73,8 @@ def run(
     return Checked(p.path, file, _against_file(p, file, strict))
 
 
-def _against_file(p: Any, file: Path, strict: bool) -> list[Drift]:
+def _against_file(p: Prefix, file: Path, strict: bool) -> list[Drift]:
+    from condapip.commands._shared import wanted_pip
     from condapip.doctor.drift import against_file
     from condapip.formats.envfile import load
 
@@ -76,9 +82,49 @@ def _against_file(p: Any, file: Path, strict: bool) -> list[Drift]:
     return against_file(p, spec.conda, wanted_pip(spec.pip_section), strict=strict)
 
 
-def _against_lock(p: Any, lock: Path) -> list[Drift]:
+def _against_lock(p: Prefix, lock: Path) -> list[Drift]:
     from condapip.doctor.drift import against_lock
-    from condapip.formats.locks import read_any, section_for
-    from condapip.ledger.platform import prefix_subdir
 
-    return against_lock(p, *pinned(section_for(read_any(lock), prefix_subdir(p), lock)))
+    return against_lock(p, *_pins(p, lock))
+
+
+# what turns a lock's text into its pins: every reader ``read_any`` may use
+_READERS = [
+    "formats/locks.py", "formats/lock.py", "formats/condalock.py", "formats/pixi.py",
+    "formats/pylock_lock.py", "formats/layers.py", "support/yaml_input.py",
+    "ledger/specs.py", "commands/_shared.py", "doctor/drift.py",
+]  # fmt: skip
+_LIBRARIES = {"ruamel.yaml": "ruamel.yaml", "py-rattler": "rattler", "packaging": "packaging"}
+
+
+def _pins(p: Prefix, lock: Path) -> tuple[list[PinnedConda], list[PinnedPip]]:
+    """The lock's section for the prefix's platform, as the pins drift is judged by."""
+    import condapip
+    from condapip.errors import read_input
+    from condapip.ledger.platform import prefix_subdir
+    from condapip.support import memo
+
+    platform = prefix_subdir(p)
+    root = Path(condapip.__file__).parent
+    code = memo.code([str(root / f) for f in _READERS], _LIBRARIES)
+    slot = memo.slot("lock-pins", str(lock.absolute()))
+    text = read_input(lock, "lock file")
+    digest = memo.key(code, platform, lock.name, text) if code is not None else None
+    found = memo.recall(slot, digest) if digest is not None else memo.MISS
+    if found is not memo.MISS:
+        return [PinnedConda(*c) for c in found[0]], [PinnedPip(*a) for a in found[1]]
+    conda, pip = _read_pins(lock, platform)
+    if digest is not None:
+        rows = [
+            [list(c.__dict__.values()) for c in conda],
+            [list(a.__dict__.values()) for a in pip],
+        ]
+        memo.remember(slot, digest, rows)
+    return conda, pip
+
+
+def _read_pins(lock: Path, platform: str) -> tuple[list[PinnedConda], list[PinnedPip]]:
+    from condapip.commands._shared import pinned
+    from condapip.formats.locks import read_any, section_for
+
+    return pinned(section_for(read_any(lock), platform, lock))
