@@ -321,8 +321,9 @@ def _stopped(
             "nothing to do (run the command again to retry it)",
             exit_code=sig.code,
         ) from None
+    state_now = "is half-changed" if snap is not None else "was not changed yet"
     raise CondapipError(
-        f"interrupted by {sig.name} in the {phase} phase: {prefix} is half-changed; "
+        f"interrupted by {sig.name} in the {phase} phase: {prefix} {state_now}; "
         f"run condapip rollback -p {prefix}",
         exit_code=sig.code,
     ) from None
