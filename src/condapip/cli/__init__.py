@@ -7,7 +7,9 @@ every failure is a ``CondapipError`` (or a usage error) printed as one line.
 
 from __future__ import annotations
 
+import functools
 import sys
+from typing import Any
 
 from condapip.cli import change_verbs, hook_verbs, read_verbs, sync_verbs, write_verbs
 from condapip.cli.app import app
@@ -17,13 +19,22 @@ from condapip.support.output import error
 __all__ = ["app", "run", "change_verbs", "hook_verbs", "read_verbs", "sync_verbs", "write_verbs"]
 
 
+@functools.cache
+def _command() -> Any:
+    """The click command typer builds from the app: built once per process (building
+    it is most of typer's cost; tests run the CLI in-process thousands of times)."""
+    import typer.main
+
+    return typer.main.get_command(app)
+
+
 def run(argv: list[str]) -> int:
     """Run the app; every failure is one line on stderr and an exit code."""
     import typer
     from typer._click import exceptions as click  # typer >= 0.29 vendors click
 
     try:
-        code = app(argv, prog_name="condapip", standalone_mode=False)
+        code = _command().main(argv, prog_name="condapip", standalone_mode=False)
     except CondapipError as exc:
         return error(exc)
     except click.NoArgsIsHelpError as exc:
