@@ -24,7 +24,7 @@ from condapip.change.state import EnvState, apply, capture
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.prefix import Prefix, read_prefix
 from condapip.support.atomic import write_atomic
-from condapip.support.redact import redact
+from condapip.support.redact import redact, store
 
 SNAPSHOT_DIR = ("conda-meta", "condapip")
 KEEP = 20  # older snapshots are pruned: rollback goes back this many changes
@@ -360,7 +360,8 @@ def _write(snap: Snapshot) -> None:
         data["history_after"] = list(snap.history_after)
     if snap.unowned is not None:
         data["unowned"] = list(snap.unowned)
-    write_atomic(snap.path, json.dumps(data, indent=1, sort_keys=True), fsync=True)
+    # as conda stores URLs, whatever a prefix's older records or history still held
+    write_atomic(snap.path, store(json.dumps(data, indent=1, sort_keys=True)), fsync=True)
 
 
 def _read(path: Path) -> Snapshot | tuple[Path, str]:
