@@ -328,3 +328,29 @@ def test_offline_with_no_channels_is_a_clear_error_not_a_download(tmp_path, monk
     [line] = result.stderr.splitlines()
     assert "https://repo.anaconda.com/pkgs/main is not available locally" in line
     assert str(rc) in line and "offline: true" in line
+
+
+def test_a_local_channel_resolves_to_its_real_path_without_dotdot(tmp_path, channel):
+    from condapip.ledger.channels import resolve
+
+    odd = tmp_path / "a"
+    odd.mkdir()
+    [found] = resolve([f"{odd}/../../{channel.name}"])
+    assert found.url == channel.resolve().as_uri()
+
+
+@pytest.mark.conda
+def test_engine_conda_records_a_dotdot_channel_as_its_real_path(
+    tmp_path, channel, condarc, find_links
+):
+    odd = tmp_path / "a"
+    odd.mkdir()
+    yml = _yml(tmp_path / "environment.yml", odd / ".." / ".." / channel.name, [], ["python"])
+    prefix = tmp_path / "by-conda"
+    proc = condapip("create", "-f", str(yml), "-p", str(prefix), "--engine", "conda", "--yes")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    meta = prefix / "conda-meta"
+    recorded = {json.loads(p.read_text())["channel"] for p in meta.glob("*.json")}
+    # conda records the channel with the package's subdir
+    assert {c.rsplit("/", 1)[0] for c in recorded} == {channel.resolve().as_uri()}, recorded
+    assert ".." not in (meta / "history").read_text()
