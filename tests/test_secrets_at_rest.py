@@ -338,3 +338,18 @@ def test_a_prefix_whose_records_still_hold_a_token_is_snapshotted_and_left_witho
     _ok("install", "-p", str(prefix), "gamma", "--yes")
     assert list((prefix / "conda-meta" / "condapip").glob("snapshot-*.json"))
     assert _leaks(prefix) == []
+
+
+def test_an_index_password_in_an_environment_file_is_kept_nowhere(
+    tmp_path: Path, channel: Path, find_links: Path
+) -> None:
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        f"channels:\n  - {channel}\ndependencies:\n  - python\n  - pip\n  - pip:\n"
+        f"      - --extra-index-url https://{USER}:{PASSWORD}@pypi.example.com/simple\n"
+        "      - epsilon\n"
+    )
+    prefix = tmp_path / "indexenv"
+    _ok("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert list(prefix.glob("lib/python*/site-packages/epsilon-1.0.dist-info"))
+    assert _leaks(prefix, tmp_path / "home") == []
