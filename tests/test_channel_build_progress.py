@@ -123,6 +123,8 @@ def test_lock_and_pylock_export_show_progress_on_a_terminal_only(make_env, tmp_p
         assert words in seen and b"done" in seen
         piped = condapip(*args)
         assert piped.returncode == 0 and piped.stderr == "", piped.stderr
+    as_json, seen = _on_a_terminal(*lock, "--json")
+    assert as_json.returncode == 0 and b"locking" not in seen, seen
 
 
 def test_a_step_that_lets_rattler_draw_ends_on_a_line_of_its_own(monkeypatch) -> None:

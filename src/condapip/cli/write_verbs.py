@@ -81,6 +81,7 @@ def lock(
         virtual=virtual_package or [],
         fmt=fmt,
         check=check,
+        progress=not json,
     )
     finish(result, json=json)
 

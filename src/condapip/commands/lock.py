@@ -118,14 +118,17 @@ def run(
     virtual: Sequence[str] = (),
     fmt: str = "condapip",
     check: Path | None = None,
+    progress: bool = True,
 ) -> Written | Checked:
+    """``progress``: a spinner on a terminal while a prefix is locked (not under --json)."""
     from condapip.formats import locks
 
     chosen = locks.check_format(fmt)
     if file is None:
         if check is not None or platforms or virtual:
             raise CondapipError("--check, --platform and --virtual-package need -f FILE")
-        return _prefix(name, prefix, output or locks.default_output(chosen), chosen, pip_engine)
+        out = output or locks.default_output(chosen)
+        return _prefix(name, prefix, out, chosen, pip_engine, progress)
     if name is not None or prefix is not None:
         raise CondapipError("give -f FILE or -n/-p, not both: -f locks a file, -p a prefix")
     if check is not None:
@@ -141,7 +144,12 @@ def run(
 
 
 def _prefix(
-    name: str | None, prefix: str | None, output: Path, fmt: Format, pip_engine: str | None
+    name: str | None,
+    prefix: str | None,
+    output: Path,
+    fmt: Format,
+    pip_engine: str | None,
+    progress: bool,
 ) -> Written:
     from condapip.formats import locks
     from condapip.formats.lock import build
@@ -152,7 +160,7 @@ def _prefix(
     if fmt == "pixi":
         raise CondapipError("--format pixi locks an environment file: use lock -f FILE")
     found = read_prefix(resolve(name, prefix))
-    with working(f"locking {found.path}: every artifact and hash"):
+    with working(f"locking {found.path}: every artifact and hash", show=progress):
         locked = build(found, pip_engine=pip_engine)
     written = locks.write(locked.lock, fmt, output)
     return Written(locked.lock, written, locked.warnings)
