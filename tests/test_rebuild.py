@@ -156,6 +156,20 @@ def test_rebuild_moves_a_pip_package_to_a_version_that_fits_the_conda_layer(
     assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
 
 
+def test_doctors_fix_for_pip_over_conda_run_as_printed_leaves_a_healthy_env(
+    make_env, wheelhouse, find_links
+):
+    prefix = make_env()
+    assert pip(prefix, "install", "epsilon", "beta==2.0", find_links=wheelhouse).returncode == 0
+    [fix] = _error_fixes(prefix)
+    result = _run_as_printed(fix)
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = _rows(prefix)
+    assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
+    assert rows["epsilon"]["owner"] == "pip"  # nothing the user had is missing
+    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
+
+
 def test_drop_names_only_a_pip_package(make_env):
     prefix = make_env()
     before = tree_digest(prefix)
@@ -196,7 +210,8 @@ def test_rebuild_repairs_the_seeds_numpy_scipy_breakage(make_env, real_channel, 
     links = real_wheels.numpy2.parent
     assert pip(prefix, "install", "numpy==2.2.6", find_links=links).returncode == 0
     assert _python(prefix, "import scipy.linalg").returncode != 0  # the seed's breakage
-    result = condapip("rebuild", "-p", str(prefix), "--yes")
+    [fix] = _error_fixes(prefix)  # pip-overwrote-conda and broken-requirement: one command
+    result = _run_as_printed(fix)
     assert result.returncode == 0, result.stdout + result.stderr
     check = _python(prefix, "import scipy.linalg, numpy; print(numpy.__version__)")
     assert check.returncode == 0, check.stderr
