@@ -64,8 +64,10 @@ def test_sync_adds_prunes_and_moves_packages_between_layers_then_rollback_undoes
     check = condapip("check", "-f", str(yml), "-p", str(prefix), "--strict")
     assert check.returncode == 0, check.stdout
 
+    synced = tree_digest(prefix)
     again = _sync("-f", str(yml), "-p", str(prefix), "--prune")
     assert again["done"].startswith("nothing to do")
+    assert tree_digest(prefix) == synced  # the second sync: the prefix byte-identical
 
     undo = condapip("rollback", "-p", str(prefix), "--yes")
     assert undo.returncode == 0, undo.stdout + undo.stderr
@@ -117,3 +119,108 @@ def test_sync_of_a_missing_prefix_creates_it(channel, tmp_path, find_links):
     prefix = tmp_path / "new"
     _sync("-f", str(yml), "-p", str(prefix))
     assert _owners(prefix)["epsilon"] == "pip"
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A channel with conda package kappa 1.0 and 2.0, and wheels of pip-only lam 1.0
+    and 2.0: the shared synthetic world has one version of each package."""
+    from condapip.channel_build.build import build_channel
+    from condapip.commands.channel_build import bundled_pip_wheel
+    from tests.wheelmaker import make_wheel
+
+    root = tmp_path_factory.mktemp("two-versions")
+    conda_wheels = [make_wheel(root / "conda-wheels", "kappa", v) for v in ("1.0", "2.0")]
+    build_channel([*conda_wheels, bundled_pip_wheel()], root / "channel", host_python=True)
+    for v in ("1.0", "2.0"):
+        make_wheel(root / "wheels", "lam", v)
+    return root / "channel", root / "wheels"
+
+
+@pytest.fixture(scope="module")
+def old_env(tmp_path_factory: pytest.TempPathFactory, two_versions: tuple[Path, Path]) -> Path:
+    """conda: python, pip, kappa 1.0; pip: lam 1.0."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    chan, wheels = two_versions
+    prefix = tmp_path_factory.mktemp("old") / "env"
+    specs = ["python", "pip", "kappa=1.0"]
+    engine = RattlerEngine(progress=False)
+    solved = conda_layer.solve(engine, prefix, [str(chan)], specs)
+    conda_layer.apply(engine, prefix, solved, specs, argv=["condapip", "create"])
+    assert pip(prefix, "install", "lam==1.0", find_links=wheels).returncode == 0
+    return prefix
+
+
+def _versions(report: dict) -> dict[str, tuple[str, str | None, str | None]]:
+    return {v["package"]: (v["layer"], v["before"], v["after"]) for v in report["versions"]}
+
+
+def test_sync_changes_a_version_in_both_layers_and_the_plan_shows_old_to_new(
+    old_env, two_versions, tmp_path, monkeypatch
+):
+    chan, wheels = two_versions
+    monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
+    prefix = copy_prefix(old_env, tmp_path / "env")
+    yml = _yml(tmp_path, chan, ["python", "pip", "kappa=2.0"], ["lam==2.0"])
+    before = tree_digest(prefix)
+    dry = _sync("-f", str(yml), "-p", str(prefix), "--dry-run")
+    assert dry["dry_run"] and tree_digest(prefix) == before  # a dry run changes nothing
+    versions = _versions(dry)
+    assert versions["kappa"] == ("conda", "1.0", "2.0")
+    assert versions["lam"] == ("pip", "1.0", "2.0")
+
+    _sync("-f", str(yml), "-p", str(prefix))
+    listed = json.loads(condapip("list", "-p", str(prefix), "--json").stdout)
+    have = {p["name"]: (p["owner"], p["version"]) for p in listed}
+    assert have["kappa"] == ("conda", "2.0") and have["lam"] == ("pip", "2.0")
+    assert condapip("check", "-f", str(yml), "-p", str(prefix)).returncode == 0
+
+
+def test_a_pip_requirement_the_conda_layer_cannot_take_is_refused_before_anything_moves(
+    base_env, channel, tmp_path, find_links
+):
+    # delta needs beta>=2; the conda layer holds beta 1.0 (alpha needs it)
+    prefix = copy_prefix(base_env, tmp_path / "env")
+    yml = _yml(tmp_path, channel, ["python", "pip", "alpha"], ["delta"])
+    before = tree_digest(prefix)
+    result = condapip("sync", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "delta" in result.stderr and "beta" in result.stderr
+    assert tree_digest(prefix) == before
+
+
+def test_an_impossible_conda_spec_fails_the_dry_run_as_it_fails_the_real_one(
+    base_env, channel, tmp_path, find_links
+):
+    prefix = copy_prefix(base_env, tmp_path / "env")
+    yml = _yml(tmp_path, channel, ["python", "pip", "alpha=9"], [])
+    before = tree_digest(prefix)
+    dry = condapip("sync", "-f", str(yml), "-p", str(prefix), "--dry-run")
+    real = condapip("sync", "-f", str(yml), "-p", str(prefix), "--yes")
+    assert dry.returncode == real.returncode != 0, dry.stdout + dry.stderr
+    assert "alpha" in dry.stderr and dry.stderr == real.stderr
+    assert tree_digest(prefix) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-f", "environment.yml", "--lock", "condapip.lock.yml"],
+        [],
+        ["-f", "malformed.yml"],
+        ["--lock", "malformed.yml"],
+    ],
+    ids=["both", "neither", "malformed-file", "malformed-lock"],
+)
+def test_bad_input_is_exit_2_with_one_line_and_nothing_changed(base_env, tmp_path, args):
+    prefix = copy_prefix(base_env, tmp_path / "env")
+    (tmp_path / "environment.yml").write_text("dependencies:\n  - alpha\n")
+    (tmp_path / "condapip.lock.yml").write_text("version: 1\n")
+    (tmp_path / "malformed.yml").write_text("dependencies:\n  - numpy=1.26.4 - scipy\n  - [\n")
+    before = tree_digest(prefix)
+    result = condapip("sync", *args, "-p", str(prefix), "--yes", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("condapip: error:") and len(result.stderr.splitlines()) == 1
+    assert tree_digest(prefix) == before

@@ -16,7 +16,7 @@ from pathlib import Path
 from condapip.change.engines.base import CondaEngine, PipEngine, SolvedPackage
 from condapip.change.plan import Row
 from condapip.change.relayer import Relayer, check_pip_layer
-from condapip.change.result import Version, conda_versions
+from condapip.change.result import Version, conda_versions, pip_versions
 from condapip.commands._shared import wanted_pip
 from condapip.formats.envfile import EnvSpec
 from condapip.formats.layers import PipArtifact
@@ -76,8 +76,11 @@ def for_file(found: Prefix, file: Path, ask: Ask, conda: CondaEngine, pip: PipEn
         work.versions += conda_versions(found.records.values(), solution)
     work.rows += [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in spec.conda]
     work.remove_pip = moved_to_conda + (_pruned_pip(found, spec) if ask.prune else [])
-    work.versions += [Version(n, "pip", _version(found, n), None) for n in work.remove_pip]
     _pip_work(found, spec, work, pip)
+    # what pip lays again shows ``old -> new``; what it only removes, ``- old``
+    would = work.relayer.would if work.pip_lines else {}
+    have = {d.key: d.version for d in found.dists if d.key in would or d.key in work.remove_pip}
+    work.versions += pip_versions(have, would)
     return work
 
 
@@ -126,10 +129,6 @@ def _pruned_pip(found: Prefix, spec: EnvSpec) -> list[str]:
     extras = against_file(found, spec.conda, wants, strict=True)
     keys = {d.name for d in extras if d.kind == "extra" and d.layer == "pip"}
     return sorted(d.key for d in found.pip_dists if d.key in keys and _pip_owned(found, d.path))
-
-
-def _version(found: Prefix, key: str) -> str | None:
-    return next((d.version for d in found.dists_by_key.get(key, ())), None)
 
 
 def _pip_work(found: Prefix, spec: EnvSpec, work: Work, pip: PipEngine) -> None:
