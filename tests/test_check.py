@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.gitrepo import git, make_git_package
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +143,170 @@ def test_bad_input_is_one_line_and_exit_2(layered, tmp_path, args):
     result = condapip("check", *args, "-p", str(layered), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("condapip: error:") and len(result.stderr.splitlines()) == 1
+
+
+@pytest.fixture(scope="module")
+def vcs_locked(
+    layered: Path, tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path
+) -> tuple[Path, Path, Path, str, str]:
+    """A copy of ``layered`` with pip dist theta installed from a git repository at its
+    first commit, locked; the repository has a second commit. Only read."""
+    root = tmp_path_factory.mktemp("vcs")
+    repo, first = make_git_package(root / "theta-repo", "theta", "0.1")
+    (repo / "theta" / "__init__.py").write_text("__version__ = '0.1'  # a later commit\n")
+    git(repo, "commit", "-qam", "later")
+    second = git(repo, "rev-parse", "HEAD")
+    prefix = copy_prefix(layered, root / "env")
+    # file://localhost/...: the prefix's pip refuses `name @ git+file:///...`
+    url = f"git+file://localhost{repo}@{first}"
+    installed = pip(prefix, "install", f"theta @ {url}", find_links=wheelhouse)
+    assert installed.returncode == 0, installed.stderr
+    lock = root / "condapip.lock.yml"
+    made = condapip(
+        "lock", "-p", str(prefix), "-o", str(lock),
+        env={**os.environ, "PIP_FIND_LINKS": str(wheelhouse)},
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    return prefix, lock, repo, first, second
+
+
+def _edited(lock: Path, out: Path, conda: Callable[[Any], Any], pip_: Callable[[Any], Any]) -> Path:
+    """``lock`` with each conda and pip entry passed through ``conda`` and ``pip_``
+    (None drops it): a lock that pins something else than the prefix holds."""
+    from condapip.formats import lock as lockfile
+
+    data = lockfile.load(lock)
+    platforms = {
+        plat: replace(
+            section,
+            conda=tuple(e for c in section.conda if (e := conda(c)) is not None),
+            pip=tuple(e for a in section.pip if (e := pip_(a)) is not None),
+        )
+        for plat, section in data.platforms.items()
+    }
+    out.write_text(lockfile.dumps(replace(data, platforms=platforms)))
+    return out
+
+
+def _rebuilt(c: Any, version: str | None = None, build: str | None = None) -> Any:
+    """conda entry ``c`` at another version or build, its URL renamed to match."""
+    version, build = version or c.version, build or c.build
+    url = c.url.replace(f"{c.name}-{c.version}-{c.build}", f"{c.name}-{version}-{build}")
+    return replace(c, version=version, build=build, url=url)
+
+
+def _same(entry: Any) -> Any:
+    return entry
+
+
+def test_a_prefix_with_a_git_dist_matches_its_lock(vcs_locked):
+    prefix, lock, *_ = vcs_locked
+    before = tree_digest(prefix)
+    code, report = _check("--lock", str(lock), "-p", str(prefix))
+    assert code == 0, report
+    assert tree_digest(prefix) == before  # check never writes
+
+
+@pytest.mark.parametrize(
+    ("conda", "pip_", "want"),
+    [
+        (lambda c: _rebuilt(c, version="2.0") if c.name == "alpha" else c, _same,
+         ("version", "conda", "alpha")),
+        (lambda c: _rebuilt(c, build="py_7") if c.name == "alpha" else c, _same,
+         ("build", "conda", "alpha")),
+        (lambda c: replace(c, sha256="0" * 64) if c.name == "alpha" else c, _same,
+         ("source", "conda", "alpha")),
+        (lambda c: None if c.name == "alpha" else c, _same, ("extra", "conda", "alpha")),
+        (_same, lambda a: None if a.name == "epsilon" else a, ("extra", "pip", "epsilon")),
+        (_same, lambda a: replace(a, version="9.0") if a.name == "epsilon" else a,
+         ("version", "pip", "epsilon")),
+    ],
+    ids=["version", "build", "conda-hash", "extra-conda", "extra-pip", "pip-version"],
+)  # fmt: skip
+def test_each_kind_of_drift_from_a_lock_is_one_row(vcs_locked, tmp_path, conda, pip_, want):
+    prefix, lock, *_ = vcs_locked
+    edited = _edited(lock, tmp_path / "condapip.lock.yml", conda, pip_)
+    code, report = _check("--lock", str(edited), "-p", str(prefix))
+    assert code == 1
+    assert _kinds(report) == {want}
+
+
+def test_a_git_dist_at_another_commit_than_the_lock_is_source_drift(vcs_locked, tmp_path):
+    prefix, lock, _, first, second = vcs_locked
+
+    def later(a: Any) -> Any:
+        if a.name != "theta":
+            return a
+        return replace(a, commit=second, requirement=a.requirement.replace(first, second))
+
+    edited = _edited(lock, tmp_path / "condapip.lock.yml", _same, later)
+    code, report = _check("--lock", str(edited), "-p", str(prefix))
+    assert code == 1 and _kinds(report) == {("source", "pip", "theta")}
+    (row,) = report["drifts"]
+    assert second in row["wanted"] and first in row["found"]
+
+
+def test_a_lock_pinning_a_package_the_prefix_lacks_is_missing_drift(vcs_locked, layered, tmp_path):
+    # theta is locked, and the prefix the lock did not come from never had it
+    _, lock, *_ = vcs_locked
+    code, report = _check("--lock", str(lock), "-p", str(layered))
+    assert code == 1 and _kinds(report) == {("missing", "pip", "theta")}
+
+
+@pytest.mark.parametrize("at", ["first", "second"])
+def test_a_git_requirement_in_a_file_is_met_only_at_its_commit(vcs_locked, channel, tmp_path, at):
+    prefix, _, repo, first, second = vcs_locked
+    commit = first if at == "first" else second
+    yml = _envfile(tmp_path, channel, ["alpha"], [f"theta @ git+file://localhost{repo}@{commit}"])
+    code, report = _check("-f", str(yml), "-p", str(prefix))
+    if at == "first":
+        assert code == 0, report
+    else:
+        assert code == 1 and _kinds(report) == {("source", "pip", "theta")}
+
+
+def test_a_lock_for_a_layer_met_by_the_other_layer_is_layer_drift(vcs_locked, tmp_path):
+    # the lock puts epsilon in the conda layer; the prefix has it from pip
+    prefix, lock, *_ = vcs_locked
+
+    from condapip.formats import lock as lockfile
+
+    data = lockfile.load(lock)
+    ((plat, section),) = data.platforms.items()
+    alpha = next(c for c in section.conda if c.name == "alpha")
+    eps = _rebuilt(replace(alpha, name="epsilon", url=alpha.url.replace("alpha-", "epsilon-")))
+    moved = replace(
+        section,
+        conda=(*section.conda, eps),
+        pip=tuple(a for a in section.pip if a.name != "epsilon"),
+    )
+    edited = tmp_path / "condapip.lock.yml"
+    edited.write_text(lockfile.dumps(replace(data, platforms={plat: moved})))
+    code, report = _check("--lock", str(edited), "-p", str(prefix))
+    assert code == 1 and _kinds(report) == {("layer", "conda", "epsilon")}
+
+
+def _imported(*args: str) -> set[str]:
+    """The modules ``condapip check ARGS`` imports (``python -X importtime``)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "condapip", "check", *args],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr
+    lines = result.stderr.splitlines()
+    return {line.rsplit("|", 1)[-1].strip() for line in lines if line.startswith("import time:")}
+
+
+def test_a_repeat_check_of_an_unchanged_lock_loads_neither_yaml_nor_rattler(vcs_locked, tmp_path):
+    prefix, lock, *_ = vcs_locked
+    mine = tmp_path / "condapip.lock.yml"
+    mine.write_bytes(lock.read_bytes())
+    first = _imported("--lock", str(mine), "-p", str(prefix))
+    assert "ruamel.yaml" in first  # the first run reads the lock
+    again = _imported("--lock", str(mine), "-p", str(prefix))
+    assert not {m for m in again if m.split(".")[0] in ("ruamel", "rattler", "typer")}
+
+    # the lock edited in place is read afresh: what is remembered is never stale
+    _edited(lock, mine, lambda c: _rebuilt(c, version="2.0") if c.name == "alpha" else c, _same)
+    code, report = _check("--lock", str(mine), "-p", str(prefix))
+    assert code == 1 and _kinds(report) == {("version", "conda", "alpha")}
