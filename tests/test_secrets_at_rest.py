@@ -128,7 +128,8 @@ def token_env(
     netrc.write_text(f"machine localhost login {USER} password {PASSWORD}\n")
     monkeypatch.setenv("NETRC", str(netrc))
     prefix = _make(tmp_path, served.token_channel, "tokenenv")
-    _ok("install", "-p", str(prefix), "gamma", "--yes")  # channels from the condarc
+    # a spec naming the token channel: history keeps it without the token
+    _ok("install", "-p", str(prefix), f"{served.token_channel}::gamma", "--yes")
     _ok("install", "-p", str(prefix), f"epsilon @ {served.wheel}", "--yes")
     return prefix
 
@@ -143,6 +144,7 @@ def test_a_token_channel_leaves_its_token_in_no_file_and_fetches_with_the_condar
     }
     history = (token_env / "conda-meta" / "history").read_text()
     assert f"+http://{host}/chan/noarch::alpha-1.0-pyh_0" in history
+    assert f"# update specs: ['http://{host}/chan::gamma']" in history
     requests = json.loads((token_env / "conda-meta" / "condapip" / "requests.json").read_text())
     stored_wheel = served.wheel.replace(f"{USER}:{PASSWORD}@", "")
     assert requests["pip_requests"]["epsilon"] == f"epsilon @ {stored_wheel}"
@@ -152,10 +154,11 @@ def test_a_token_channel_leaves_its_token_in_no_file_and_fetches_with_the_condar
     assert "/t/<TOKEN>/chan/noarch/alpha-1.0-pyh_0.conda" in lock.read_text()
     _ok("doctor", "-p", str(token_env))
     assert _leaks(token_env, lock, tmp_path / "home") == []
-    # a later fetch takes the token from the condarc: rollback of a conda change, a lock
-    _ok("rollback", "-p", str(token_env), "--yes")  # takes epsilon back out (pip)
-    _ok("rollback", "-p", str(token_env), "--yes")  # takes gamma out: the rest refetched
-    assert not list((token_env / "conda-meta").glob("gamma-*.json"))
+    # a later fetch takes the token from the condarc: a solve with history's
+    # gamma spec, a rollback of a conda change, a lock
+    _ok("install", "-p", str(token_env), "zeta", "--yes")
+    _ok("rollback", "-p", str(token_env), "--yes")  # takes zeta out: the rest refetched
+    assert not list((token_env / "conda-meta").glob("zeta-*.json"))
     again = tmp_path / "again"
     _ok("create", "--lock", str(lock), "-p", str(again), "--yes")
     assert list((again / "conda-meta").glob("gamma-*.json"))
@@ -353,3 +356,14 @@ def test_an_index_password_in_an_environment_file_is_kept_nowhere(
     _ok("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert list(prefix.glob("lib/python*/site-packages/epsilon-1.0.dist-info"))
     assert _leaks(prefix, tmp_path / "home") == []
+
+
+def test_a_spec_channel_from_history_gets_the_condarcs_credential() -> None:
+    from condapip.ledger.credentials import spec_for_fetch
+
+    kept = ["http://127.0.0.1:8712/t/tk-1/chan"]
+    assert spec_for_fetch("http://127.0.0.1:8712/chan::gamma>=0.5", kept) == (
+        "http://127.0.0.1:8712/t/tk-1/chan::gamma>=0.5"
+    )
+    assert spec_for_fetch("conda-forge::numpy", kept) == "conda-forge::numpy"
+    assert spec_for_fetch("numpy>=1", kept) == "numpy>=1"

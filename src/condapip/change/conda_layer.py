@@ -7,6 +7,7 @@ from pathlib import Path
 
 from condapip.change import at_rest
 from condapip.change.engines.base import CondaChange, CondaEngine, SolvedPackage
+from condapip.ledger.credentials import spec_for_fetch
 from condapip.ledger.history import amend_last, append_history, read_history, requested_specs
 
 
@@ -16,7 +17,9 @@ def solve(
     """Solve the prefix's earlier requests together with ``specs``."""
     from condapip.ledger.specs import spec_name
 
-    wanted = requested_specs(read_history(prefix / "conda-meta" / "history"))
+    # history keeps a spec's channel without its credential: the condarc's, for the fetch
+    earlier = requested_specs(read_history(prefix / "conda-meta" / "history"))
+    wanted = {name: spec_for_fetch(spec) for name, spec in earlier.items()}
     if not wanted:
         # No history (an env made by rattler, pixi or by hand): everything installed
         # counts as asked for, or the solve would drop it all.

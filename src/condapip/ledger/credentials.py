@@ -58,3 +58,11 @@ def for_fetch(url: str, kept: list[str] | None = None) -> str:
             "condarc's channels (or custom_channels) and run this again"
         )
     return url
+
+
+def spec_for_fetch(spec: str, kept: list[str] | None = None) -> str:
+    """A conda spec whose ``channel::`` URL gets the credentials the user keeps for it."""
+    channel, sep, rest = spec.rpartition("::")
+    if not sep or "://" not in channel:
+        return spec
+    return f"{for_fetch(channel, kept)}{sep}{rest}"

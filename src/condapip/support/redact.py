@@ -138,7 +138,7 @@ def attach(url: str, keepers: Iterable[str]) -> str | None:
     for keeper in keepers:
         keeper = keeper.rstrip("/")
         location = store_channel(keeper).rstrip("/")
-        if location == keeper or not bare.startswith(location + "/"):
+        if location == keeper or not (bare == location or bare.startswith(location + "/")):
             continue
         if best is None or len(location) > best[0]:
             best = (len(location), keeper + bare[len(location) :])
