@@ -134,3 +134,38 @@ def test_a_tampered_package_in_rattlers_cache_is_extracted_again(
     assert init.read_bytes() == good  # extracted again from the verified archive
     assert not (tmp_path / "escaped").exists()
     assert "../../escaped" not in paths.read_text()
+
+
+@pytest.mark.conda
+def test_with_conda_a_file_swapped_after_the_check_is_never_linked(
+    tmp_path: Path, channel: Path, monkeypatch: pytest.MonkeyPatch, make_env, condarc: Path
+) -> None:
+    """conda links from a package cache of its own that holds only the verified copies."""
+    import sys
+
+    from condapip.change import conda_layer, contain
+    from condapip.change.engines.executable import ExecutableEngine
+
+    evil = tmp_path / "evil-channel"
+    wheel = make_wheel(tmp_path / "w", "alpha", "1.0", ["beta>=1.0"], files={"alpha/x.py": "1/0"})
+    build_channel([wheel], evil)
+    copy = tmp_path / "channel"
+    shutil.copytree(channel, copy)
+    prefix = make_env(["python", "beta"], chan=copy)
+    check = contain.check
+
+    def check_then_swap(prefix: Path, label: str, contents: contain.Contents) -> None:
+        check(prefix, label, contents)
+        if label == ALPHA:
+            shutil.copyfile(evil / "noarch" / ALPHA, copy / "noarch" / ALPHA)
+
+    monkeypatch.setattr(contain, "check", check_then_swap)
+    engine = ExecutableEngine("conda", [sys.executable, "-m", "conda"])
+    pkgs = conda_layer.solve(engine, prefix, [str(copy)], ["python", "beta", "alpha"])
+    conda_layer.apply(engine, prefix, pkgs, ["alpha"])
+    assert (copy / "noarch" / ALPHA).read_bytes() == (evil / "noarch" / ALPHA).read_bytes()
+    assert _site_file(prefix, "alpha/__init__.py").is_file()
+    assert not list(prefix.glob("lib/python*/site-packages/alpha/x.py"))
+    record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
+    assert record["url"] == (copy / "noarch" / ALPHA).as_uri()
+    assert not (prefix / "conda-meta" / "condapip" / "tmp").exists()

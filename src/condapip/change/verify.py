@@ -33,6 +33,7 @@ class Verified:
 
     path: Path
     contents: contain.Contents
+    md5: str  # the copy's, for an engine that is told what to expect
 
     @property
     def url(self) -> str:
@@ -58,10 +59,10 @@ def verified(prefix: Path, packages: Sequence[SolvedPackage]) -> Iterator[dict[s
             out = {}
             for pkg in packages:
                 copy = folder / pkg.url.rsplit("/", 1)[-1]
-                _fetch(pkg, copy)
+                md5 = _fetch(pkg, copy)
                 contents = contain.read_contents(copy, copy.name)
                 contain.check(prefix, copy.name, contents)
-                out[pkg.url] = Verified(copy, contents)
+                out[pkg.url] = Verified(copy, contents, md5)
             yield out
     except BaseException:
         if made:
@@ -69,9 +70,9 @@ def verified(prefix: Path, packages: Sequence[SolvedPackage]) -> Iterator[dict[s
         raise
 
 
-def _fetch(pkg: SolvedPackage, copy: Path) -> None:
+def _fetch(pkg: SolvedPackage, copy: Path) -> str:
     """``pkg``'s artifact written to ``copy`` and hashed as written: the bytes checked
-    are the bytes kept."""
+    are the bytes kept. Returns their md5."""
     if urlsplit(pkg.url).scheme == "file":
         try:
             with local_path(pkg.url).open("rb") as src, copy.open("wb") as dst:
@@ -83,6 +84,7 @@ def _fetch(pkg: SolvedPackage, copy: Path) -> None:
         with copy.open("rb") as src:
             digests = _hashing(src, None)
     _compare(pkg, *digests)
+    return digests[1]
 
 
 def _hashing(src: BinaryIO, dst: BinaryIO | None) -> tuple[str, str]:

@@ -70,40 +70,54 @@ class ExecutableEngine:
 
     def install(self, prefix: Path, packages: Sequence[SolvedPackage]) -> CondaChange:
         before = _installed(prefix)
-        wanted = {p.name for p in packages}
         have = _installed_urls(prefix)
-        # conda links from the URLs, and checks each artifact against the explicit
-        # file's md5 itself; condapip's check is that every path stays inside
         with (
-            verified(prefix, [p for p in packages if p.url not in have]),
+            verified(prefix, [p for p in packages if p.url not in have]) as copies,
             scratch(prefix, "explicit") as tmp,
         ):
             explicit = tmp / "explicit.txt"
-            lines = ["@EXPLICIT", *(_explicit_line(p) for p in packages)]
+            # each line with the md5 conda must find: a verified copy's where there is one
+            md5s = {url: copy.md5 for url, copy in copies.items()}
+            lines = ["@EXPLICIT", *(_explicit_line(p, md5s.get(p.url)) for p in packages)]
             explicit.write_text("\n".join(lines) + "\n")
-            # a conda-meta with neither history nor records holds only condapip's
-            # journal: a prefix being created, which conda calls no environment
-            if before or (prefix / "conda-meta" / "history").is_file():
-                extra = sorted(n for n in before if n not in wanted)
-                if extra:
-                    self._run(
-                        ["remove", "--json", "-y", "--force", "-p", str(prefix), *extra],
-                        what="remove",
-                    )
-                self._run(
-                    ["install", "--json", "-y", "-p", str(prefix), "--file", str(explicit)],
-                    what="install",
-                )
-            else:
-                self._run(
-                    ["create", "--json", "-y", "-p", str(prefix), "--file", str(explicit)],
-                    what="create",
-                )
+            # conda links from its package cache: one of its own here, holding only
+            # the verified copies, so that what it extracts is what was checked (a
+            # file swapped in the channel, or a stale extraction, never is)
+            pkgs = tmp / "pkgs"
+            pkgs.mkdir()
+            for copy in copies.values():
+                _place(copy.path, pkgs / copy.path.name)
+            # conda uses a cached tarball only if its urls.txt says where it came from
+            (pkgs / "urls.txt").write_text("".join(f"{url}\n" for url in copies))
+            env = {**os.environ, "CONDA_PKGS_DIRS": str(pkgs)}
+            self._apply(prefix, explicit, sorted(set(before) - {p.name for p in packages}), env)
         after = _installed(prefix)
         return CondaChange(
             added=tuple(sorted(set(after.values()) - set(before.values()))),
             removed=tuple(sorted(set(before.values()) - set(after.values()))),
         )
+
+    def _apply(self, prefix: Path, explicit: Path, extra: list[str], env: dict[str, str]) -> None:
+        # a conda-meta with neither history nor records holds only condapip's
+        # journal: a prefix being created, which conda calls no environment
+        if _installed(prefix) or (prefix / "conda-meta" / "history").is_file():
+            if extra:
+                self._run(
+                    ["remove", "--json", "-y", "--force", "-p", str(prefix), *extra],
+                    what="remove",
+                    env=env,
+                )
+            self._run(
+                ["install", "--json", "-y", "-p", str(prefix), "--file", str(explicit)],
+                what="install",
+                env=env,
+            )
+        else:
+            self._run(
+                ["create", "--json", "-y", "-p", str(prefix), "--file", str(explicit)],
+                what="create",
+                env=env,
+            )
 
     def _run(
         self, args: list[str], *, what: str, env: dict[str, str] | None = None
@@ -170,8 +184,19 @@ def _local_record(item: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _explicit_line(pkg: SolvedPackage) -> str:
-    return f"{pkg.url}#{pkg.md5}" if pkg.md5 else pkg.url
+def _place(source: Path, dest: Path) -> None:
+    """``source`` at ``dest`` too: a hard link where the file system allows, else a copy."""
+    try:
+        os.link(source, dest)
+    except OSError:
+        import shutil
+
+        shutil.copyfile(source, dest)
+
+
+def _explicit_line(pkg: SolvedPackage, md5: str | None = None) -> str:
+    md5 = md5 or pkg.md5
+    return f"{pkg.url}#{md5}" if md5 else pkg.url
 
 
 def _installed_urls(prefix: Path) -> set[str]:
