@@ -45,9 +45,21 @@ def test_channels_shows_merged_channels_with_the_file_each_came_from(
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["channels"] == [
-        {"channel": "conda-forge", "source": str(env_rc)},
-        {"channel": "defaults", "source": str(home / ".condarc")},
-        {"channel": "bioconda", "source": str(home / ".condarc")},
+        {
+            "channel": "conda-forge",
+            "urls": ["https://conda.anaconda.org/conda-forge"],
+            "source": str(env_rc),
+        },
+        {
+            "channel": "defaults",
+            "urls": ["https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r"],
+            "source": str(home / ".condarc"),
+        },
+        {
+            "channel": "bioconda",
+            "urls": ["https://conda.anaconda.org/bioconda"],
+            "source": str(home / ".condarc"),
+        },
     ]
     assert report["channel_priority"] == {"value": "strict", "source": str(env_rc)}
     assert report["problems"] == []
@@ -158,6 +170,7 @@ def test_channels_and_install_use_the_envs_own_channels_when_no_condarc_sets_any
     prefix = make_env()
     shown = json.loads(condapip("channels", "-p", str(prefix), "--json").stdout)
     assert [c["channel"] for c in shown["channels"]] == [channel.as_uri()]
+    assert shown["channels"][0]["urls"] == [channel.as_uri()]
     plan = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
     assert plan.returncode == 0, plan.stderr
     assert f"channels: {channel.as_uri()}" in plan.stdout

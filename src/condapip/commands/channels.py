@@ -33,7 +33,8 @@ class Channels:
         return 1 if self.problems else 0
 
     def blocks(self) -> Iterator[Block]:
-        yield Table("channels (highest priority first)", ["Rank", "Channel", "From"], rows(self))
+        header = ["Rank", "Channel", "URL", "From"]
+        yield Table("channels (highest priority first)", header, rows(self))
         yield priority_line(self)
         if self.offline:
             yield f"offline: true ({self.offline}): only local channels are read"
@@ -174,7 +175,22 @@ def apply_fix(fix: Fix) -> None:
 
 
 def rows(report: Channels) -> list[list[str]]:
-    return [[str(i), c.written, c.source] for i, c in enumerate(report.channels, 1)]
+    return [
+        [str(i), c.written, ", ".join(urls(c.written)), c.source]
+        for i, c in enumerate(report.channels, 1)
+    ]
+
+
+def urls(written: str) -> list[str]:
+    """What a change fetches for one channel (redacted), as the plan of ``install`` shows
+    it; a channel the resolver refuses shows why."""
+    from condapip.errors import CondapipError
+    from condapip.ledger.channels import resolve
+
+    try:
+        return [c.shown for c in resolve([written])]
+    except CondapipError as exc:
+        return [f"({exc})"]
 
 
 def priority_line(report: Channels) -> str:
@@ -185,7 +201,10 @@ def priority_line(report: Channels) -> str:
 
 def as_json(report: Channels) -> dict[str, Any]:
     return {
-        "channels": [{"channel": c.written, "source": c.source} for c in report.channels],
+        "channels": [
+            {"channel": c.written, "urls": urls(c.written), "source": c.source}
+            for c in report.channels
+        ],
         "channel_priority": {
             "value": "flexible" if report.priority is None else report.priority.value,
             "source": None if report.priority is None else str(report.priority.source),
