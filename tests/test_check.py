@@ -310,3 +310,25 @@ def test_a_repeat_check_of_an_unchanged_lock_loads_neither_yaml_nor_rattler(vcs_
     _edited(lock, mine, lambda c: _rebuilt(c, version="2.0") if c.name == "alpha" else c, _same)
     code, report = _check("--lock", str(mine), "-p", str(prefix))
     assert code == 1 and _kinds(report) == {("version", "conda", "alpha")}
+
+
+@pytest.mark.parametrize(
+    ("asked", "same"),
+    [
+        ("git+ssh://git@example.com/t/theta.git", True),  # that @ is the user's
+        ("git+ssh://git@example.com/t/theta.git@main", True),  # the branch pip was asked for
+        ("git+ssh://git@example.com/t/theta.git@abc123", True),  # a prefix of the commit
+        ("git+ssh://git@example.com/t/theta.git@v2#subdirectory=py", False),
+        ("git+ssh://git@example.com/t/other.git@main", False),
+    ],
+)
+def test_a_git_requirement_is_judged_against_the_repository_and_revision_pip_recorded(asked, same):
+    from condapip.doctor.drift import _same_source
+    from condapip.ledger.dists import Dist
+
+    recorded = {
+        "url": "ssh://git@example.com/t/theta.git",
+        "vcs_info": {"vcs": "git", "commit_id": "abc123" + "0" * 34, "requested_revision": "main"},
+    }
+    dist = Dist("theta", "theta", "0.1", "pip", Path("theta.dist-info"), (), recorded, True)
+    assert _same_source(asked, dist) is same

@@ -224,3 +224,12 @@ def test_bad_input_is_exit_2_with_one_line_and_nothing_changed(base_env, tmp_pat
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("condapip: error:") and len(result.stderr.splitlines()) == 1
     assert tree_digest(prefix) == before
+
+
+def test_both_or_neither_is_the_same_line_when_the_prefix_does_not_exist_yet(tmp_path):
+    prefix = tmp_path / "new"
+    for args in ([], ["-f", "environment.yml", "--lock", "condapip.lock.yml"]):
+        result = condapip("sync", *args, "-p", str(prefix), "--yes", cwd=tmp_path)
+        assert result.returncode == 2
+        assert result.stderr == "condapip: error: sync takes one of -f FILE or --lock LOCK\n"
+    assert not prefix.exists()

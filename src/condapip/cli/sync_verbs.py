@@ -48,6 +48,7 @@ def sync(
     from condapip.commands import create
     from condapip.commands import sync as cmd
 
+    cmd.check_usage(file, lock_file)
     confirm = confirmer(yes=yes, json=json)
     if cmd.missing(name, prefix):
         result = create.run(

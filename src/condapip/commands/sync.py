@@ -43,8 +43,7 @@ def run(
     confirm: Confirm,
     argv: list[str] | None = None,
 ) -> Changed:
-    if (file is None) == (lock_file is None):
-        raise CondapipError("sync takes one of -f FILE or --lock LOCK")
+    check_usage(file, lock_file)
     ask = Ask(prune, engine, pip_engine_name, dry_run, confirm, argv)
     target = _existing(name, prefix)
     if target is None:
@@ -71,6 +70,13 @@ def run(
         confirm(shown, "Proceed?")
         _apply(found, work, conda, pip, argv)
     return Changed(shown, f"done: {found.path} matches {source.name}")
+
+
+def check_usage(file: Path | None, lock_file: Path | None) -> None:
+    """Exactly one of a file and a lock, judged first (the CLI too, before it looks
+    for the prefix), so the same line says so whether the prefix exists or not."""
+    if (file is None) == (lock_file is None):
+        raise CondapipError("sync takes one of -f FILE or --lock LOCK")
 
 
 def missing(name: str | None, prefix: str | None) -> bool:

@@ -21,10 +21,10 @@ from condapip.ledger.prefix import Prefix
 
 def work_for_lock(found: Prefix, lock_file: Path) -> Work:
     from condapip.formats.locks import read_any, section_for
-    from condapip.ledger.platform import current_subdir
+    from condapip.ledger.platform import prefix_subdir
 
     lock = read_any(lock_file)
-    section = section_for(lock, current_subdir(), lock_file)
+    section = section_for(lock, prefix_subdir(found), lock_file)  # the section check judges
     drifts = against_lock(found, *pinned(section))
     work = Work(rows=[Row(d.name, d.layer, f"{d.kind}: {d.found}", d.wanted) for d in drifts])
     if any(d.layer == "conda" or d.name in found.records for d in drifts):

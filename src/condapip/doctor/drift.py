@@ -172,27 +172,38 @@ def _pip_requirement(
         return [_absent("pip", name, str(req), rec)]
     found = f"{dist.name} {dist.version}"
     if req.url:
-        source = dist.source
-        if not _same_source(req.url, source):
-            return [Drift("source", "pip", name, str(req), f"{found} from {source}")]
+        if not _same_source(req.url, dist):
+            return [Drift("source", "pip", name, str(req), f"{found} from {dist.source}")]
         return []
     if req.specifier and not req.specifier.contains(dist.version, prereleases=True):
         return [Drift("version", "pip", name, str(req), found)]
     return []
 
 
-def _same_source(url: str, source: str) -> bool:
-    """Whether pip's record of where a dist came from is the URL asked for: the same
-    repository and, when the URL names a revision, that one (a commit's prefix too)."""
-    want_repo, _, want_rev = (
-        url.rpartition("@") if "@" in url.split("://", 1)[-1] else (url, "", "")
-    )
-    have_repo, _, have_rev = source.rpartition("@")
-    if not source.startswith(("git+", "hg+", "svn+", "bzr+")):
-        return url.split("#", 1)[0] == source.split("#", 1)[0]
-    if want_repo.rstrip("/") != have_repo.rstrip("/"):
+def _same_source(url: str, dist: Dist) -> bool:
+    """Whether pip's record of where ``dist`` came from is the URL asked for: the same
+    artifact, or the same repository and, when the URL names a revision, that one (a
+    branch or tag as pip was asked for it, or a commit or its prefix)."""
+    du = dist.direct_url or {}
+    vcs = du.get("vcs_info")
+    want = url.split("#", 1)[0]
+    if vcs is None:
+        return want == str(du.get("url", "")).split("#", 1)[0]
+    repo, rev = _revision(want)
+    if repo.rstrip("/") != f"{vcs.get('vcs', 'git')}+{du.get('url', '')}".rstrip("/"):
         return False
-    return not want_rev or have_rev.startswith(want_rev) or want_rev.startswith(have_rev)
+    commit = str(vcs.get("commit_id", ""))
+    return not rev or rev == vcs.get("requested_revision") or commit.startswith(rev)
+
+
+def _revision(url: str) -> tuple[str, str]:
+    """A VCS URL and the revision after its path's ``@`` (``git+ssh://git@host/r.git``
+    names none: that ``@`` belongs to the user)."""
+    path = url.partition("://")[2].partition("/")[2]
+    if "@" not in path:
+        return url, ""
+    repo, _, rev = url.rpartition("@")
+    return repo, rev
 
 
 def _local_path(pip_layer: dict[str, Dist], want: WantedPip) -> list[Drift]:
