@@ -299,3 +299,24 @@ def test_a_name_or_prefix_with_a_control_character_is_refused_in_one_line(
     assert proc.returncode == 2 and "control character" in proc.stderr, proc.stderr
     assert not (tmp_path / value).exists()
     assert not (tmp_path / "home" / ".conda").exists()
+
+
+def test_members_written_as_dot_slash_are_read_and_checked_as_extractors_place_them(
+    tmp_path: Path,
+) -> None:
+    import io
+    import tarfile
+
+    from condapip.change import contain
+
+    archive = tmp_path / "dotted-1.0-0.tar.bz2"
+    paths = json.dumps({"paths": [_file("../../dotted")], "paths_version": 1}).encode()
+    with tarfile.open(archive, "w:bz2") as tar:
+        for name, data in (("./info/paths.json", paths), ("./share/payload", b"payload\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    contents = contain.read_contents(archive, archive.name)
+    assert "info/paths.json" in contents.info
+    with pytest.raises(contain.Escape, match=r"dotted-1.0-0.tar.bz2.*'../../dotted'"):
+        contain.check(tmp_path / "env", archive.name, contents)

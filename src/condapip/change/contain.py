@@ -58,9 +58,9 @@ def read_contents(archive: Path, label: str) -> Contents:
     try:
         # a .tar.bz2 has no separate info member: its whole stream is read
         info = {
-            m.name: _data(tar, m)
+            _name(m.name): _data(tar, m)
             for tar, m in _members(archive, "info")
-            if m.isfile() and m.name.startswith("info/")
+            if m.isfile() and _name(m.name).startswith("info/")
         }
         entries = _entries(info.get("info/paths.json"))
         links: dict[str, str] = {}
@@ -68,9 +68,9 @@ def read_contents(archive: Path, label: str) -> Contents:
         if any(e.get("path_type") == "softlink" for e in entries):
             for _, m in _members(archive, "pkg"):
                 if m.issym():
-                    links[m.name] = m.linkname
+                    links[_name(m.name)] = m.linkname
                 elif m.islnk():
-                    hardlinks[m.name] = m.linkname
+                    hardlinks[_name(m.name)] = _name(m.linkname)
     # tarfile, zipfile, zstd and json errors have no common base but Exception
     except Exception as exc:
         raise CondapipError(f"{label}: not a readable conda package ({exc})") from None
@@ -137,6 +137,11 @@ def _members(archive: Path, component: str) -> Iterator[Any]:
     )
 
     return stream_conda_component(str(archive), component=component)  # type: ignore[no-any-return]
+
+
+def _name(member: str) -> str:
+    # some tools write members as ``./info/...``: extractors drop the ``./``
+    return member[2:] if member.startswith("./") else member
 
 
 def _data(tar: Any, member: Any) -> bytes:
