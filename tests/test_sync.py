@@ -78,6 +78,20 @@ def test_sync_adds_prunes_and_moves_packages_between_layers_then_rollback_undoes
     }
 
 
+def test_prune_removes_what_nothing_in_the_file_needs_from_both_layers(
+    base_env, channel, tmp_path, find_links
+):
+    prefix = copy_prefix(base_env, tmp_path / "env")
+    yml = _yml(tmp_path, channel, ["python", "pip", "alpha"], ["epsilon"])
+    done = _sync("-f", str(yml), "-p", str(prefix), "--prune")
+    versions = _versions(done)
+    assert versions["zeta"] == ("conda", "1.0", None) and versions["gamma"] == ("pip", "0.5", None)
+    assert versions["epsilon"] == ("pip", None, "1.0")
+    owners = _owners(prefix)
+    assert "zeta" not in owners and "gamma" not in owners
+    assert owners["alpha"] == owners["beta"] == "conda" and owners["epsilon"] == "pip"
+
+
 def test_a_sync_with_nothing_to_do_writes_nothing(base_env, channel, tmp_path, find_links):
     prefix = copy_prefix(base_env, tmp_path / "env")
     yml = _yml(tmp_path, channel, ["python", "pip", "alpha", "zeta"], ["gamma"])
