@@ -186,6 +186,8 @@ def test_a_basic_auth_channel_leaves_its_password_in_no_file(
     _ok("lock", "-p", str(prefix), "-o", str(lock))
     _ok("rollback", "-p", str(prefix), "--yes")  # refetches with the condarc's password
     _ok("create", "--lock", str(lock), "-p", str(tmp_path / "again"), "--yes")
+    _ok("rebuild", "-p", str(tmp_path / "again"), "--yes")  # every package fetched afresh
+    assert list((tmp_path / "again" / "conda-meta").glob("gamma-*.json"))
     assert _leaks(prefix, lock, tmp_path / "again", tmp_path / "home") == []
 
 
