@@ -86,6 +86,8 @@ def test_create_with_a_token_url_keeps_the_token_out_of_every_output(tmp_path, c
         + [failed.stdout, failed.stderr]
     )
     assert TOKEN not in everything
+    kept = [p for p in prefix.rglob("*") if p.is_file() and not p.is_symlink()]
+    assert not [p for p in kept if TOKEN.encode() in p.read_bytes()]  # nor in any file
 
 
 def test_install_with_a_label_and_with_a_url(tmp_path, condarc, served):
