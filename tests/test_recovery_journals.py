@@ -140,7 +140,7 @@ def test_nothing_changes_unconfirmed_after_a_killed_install(
 ):
     prefix = make_env()
     assert _install(prefix, channel, "epsilon").returncode == 0
-    kill_at(tmp_path, "pip", "install", "-p", str(prefix), "-c", str(channel), "--yes", "zeta")
+    kill_at(tmp_path, "conda", "install", "-p", str(prefix), "-c", str(channel), "--yes", "zeta")
     before = tree_digest(prefix)
     asked = condapip("rollback", "-p", str(prefix))
     assert asked.returncode == 2 and "no terminal" in asked.stderr, asked.stderr
