@@ -137,7 +137,7 @@ def run(
         return _check(file, check)
     from condapip.formats.lock_build import build
 
-    built = build(file, platforms=platforms, virtual=virtual)
+    built = build(file, platforms=platforms, virtual=virtual, progress=progress)
     out = output or locks.default_output(chosen)
     written = locks.write(built.lock, chosen, out, records=built.records, sources=(str(file),))
     return Written(built.lock, written)

@@ -19,7 +19,7 @@ from condapip.formats import envfile
 from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import CondaLocked, Lock, PlatformLock
 from condapip.formats.lock_pip import CondaDist, Target, conda_dist, resolve
-from condapip.support.progress import step
+from condapip.support.progress import working
 from condapip.support.redact import redact_url
 
 
@@ -45,7 +45,9 @@ def build(
     platforms: Sequence[str] = (),
     virtual: Sequence[str] = (),
     channels: Sequence[str] = (),
+    progress: bool = True,
 ) -> FileLocked:
+    """``progress``: a line per platform on a terminal (none in a pipe, nor under --json)."""
     from condapip.ledger.platform import current_subdir
 
     spec = envfile.load(file)
@@ -59,7 +61,7 @@ def build(
     out: dict[str, PlatformLock] = {}
     records: dict[str, tuple[Any, ...]] = {}
     for plat in chosen:
-        with step(f"locking {plat}"):
+        with working(f"locking {plat}", show=progress):
             # mamba's sel() entries are read for the platform being locked
             here = spec if plat == current_subdir() else envfile.load(file, platform=plat)
             solved = solver.solve(plat, list(here.conda), vpkgs[plat]).records
