@@ -260,6 +260,23 @@ def test_pip_after_conda_is_not_conda_after_pip(make_env, wheelhouse, channel):
     assert fired(doctor_json(prefix, code=0), "conda-after-pip") == []
 
 
+def test_a_conda_change_condapip_made_after_pip_is_not_conda_after_pip(
+    make_env, wheelhouse, channel
+):
+    # condapip resolved the pip layer against the change and re-laid what it reached
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = make_env(("python", "pip"))
+    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    _into_the_past(prefix)
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], ["gamma"])
+    argv = ["/home/me/.venv/bin/condapip", "install", "-p", str(prefix), "gamma"]
+    conda_layer.apply(engine, prefix, pkgs, ["gamma"], argv=argv)
+    assert fired(doctor_json(prefix, code=0), "conda-after-pip") == []
+
+
 def test_normal_pip_upgrade_leaves_no_duplicate(make_env, wheelhouse):
     prefix = make_env(("python", "pip"))
     assert pip(prefix, "install", "beta==1.0", find_links=wheelhouse).returncode == 0

@@ -3,13 +3,16 @@
 "conda, then pip, then conda" is the drift that breaks environments: conda
 does not see pip's layer, so it may re-lay files under it or pull a
 dependency out from under it. The history gives conda's times (local time, to
-the second); a pip dist's ``INSTALLER`` mtime says when pip wrote it.
+the second); a pip dist's ``INSTALLER`` mtime says when pip wrote it. A change
+condapip made is not that drift: it resolved the pip layer against conda's
+solution first and laid again every pip dist the change reached.
 """
 
 from __future__ import annotations
 
 import os
 from datetime import datetime
+from pathlib import Path
 
 from condapip.doctor.findings import Context, Finding
 from condapip.ledger.dists import Dist
@@ -29,7 +32,7 @@ def check(ctx: Context) -> list[Finding]:
     first = min(installed_at.values())
     findings = []
     for entry in ctx.prefix.history:
-        if entry.time <= first or not (entry.added or entry.removed):
+        if entry.time <= first or not (entry.added or entry.removed) or _by_condapip(entry.cmd):
             continue
         earlier = sorted(key for key, when in installed_at.items() if when < entry.time)
         changed = sorted({_package_name(d) for d in (*entry.added, *entry.removed)})
@@ -45,6 +48,12 @@ def check(ctx: Context) -> list[Finding]:
             )
         )
     return findings
+
+
+def _by_condapip(cmd: str) -> bool:
+    """Whether history's ``# cmd:`` is condapip's (its script, or ``python -m condapip``)."""
+    first = Path(cmd.split(" ", 1)[0])
+    return first.name == "condapip" or first.parts[-2:] == ("condapip", "__main__.py")
 
 
 def _written_at(dist: Dist) -> datetime | None:
