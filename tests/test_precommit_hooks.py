@@ -118,3 +118,59 @@ def test_lock_and_envfile_hooks_pass_a_fresh_lock_and_fail_a_stale_one_or_a_bad_
     malformed = _pre_commit(project, pre_commit_home)
     assert malformed.returncode == 1
     assert "malformed" in malformed.stdout
+
+
+# -- what the hooks run, without pre-commit: `condapip hook ...` on several files at once
+
+
+@pytest.fixture(scope="module")
+def locked_project(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
+    """An environment file and the condapip lock beside it. Only read."""
+    project = tmp_path_factory.mktemp("locked")
+    yml = project / "environment.yml"
+    yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha\n")
+    made = condapip("lock", "-f", str(yml), "-o", str(project / "condapip.lock.yml"))
+    assert made.returncode == 0, made.stderr
+    return project
+
+
+def test_hook_lock_check_passes_a_fresh_lock_and_fails_a_stale_or_missing_one(
+    locked_project, channel, tmp_path
+):
+    fresh = locked_project / "environment.yml"
+    stale = tmp_path / "stale" / "environment.yml"
+    stale.parent.mkdir()
+    stale.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha>=2\n")
+    shutil.copy(locked_project / "condapip.lock.yml", stale.parent)
+    alone = tmp_path / "alone" / "environment.yml"
+    alone.parent.mkdir()
+    alone.write_text(fresh.read_text())
+
+    assert condapip("hook", "lock-check", str(fresh)).returncode == 0
+    result = condapip("hook", "lock-check", str(fresh), str(stale), str(alone))
+    assert result.returncode == 1
+    lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert lines[str(fresh)] == "ok"
+    assert "is stale" in lines[str(stale)] and "alpha>=2" in lines[str(stale)]
+    assert f"condapip lock -f {stale}" in lines[str(stale)]
+    assert lines[str(alone)].startswith("no condapip.lock.yml beside it")
+
+
+def test_hook_lock_check_reads_the_lock_name_it_is_given(locked_project, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(locked_project, project)
+    (project / "condapip.lock.yml").rename(project / "team.lock.yml")
+    yml = str(project / "environment.yml")
+    assert condapip("hook", "lock-check", yml).returncode == 1
+    assert condapip("hook", "lock-check", yml, "--lock", "team.lock.yml").returncode == 0
+
+
+def test_hook_envfile_fails_a_malformed_file_among_good_ones_with_its_one_line(
+    locked_project, tmp_path
+):
+    bad = tmp_path / "environment.yml"
+    bad.write_text("name: x\ndependencies:\n  - numpy=1.26.4 - scipy\n")
+    result = condapip("hook", "envfile", str(locked_project / "environment.yml"), str(bad))
+    assert result.returncode == 2
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(": ok") and lines[1].startswith(f"{bad}: malformed")

@@ -60,8 +60,10 @@ def envfile(files: Sequence[Path]) -> HookRun:
 
 
 def lock_check(files: Sequence[Path], lock_name: str) -> HookRun:
-    """Each environment file against the lock beside it (``lock -f FILE --check LOCK``)."""
-    from condapip.commands import lock
+    """Each environment file against the lock beside it, judged as ``lock -f FILE
+    --check LOCK`` judges it (``formats.lock_check``: a verb never imports another)."""
+    from condapip.formats.lock_check import check
+    from condapip.formats.locks import read_any
 
     verdicts = []
     for file in files:
@@ -71,17 +73,15 @@ def lock_check(files: Sequence[Path], lock_name: str) -> HookRun:
             verdicts.append(Judged(file, f"no {lock_name} beside it: run {fix}", 1))
             continue
         try:
-            checked = lock.run(
-                name=None, prefix=None, output=None, pip_engine=None, file=file, check=beside
-            )
+            unmet = check(file, read_any(beside))
         except CondapipError as exc:
             verdicts.append(Judged(file, str(exc), exc.exit_code))
             continue
-        if checked.exit_code == 0:
+        if not unmet:
             verdicts.append(Judged(file, None))
             continue
-        unmet = "; ".join(checked.as_json().get("unmet", []))
-        verdicts.append(Judged(file, f"{beside} is stale ({unmet}): run {fix}", 1))
+        lines = "; ".join(u.line() for u in unmet)
+        verdicts.append(Judged(file, f"{beside} is stale ({lines}): run {fix}", 1))
     return HookRun(verdicts)
 
 
