@@ -1,4 +1,4 @@
-"""Issue 9's benchmark: list, doctor and export against peers and floors, N = 100, 500, 2000.
+"""Issue 9's benchmark: list, doctor, export and check against peers and floors, N = 100, 500, 2000.
 
     python -m bench.run [--n 100 500 2000] [--repeat 5] [--out bench/out] [--readme]
 
@@ -16,6 +16,8 @@ import shutil
 from pathlib import Path
 
 from bench import harness
+from bench.check import CHECK_FILE, CHECK_LOCK, CHECK_LOCK_COLD
+from bench.check import tools as check_tools
 from bench.harness import Timing, Tool
 from bench.synthetic import build_prefix, write_file_list
 
@@ -30,12 +32,14 @@ README_START = "<!-- bench:start -->"
 README_END = "<!-- bench:end -->"
 
 
-def tools_for(prefix: Path, file_list: Path, cache: Path) -> list[Tool]:
+def tools_for(prefix: Path, file_list: Path, cache: Path, files: Path) -> list[Tool]:
+    """Every command timed on ``prefix``; ``files``: where check's lock and file go."""
     p = str(prefix)
     tools = [
         Tool(LIST, harness.condapip("list", "-p", p, "--json")),
         Tool(DOCTOR, harness.condapip("doctor", "-p", p, "--json")),
         harness.cold_memo(DOCTOR_COLD, harness.condapip("doctor", "-p", p, "--json"), cache),
+        *check_tools(prefix, files, cache),
         Tool(VERIFY, harness.condapip("doctor", "-p", p, "--verify", "--json")),
         Tool(EXPORT, harness.condapip("export", "-p", p)),
         harness.pip_list(prefix),
@@ -63,7 +67,8 @@ def main() -> None:
         file_list = write_file_list(prefix, args.out / f"files-{n}.bin")
         print(f"N={n}: {prefix}", flush=True)
         cache = args.out / "cold-cache"
-        results[n] = harness.measure(tools_for(prefix, file_list, cache), args.repeat)
+        tools = tools_for(prefix, file_list, cache, args.out / f"check-{n}")
+        results[n] = harness.measure(tools, args.repeat)
     text = report(results, args.repeat)
     print(text)
     (args.out / "results.md").write_text(text)
@@ -143,11 +148,14 @@ def goals(results: dict[int, dict[str, Timing]]) -> list[str]:
             ms(n, "floor: sha256sum every file"),
             1.3,
         )
+        # check runs in CI on every push beside doctor: it aims to cost no more
+        for label in (CHECK_LOCK, CHECK_LOCK_COLD, CHECK_FILE):
+            add(f"{label.removeprefix('condapip ')} / doctor", n, ms(n, label), ms(n, DOCTOR), 1.0)
         add("list / pip list --path", n, ms(n, LIST), ms(n, "pip list --path SP"), 1.0)
         add("export / conda env export", n, ms(n, EXPORT), ms(n, "conda env export"), 0.25)
         add("export / pip freeze", n, ms(n, EXPORT), ms(n, "pip freeze (env's python)"), 1.0)
     if 500 in results and 2000 in results:
-        for label in (LIST, DOCTOR, DOCTOR_COLD, VERIFY, EXPORT):
+        for label in (LIST, DOCTOR, DOCTOR_COLD, VERIFY, EXPORT, CHECK_LOCK, CHECK_FILE):
             add(f"linear: {label} N=2000 / N=500", "—", ms(2000, label), ms(500, label), 4.5)
     return rows
 
