@@ -173,6 +173,14 @@ def test_a_pip_request_that_conflicts_with_the_conda_solution_is_refused_before_
     assert "linking the conda layer" not in result.stderr  # decided before touching
     assert tree_digest(prefix) == before
     assert took < 60, took  # pip's answers only: no link, no install
+    # the way out it names, run as printed: conda has no beta>=2, so nothing changes
+    way_out = result.stderr.split("if no channel has it): ", 1)[1].splitlines()[0]
+    argv = shlex.split(way_out)
+    assert argv[0] == "condapip" and argv[-1] == "beta>=2"
+    result = condapip(*argv[1:])
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "conda solve failed" in result.stderr
+    assert tree_digest(prefix) == before
 
 
 def test_a_dry_run_checks_the_pip_layer_as_the_real_run_does(make_env, channel, find_links):

@@ -43,11 +43,19 @@ class Unfit(Refused):
     ``culprits`` are the normalized names of the pip dists that cannot stay.
     """
 
-    def __init__(self, message: str, culprits: Sequence[str], detail: str, said: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        culprits: Sequence[str],
+        detail: str,
+        said: str,
+        needs: Sequence[str] = (),
+    ) -> None:
         super().__init__(message)
         self.culprits = tuple(dict.fromkeys(culprits))
         self.detail = detail  # the conflicts alone, without the advice
         self.said = said  # everything pip said
+        self.needs = tuple(dict.fromkeys(needs))  # what pip needs of conda's packages: "beta>=2"
 
 
 def args(requirements: Sequence[str]) -> list[str]:
@@ -186,7 +194,7 @@ def unfit(
     None when pip only missed versions conda brings."""
     found = conflicts(prefix, pins, requirements, subject)
     said = exc.output
-    culprits = [who for who, _ in found if who is not None]
+    culprits = [who for who, _, _ in found if who is not None]
     missing = [canonicalize_name(a or b) for a, b in _NOT_FOUND.findall(said)]
     if not found and missing and set(missing) <= set(pins):
         # Only conda's own versions are missing from the index: conda brings them,
@@ -195,21 +203,22 @@ def unfit(
     culprits += missing
     if not found:
         return Unfit(str(exc), culprits, str(exc), said)
-    detail = "; ".join(text for _, text in found)
+    detail = "; ".join(text for _, text, _ in found)
     return Unfit(
         detail + ". pip may not replace what conda owns: change it on the conda side "
         "(condapip install with a channel that has the version), or drop the request",
         culprits,
         detail,
         said,
+        [need for _, _, need in found],
     )
 
 
 def conflicts(
     prefix: Prefix, pins: Mapping[str, str], requirements: Sequence[str], subject: str
-) -> list[tuple[str | None, str]]:
-    """(who asks, why) for each requirement conda's ``pins`` rule out; who is None for
-    the request itself. pip's unconstrained report says who needs what."""
+) -> list[tuple[str | None, str, str]]:
+    """(who asks, why, what) for each requirement conda's ``pins`` rule out; who is
+    None for the request itself. pip's unconstrained report says who needs what."""
     from condapip.change.engines.pip import PipRunner
 
     try:
@@ -236,7 +245,7 @@ def conflicts(
         for m in (i.get("metadata") for i in items)
         if isinstance(m, dict)
     }
-    out: dict[str, str | None] = {}
+    out: dict[str, tuple[str | None, str]] = {}
     for key, who, req in needs:
         name = canonicalize_name(req.name)
         version = pins.get(name)
@@ -244,8 +253,9 @@ def conflicts(
             continue
         holder = _conda_holder(prefix, name, version, chosen.get(name))
         through = "" if key is None else f" ({who} requires it)"
-        out.setdefault(f"{holder}; {subject} needs {req.name}{req.specifier}{through}", key)
-    return [(key, text) for text, key in out.items()]
+        need = f"{req.name}{req.specifier}"
+        out.setdefault(f"{holder}; {subject} needs {need}{through}", (key, need))
+    return [(key, text, need) for text, (key, need) in out.items()]
 
 
 def requirement(text: str) -> Requirement | None:

@@ -11,6 +11,7 @@ links over pip's files, and pip never replaces what conda owns.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -119,14 +120,20 @@ def _way_out(found: Prefix, exc: Unfit, argv: list[str] | None) -> Refused:
     that cannot stay, when they are installed ones."""
     installed = {p.name for p in state.pip_pins(found, only_pip=True)}
     blocking = [name for name in exc.culprits if name in installed]
-    if not blocking:
-        return exc
-    again = command_line(argv) + "".join(f" --drop {name}" for name in blocking)
-    names = ", ".join(blocking)
-    return Refused(
-        f"{exc.detail}; nothing was changed. To go ahead without the pip package(s) "
-        f"{names}: {again}"
-    )
+    if blocking:
+        again = command_line(argv) + "".join(f" --drop {name}" for name in blocking)
+        names = ", ".join(blocking)
+        return Refused(
+            f"{exc.detail}; nothing was changed. To go ahead without the pip package(s) "
+            f"{names}: {again}"
+        )
+    if exc.needs:  # the request's own need: conda moves, if a channel has the version
+        again = command_line(argv) + "".join(f" {shlex.quote(n)}" for n in exc.needs)
+        return Refused(
+            f"{exc.detail}; nothing was changed. To ask conda for that version too "
+            f"(it changes nothing if no channel has it): {again}"
+        )
+    return exc
 
 
 def _change(
