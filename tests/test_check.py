@@ -332,3 +332,21 @@ def test_a_git_requirement_is_judged_against_the_repository_and_revision_pip_rec
     }
     dist = Dist("theta", "theta", "0.1", "pip", Path("theta.dist-info"), (), recorded, True)
     assert _same_source(asked, dist) is same
+
+
+def test_a_malformed_lock_or_one_without_this_platform_is_one_line_and_exit_2(
+    layered, locked, tmp_path
+):
+    from condapip.formats import lock as lockfile
+
+    malformed = tmp_path / "malformed.lock.yml"
+    malformed.write_text("version: 1\nplatforms: {}\n")
+    data = lockfile.load(locked)
+    elsewhere = tmp_path / "elsewhere.lock.yml"
+    (section,) = data.platforms.values()
+    elsewhere.write_text(lockfile.dumps(replace(data, platforms={"win-64": section})))
+    for lock, says in ((malformed, "malformed"), (elsewhere, "has no packages for")):
+        result = condapip("check", "--lock", str(lock), "-p", str(layered))
+        assert result.returncode == 2, result.stdout
+        assert result.stderr.startswith("condapip: error:") and says in result.stderr
+        assert len(result.stderr.splitlines()) == 1
