@@ -22,3 +22,11 @@ def test_rollback_plan_says_which_versions_go_and_come_back(make_env, channel, f
     plan = condapip("rollback", "-p", str(prefix), "--dry-run")
     assert plan.returncode == 0, plan.stdout + plan.stderr
     assert "- epsilon 1.0" in plan.stdout and "- zeta 1.0" in plan.stdout
+
+
+def test_an_install_plan_lists_only_the_versions_it_changes(make_env):
+    prefix = make_env()  # python, pip, alpha, beta
+    plan = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    versions = plan.stdout.split("versions:\n", 1)[1].splitlines()
+    assert [v.split("  (")[0].strip() for v in versions[:-1]] == ["+ zeta 1.0"]
