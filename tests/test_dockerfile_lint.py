@@ -606,3 +606,12 @@ def test_a_target_stage_running_as_root_is_named_with_its_target() -> None:
 def test_an_unknown_base_is_root_as_docker_runs_it() -> None:
     said = _messages("FROM registry.example.com/team/base:1.4\nRUN echo\n")["root-user"]
     assert "Docker runs as root unless the image says otherwise" in said
+
+
+def test_unpinned_requirements_of_every_install_in_one_run_are_named() -> None:
+    text = (
+        "FROM python:3.11-slim\nUSER 1000\n"
+        "RUN pip install --no-cache-dir uv && uv pip install --system --no-cache requests\n"
+    )
+    (finding,) = [f for f in lint_text(text.encode()) if f.rule == "unpinned-pip"]
+    assert "'uv'" in finding.message and "'requests'" in finding.message

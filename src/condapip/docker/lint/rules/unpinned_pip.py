@@ -15,19 +15,19 @@ SEVERITY: Severity = "warning"
 
 
 def check(ctx: Context) -> list[Finding]:
-    out: list[Finding] = []
+    # by line: one finding per RUN names every install's loose requirements (lint keeps one
+    # finding per rule and line, so a finding per install would hide all but one)
+    loose: dict[int, list[str]] = {}
     for stage in ctx.stages:
         copies = [(c.source, c.target) for c in stage.copies]
         for run in stage.runs:
             read = ReadFile(ctx.build_dir, copies, run.workdir)
             for step in run.steps:
                 call = step.call
-                if not isinstance(call, PipCall) or call.sub != "install":
-                    continue
-                loose = list(dict.fromkeys(requirements(call.args, step.values, read)))
-                if loose:
-                    out.append(_finding(step.cmd.line, loose))
-    return out
+                if isinstance(call, PipCall) and call.sub == "install":
+                    found = requirements(call.args, step.values, read)
+                    loose.setdefault(step.cmd.line, []).extend(found)
+    return [_finding(line, list(dict.fromkeys(r))) for line, r in loose.items() if r]
 
 
 def _finding(line: int, loose: list[str]) -> Finding:
