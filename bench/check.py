@@ -14,9 +14,14 @@ from __future__ import annotations
 import hashlib
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench import harness
 from bench.synthetic import build_prefix
+
+if TYPE_CHECKING:
+    from condapip.formats.layers import PipArtifact
+    from condapip.ledger.dists import Dist
 
 CHECK_LOCK = "condapip check --lock --json"
 CHECK_LOCK_COLD = "condapip check --lock --json, cold memo"
@@ -47,11 +52,9 @@ def write_lock(prefix: Path, out: Path) -> Path:
     return out
 
 
-def _artifact(dist: object) -> object:
+def _artifact(dist: Dist) -> PipArtifact:
     from condapip.formats.layers import PipArtifact
-    from condapip.ledger.dists import Dist
 
-    assert isinstance(dist, Dist)
     du = dist.direct_url or {}
     if du.get("vcs_info"):
         commit = du["vcs_info"]["commit_id"]
