@@ -92,7 +92,8 @@ def _against_lock(p: Prefix, lock: Path) -> list[Drift]:
 _READERS = [
     "formats/locks.py", "formats/lock.py", "formats/condalock.py", "formats/pixi.py",
     "formats/pylock_lock.py", "formats/layers.py", "support/yaml_input.py",
-    "ledger/specs.py", "commands/_shared.py", "doctor/drift.py",
+    "support/toml_input.py", "support/redact.py", "ledger/specs.py", "errors.py",
+    "commands/_shared.py", "doctor/drift.py",
 ]  # fmt: skip
 _LIBRARIES = {"ruamel.yaml": "ruamel.yaml", "py-rattler": "rattler", "packaging": "packaging"}
 
