@@ -96,7 +96,7 @@ def _run_envfile(file: Path, channels: Sequence[str], ask: _Ask) -> Changed:
     rows = [Row(spec_name(s), "conda", f"{file.name} dependencies", s) for s in specs]
     section = spec.pip_section
     rows += _section_rows(section, f"{file.name} pip:") if section else []
-    refuse_both_layers(rows)
+    refuse_both_layers(rows, channels)
     with transaction.locked(path):
         refuse_existing(path)
         # solved in a dry run too: what the real run would refuse, the dry run refuses
