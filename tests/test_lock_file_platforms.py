@@ -10,6 +10,7 @@ import pytest
 from condapip.ledger.platform import current_subdir
 from tests import lockworld
 from tests.conftest import condapip
+from tests.test_channel_build_progress import _on_a_terminal
 from tests.test_lock_file import ENV, envfile
 
 world = pytest.fixture(scope="module")(
@@ -55,3 +56,15 @@ def test_a_virtual_package_without_a_platform_applies_to_every_platform():
 
     got = virtual_packages(["linux-64", "win-64"], ["__cuda=12.4", "win-64:__cuda=11.8"])
     assert got["linux-64"]["__cuda"] == "12.4" and got["win-64"]["__cuda"] == "11.8"
+
+
+def test_a_progress_line_per_platform_on_a_terminal_and_none_in_a_pipe(world, tmp_path):
+    file = envfile(tmp_path, world)
+    args = ("lock", "-f", str(file), "-o", str(tmp_path / "out.yml"))
+    proc, seen = _on_a_terminal(*args)
+    assert proc.returncode == 0, seen
+    for plat in ("linux-64", "osx-arm64", "win-64"):
+        assert f"locking {plat}".encode() in seen, seen
+    assert seen.count(b"done") == 3, seen
+    piped = condapip(*args)
+    assert piped.returncode == 0 and piped.stderr == "", piped.stderr
