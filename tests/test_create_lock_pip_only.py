@@ -1,0 +1,44 @@
+"""create --lock of a lock that holds a pip layer and no python to install it with (a
+pylock another tool wrote, named for this platform): refused in one line by the dry run
+and the real run alike, nothing made."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from condapip.ledger.platform import current_subdir
+from tests.conftest import condapip, uv_executable
+
+
+@pytest.fixture
+def uv_pylock(tmp_path: Path, wheelhouse: Path) -> Path:
+    uv = uv_executable()
+    if uv is None:
+        pytest.skip("uv is not installed")
+    (tmp_path / "r.in").write_text("epsilon==1.0\n")
+    out = tmp_path / f"pylock.{current_subdir()}.toml"
+    args = ["pip", "compile", "r.in", "--no-index", "--find-links", str(wheelhouse)]
+    done = subprocess.run(
+        [uv, *args, "--format", "pylock.toml", "-o", str(out), "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return out
+
+
+@pytest.mark.parametrize("how", ["--dry-run", "--yes"])
+def test_a_lock_with_pip_packages_and_no_python_is_refused_before_anything_is_made(
+    uv_pylock: Path, tmp_path: Path, how: str
+) -> None:
+    prefix = tmp_path / "env"
+    result = condapip("create", "--lock", str(uv_pylock), "-p", str(prefix), how)
+    assert result.returncode == 2, result.stdout + result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1 and "no python" in errors[0], result.stderr
+    assert not prefix.exists()
