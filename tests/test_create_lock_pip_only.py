@@ -1,6 +1,6 @@
-"""create --lock of a lock that holds a pip layer and no python to install it with (a
-pylock another tool wrote, named for this platform): refused in one line by the dry run
-and the real run alike, nothing made."""
+"""A lock that holds a pip layer and no python to install it with (a pylock another tool
+wrote, named for this platform): create --lock refuses it in one line, dry run and real
+run alike, nothing made; sync --lock refuses it rather than remove the env's python."""
 
 from __future__ import annotations
 
@@ -42,3 +42,16 @@ def test_a_lock_with_pip_packages_and_no_python_is_refused_before_anything_is_ma
     errors = [line for line in result.stderr.splitlines() if "error" in line]
     assert len(errors) == 1 and "no python" in errors[0], result.stderr
     assert not prefix.exists()
+
+
+def test_sync_to_a_lock_with_no_python_is_refused_and_leaves_the_env_as_it_was(
+    uv_pylock: Path, make_env
+) -> None:
+    from tests.conftest import tree_digest
+
+    prefix = make_env()
+    before = tree_digest(prefix)
+    result = condapip("sync", "--lock", str(uv_pylock), "-p", str(prefix), "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "no python" in result.stderr
+    assert tree_digest(prefix) == before

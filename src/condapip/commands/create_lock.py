@@ -21,7 +21,7 @@ from condapip.change import journal
 from condapip.change.plan import Row
 from condapip.change.result import Changed, Plan, conda_versions, pip_versions
 from condapip.commands._shared import install_locked_pip, refuse_existing
-from condapip.errors import CondapipError, Refused
+from condapip.errors import Refused
 from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import CondaLocked, PlatformLock
 from condapip.formats.locks import read_any, section_for
@@ -42,12 +42,6 @@ def run(
 
     lock = read_any(lockfile)
     locked = section_for(lock, current_subdir(), lockfile)
-    if locked.pip and not any(c.name == "python" for c in locked.conda):
-        # a pylock another tool wrote holds the pip layer only: nothing could run pip
-        raise CondapipError(
-            f"{lockfile} has pip packages for {current_subdir()} but no python in its conda "
-            "layer to install them with"
-        )
     prefix = Path(os.path.realpath(prefix))
     refuse_existing(prefix)
     shown = plan(prefix, lockfile, locked)

@@ -37,11 +37,19 @@ def read_any(path: Path) -> Lock:
 
 
 def section_for(lock: Lock, platform: str, source: Path | str = "the lock") -> PlatformLock:
-    """``platform``'s part of ``lock``; a lock without it is bad input naming what it has."""
+    """``platform``'s part of ``lock``; a lock without it is bad input naming what it has,
+    and so is one whose pip layer has no python to run in."""
     found = lock.platforms.get(platform)
     if found is None:
         have = ", ".join(sorted(lock.platforms)) or "none"
         raise CondapipError(f"{source} has no packages for {platform} (it has {have})")
+    if found.pip and not any(c.name == "python" for c in found.conda):
+        # a pylock another tool wrote holds the pip layer only: installed or synced, it
+        # would leave pip packages with no python (sync would remove the env's)
+        raise CondapipError(
+            f"{source} has pip packages for {platform} but no python in its conda layer "
+            "to install them with"
+        )
     return found
 
 
