@@ -55,3 +55,14 @@ def test_sync_to_a_lock_with_no_python_is_refused_and_leaves_the_env_as_it_was(
     assert result.returncode == 2, result.stdout + result.stderr
     assert "no python" in result.stderr
     assert tree_digest(prefix) == before
+
+
+def test_a_pylock_without_condapips_table_says_it_holds_python_packages_only(
+    uv_pylock: Path, tmp_path: Path
+) -> None:
+    plain = uv_pylock.with_name("pylock.toml")  # as uv names it: no platform in the name
+    plain.write_bytes(uv_pylock.read_bytes())
+    result = condapip("create", "--lock", str(plain), "-p", str(tmp_path / "env"), "--dry-run")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.count("\n") == 1 and "malformed" not in result.stderr
+    assert "Python packages only (created by uv)" in result.stderr

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from condapip import __version__
+from condapip.errors import CondapipError
 from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import Bad, Lock, PlatformLock, conda_entry, pip_entry
 
@@ -82,6 +83,13 @@ def read(path: Path, text: str) -> Lock:
     bad = Bad(str(path))
     doc = loads(text, str(path))
     tool = (doc.get("tool") or {}).get("condapip") or {}
+    if not tool:  # PEP 751 alone: another tool's pylock holds no conda layer
+        made = doc.get("created-by")
+        by = f" (created by {made})" if isinstance(made, str) else ""
+        raise CondapipError(
+            f"{path} holds Python packages only{by}: no python in a conda layer to install them "
+            "with ([tool.condapip], which `condapip lock -f FILE --format pylock` writes)"
+        )
     named = NAME.match(path.name)
     platform = tool.get("platform") or (named.group("platform") if named else None)
     if not isinstance(platform, str):
