@@ -42,7 +42,7 @@ def _solved(rec: Any) -> SolvedPackage:
     return SolvedPackage(
         name=rec.name.normalized,
         version=str(rec.version),
-        build=rec.build,
+        build=str(rec.build),
         channel=str(rec.channel or ""),
         subdir=rec.subdir,
         url=str(rec.url),
