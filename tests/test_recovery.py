@@ -1,4 +1,4 @@
-"""Kill install, rollback, rebuild and clean in the middle of a large pip upgrade.
+"""Kill install, sync, rollback, rebuild and clean in the middle of a large pip upgrade.
 
 One wheel of a few thousand small modules, in two versions, built once per
 session; one environment holding 1.0, made once and copied per test. Each test
@@ -299,3 +299,27 @@ def test_a_clean_killed_mid_delete_leaves_no_half_package_and_sweeps_its_trash(
         [str(prefix / "bin" / "python"), "-c", f"import {BIG}.m{MODULES - 1}"], check=False
     )
     assert ran.returncode == 0
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+def test_a_sync_killed_inside_pip_is_told_truly_and_its_fix_restores(
+    at_one, pip_links, channel, tmp_path, sig
+):
+    prefix = copy_prefix(at_one, tmp_path / "env")
+    yml = tmp_path / "environment.yml"
+    yml.write_text(
+        f"channels:\n  - {channel}\ndependencies:\n  - python\n  - pip\n  - alpha\n"
+        f"  - pip:\n    - {BIG}==2.0\n"
+    )
+    args = ("sync", "-f", str(yml), "-p", str(prefix), "--yes")
+    code, stderr = kill_when(tmp_path, _stash(prefix), sig, *args)
+    if sig == signal.SIGINT:
+        assert code == 130, stderr
+        line = _one_line(stderr, sig)
+        if "put back" not in line:  # else it was restored already, and doctor says so
+            assert f"run condapip rollback -p {prefix}" in line
+            _fix(prefix)
+    else:
+        assert code == -signal.SIGKILL
+        _fix(prefix)
+    _whole(prefix, "1.0")
