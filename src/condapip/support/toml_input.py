@@ -16,6 +16,7 @@ else:  # the same parser, as a package, on 3.10
 def loads(text: str, source: str) -> dict[str, Any]:
     """``text`` as data; a malformed file is bad input, one line naming ``source``."""
     try:
-        return tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CondapipError(f"malformed {source}: {exc}") from None
+    return data
