@@ -43,8 +43,7 @@ def sync(
     yes: YesOpt = False,
     json: JsonOpt = False,
 ) -> None:
-    """Bring the environment in step with its file or lock: conda first, then only the pip
-    packages that need it."""
+    """Bring the environment in step with its file or lock: conda first, then pip."""
     from condapip.commands import create
     from condapip.commands import sync as cmd
 
