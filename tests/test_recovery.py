@@ -189,6 +189,21 @@ def _one_line(stderr: str, sig: int) -> str:
     return lines[0]
 
 
+def _recovered(prefix: Path, code: int, stderr: str, sig: int) -> None:
+    """A change killed inside pip's upgrade to 2.0: Ctrl-C restored it or named the
+    rollback, after SIGKILL doctor's fix does; either way 1.0 is whole again."""
+    if sig == signal.SIGINT:
+        assert code == 130, stderr
+        line = _one_line(stderr, sig)
+        if "put back" not in line:  # else it was restored already, and doctor says so
+            assert f"run condapip rollback -p {prefix}" in line
+            _fix(prefix)
+    else:
+        assert code == -signal.SIGKILL
+        _fix(prefix)
+    _whole(prefix, "1.0")
+
+
 @pytest.mark.parametrize(
     ("point", "sig"),
     [("stash", signal.SIGKILL), ("half", signal.SIGKILL), ("stash", signal.SIGINT)],
@@ -200,16 +215,7 @@ def test_an_upgrade_killed_inside_pip_is_told_truly_and_its_fix_restores(
     seen = _stash(prefix) if point == "stash" else _half(prefix, "2.0")
     args = ("install", "-p", str(prefix), "-c", str(channel), "--yes", f"{BIG}==2.0")
     code, stderr = kill_when(tmp_path, seen, sig, *args)
-    if sig == signal.SIGINT:
-        assert code == 130, stderr
-        line = _one_line(stderr, sig)
-        if "put back" not in line:  # else it was restored already, and doctor says so
-            assert f"run condapip rollback -p {prefix}" in line
-            _fix(prefix)
-    else:
-        assert code == -signal.SIGKILL
-        _fix(prefix)
-    _whole(prefix, "1.0")
+    _recovered(prefix, code, stderr, sig)
 
 
 def test_a_plain_pip_upgrade_killed_midway_is_rebuilt_with_the_version_it_replaced(
@@ -313,13 +319,4 @@ def test_a_sync_killed_inside_pip_is_told_truly_and_its_fix_restores(
     )
     args = ("sync", "-f", str(yml), "-p", str(prefix), "--yes")
     code, stderr = kill_when(tmp_path, _stash(prefix), sig, *args)
-    if sig == signal.SIGINT:
-        assert code == 130, stderr
-        line = _one_line(stderr, sig)
-        if "put back" not in line:  # else it was restored already, and doctor says so
-            assert f"run condapip rollback -p {prefix}" in line
-            _fix(prefix)
-    else:
-        assert code == -signal.SIGKILL
-        _fix(prefix)
-    _whole(prefix, "1.0")
+    _recovered(prefix, code, stderr, sig)
