@@ -14,10 +14,12 @@ from condapip.cli.options import (
     ChannelOpt,
     DryRunOpt,
     EngineOpt,
+    LockOpt,
     NameOpt,
     PipEngineOpt,
     PrefixOpt,
     YesOpt,
+    env_file,
 )
 
 DropOpt = Annotated[
@@ -69,14 +71,9 @@ def install(
 
 @verb("create")
 def create(
-    file: Annotated[
-        Path | None,
-        typer.Option("-f", "--file", metavar="FILE", help="environment.yml or an @EXPLICIT file."),
-    ] = None,
-    lock_file: Annotated[
-        Path | None,
-        typer.Option("--lock", metavar="FILE", help="Create exactly from a condapip lock file."),
-    ] = None,
+    # create alone reads conda's @EXPLICIT files too
+    file: Annotated[Path | None, env_file("environment.yml or an @EXPLICIT file.")] = None,
+    lock_file: LockOpt = None,
     name: NameOpt = None,
     prefix: PrefixOpt = None,
     channel: Annotated[

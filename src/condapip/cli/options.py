@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -39,6 +40,18 @@ PipEngineOpt = Annotated[
 ChannelOpt = Annotated[
     list[str] | None,
     typer.Option("-c", "--channel", metavar="CHANNEL", help="Channel (repeatable)."),
+]
+
+
+def env_file(help: str) -> Any:
+    """``-f FILE``: the environment file a verb reads, in that verb's words."""
+    return typer.Option("-f", "--file", metavar="FILE", help=help)
+
+
+EnvFileOpt = Annotated[Path | None, env_file("The environment file to match.")]
+LockOpt = Annotated[
+    Path | None,
+    typer.Option("--lock", metavar="LOCK", help="The lock to match exactly (any format)."),
 ]
 
 

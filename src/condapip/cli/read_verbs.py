@@ -13,7 +13,16 @@ import typer
 
 from condapip.cli.app import finish, verb
 from condapip.cli.confirm import confirmer
-from condapip.cli.options import DryRunOpt, JsonOpt, NameOpt, PrefixOpt, YesOpt, flag
+from condapip.cli.options import (
+    DryRunOpt,
+    EnvFileOpt,
+    JsonOpt,
+    LockOpt,
+    NameOpt,
+    PrefixOpt,
+    YesOpt,
+    flag,
+)
 
 
 @verb("list")
@@ -100,14 +109,8 @@ def export(
 
 @verb("check")
 def check(
-    file: Annotated[
-        Path | None,
-        typer.Option("-f", "--file", metavar="FILE", help="The environment file to match."),
-    ] = None,
-    lock: Annotated[
-        Path | None,
-        typer.Option("--lock", metavar="LOCK", help="The lock to match exactly (any format)."),
-    ] = None,
+    file: EnvFileOpt = None,
+    lock: LockOpt = None,
     name: NameOpt = None,
     prefix: PrefixOpt = None,
     strict: Annotated[
