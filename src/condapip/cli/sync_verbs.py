@@ -3,17 +3,16 @@ transaction, its plan confirmed first); a missing one is made as ``create`` make
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
-
-import typer
 
 from condapip.cli.app import finish, verb
 from condapip.cli.confirm import confirmer
 from condapip.cli.options import (
     DryRunOpt,
     EngineOpt,
+    EnvFileOpt,
     JsonOpt,
+    LockOpt,
     NameOpt,
     PipEngineOpt,
     PrefixOpt,
@@ -24,14 +23,8 @@ from condapip.cli.options import (
 
 @verb("sync")
 def sync(
-    file: Annotated[
-        Path | None,
-        typer.Option("-f", "--file", metavar="FILE", help="The environment file to match."),
-    ] = None,
-    lock_file: Annotated[
-        Path | None,
-        typer.Option("--lock", metavar="LOCK", help="The lock to match exactly (any format)."),
-    ] = None,
+    file: EnvFileOpt = None,
+    lock_file: LockOpt = None,
     name: NameOpt = None,
     prefix: PrefixOpt = None,
     prune: Annotated[
@@ -49,14 +42,15 @@ def sync(
 
     cmd.check_usage(file, lock_file)
     confirm = confirmer(yes=yes, json=json)
-    if cmd.missing(name, prefix):
+    target = cmd.existing(name, prefix)
+    if target is None:
         result = create.run(
             file=file, lock_file=lock_file, name=name, prefix=prefix, engine=engine,
             pip_engine_name=pip_engine, dry_run=dry_run, confirm=confirm,
         )  # fmt: skip
     else:
         result = cmd.run(
-            file=file, lock_file=lock_file, name=name, prefix=prefix, prune=prune,
-            engine=engine, pip_engine_name=pip_engine, dry_run=dry_run, confirm=confirm,
+            file=file, lock_file=lock_file, target=target, prune=prune, engine=engine,
+            pip_engine_name=pip_engine, dry_run=dry_run, confirm=confirm,
         )  # fmt: skip
     finish(result, json=json)

@@ -34,8 +34,7 @@ def run(
     *,
     file: Path | None,
     lock_file: Path | None,
-    name: str | None,
-    prefix: str | None,
+    target: Path,
     prune: bool = False,
     engine: str = "rattler",
     pip_engine_name: str | None = None,
@@ -45,9 +44,6 @@ def run(
 ) -> Changed:
     check_usage(file, lock_file)
     ask = Ask(prune, engine, pip_engine_name, dry_run, confirm, argv)
-    target = _existing(name, prefix)
-    if target is None:
-        raise CondapipError("no such environment to sync: make it with condapip create")
     found = read_prefix(target)
     refuse_base(found)
     conda, pip = conda_engine(engine), pip_engine(pip_engine_name)
@@ -79,13 +75,9 @@ def check_usage(file: Path | None, lock_file: Path | None) -> None:
         raise CondapipError("sync takes one of -f FILE or --lock LOCK")
 
 
-def missing(name: str | None, prefix: str | None) -> bool:
-    """Whether the environment to sync does not exist yet (the CLI then runs ``create``)."""
-    return _existing(name, prefix) is None
-
-
-def _existing(name: str | None, prefix: str | None) -> Path | None:
-    """The prefix to sync, or None when it does not exist yet."""
+def existing(name: str | None, prefix: str | None) -> Path | None:
+    """The prefix to sync (``run``'s target), or None when it does not exist yet (the CLI
+    then runs ``create``)."""
     from condapip.ledger.locate import resolve
 
     try:
