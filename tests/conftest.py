@@ -157,6 +157,16 @@ def condapip(
     )
 
 
+def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:
+    """``folder/environment.yml``: the channel, the conda specs, then a ``pip:`` list."""
+    deps = "".join(f"  - {c}\n" for c in conda)
+    if pip_lines:
+        deps += "  - pip:\n" + "".join(f"    - {line}\n" for line in pip_lines)
+    path = folder / "environment.yml"
+    path.write_text(f"channels:\n  - {channel}\ndependencies:\n{deps}")
+    return path
+
+
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file's content hash and every link's target: to prove nothing changed."""
     import hashlib

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, pip, tree_digest, write_envfile
 from tests.gitrepo import git, make_git_package
 
 
@@ -33,15 +33,6 @@ def layered(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse:
     return prefix
 
 
-def _envfile(tmp_path: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:
-    deps = "".join(f"  - {c}\n" for c in conda)
-    if pip_lines:
-        deps += "  - pip:\n" + "".join(f"    - {line}\n" for line in pip_lines)
-    path = tmp_path / "environment.yml"
-    path.write_text(f"channels:\n  - {channel}\ndependencies:\n{deps}")
-    return path
-
-
 def _check(*args: str) -> tuple[int, dict]:
     result = condapip("check", *args, "--json")
     assert result.returncode in (0, 1), result.stderr
@@ -53,7 +44,7 @@ def _kinds(report: dict) -> set[tuple[str, str, str]]:
 
 
 def test_a_prefix_that_satisfies_its_file_exits_0(layered, channel, tmp_path):
-    yml = _envfile(tmp_path, channel, ["python", "pip", "alpha>=1"], ["epsilon"])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha>=1"], ["epsilon"])
     before = tree_digest(layered)
     result = condapip("check", "-f", str(yml), "-p", str(layered))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -76,7 +67,7 @@ def test_a_prefix_that_satisfies_its_file_exits_0(layered, channel, tmp_path):
 def test_each_kind_of_drift_from_a_file_is_one_row(
     layered, channel, tmp_path, conda, pip_lines, want
 ):
-    yml = _envfile(tmp_path, channel, conda, pip_lines)
+    yml = write_envfile(tmp_path, channel, conda, pip_lines)
     code, report = _check("-f", str(yml), "-p", str(layered))
     assert code == 1
     assert want in _kinds(report)
@@ -86,13 +77,13 @@ def test_a_pip_source_other_than_the_one_asked_for_is_source_drift(
     layered, channel, wheelhouse, tmp_path
 ):
     wheel = (wheelhouse / "epsilon-1.0-py3-none-any.whl").as_uri()
-    yml = _envfile(tmp_path, channel, ["alpha"], [f"epsilon @ {wheel}"])
+    yml = write_envfile(tmp_path, channel, ["alpha"], [f"epsilon @ {wheel}"])
     code, report = _check("-f", str(yml), "-p", str(layered))
     assert code == 1 and ("source", "pip", "epsilon") in _kinds(report)
 
 
 def test_packages_nothing_asks_for_are_drift_only_with_strict(layered, channel, tmp_path):
-    yml = _envfile(tmp_path, channel, ["python", "pip", "alpha"], [])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha"], [])
     code, _ = _check("-f", str(yml), "-p", str(layered))
     assert code == 0
     code, report = _check("-f", str(yml), "-p", str(layered), "--strict")
@@ -257,7 +248,9 @@ def test_a_lock_pinning_a_package_the_prefix_lacks_is_missing_drift(vcs_locked, 
 def test_a_git_requirement_in_a_file_is_met_only_at_its_commit(vcs_locked, channel, tmp_path, at):
     prefix, _, repo, first, second = vcs_locked
     commit = first if at == "first" else second
-    yml = _envfile(tmp_path, channel, ["alpha"], [f"theta @ git+file://localhost{repo}@{commit}"])
+    yml = write_envfile(
+        tmp_path, channel, ["alpha"], [f"theta @ git+file://localhost{repo}@{commit}"]
+    )
     code, report = _check("-f", str(yml), "-p", str(prefix))
     if at == "first":
         assert code == 0, report

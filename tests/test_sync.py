@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, pip, tree_digest, write_envfile
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +25,6 @@ def base_env(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse
     conda_layer.apply(engine, prefix, solved, specs, argv=["condapip", "create"])
     assert pip(prefix, "install", "gamma", find_links=wheelhouse).returncode == 0
     return prefix
-
-
-def _yml(tmp_path: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:
-    deps = "".join(f"  - {c}\n" for c in conda)
-    if pip_lines:
-        deps += "  - pip:\n" + "".join(f"    - {line}\n" for line in pip_lines)
-    path = tmp_path / "environment.yml"
-    path.write_text(f"channels:\n  - {channel}\ndependencies:\n{deps}")
-    return path
 
 
 def _owners(prefix: Path) -> dict[str, str]:
@@ -55,7 +46,7 @@ def test_sync_adds_prunes_and_moves_packages_between_layers_then_rollback_undoes
     before = tree_digest(prefix)
     # gamma moves pip -> conda, zeta conda -> pip, epsilon is new to pip; --prune
     # drops what nothing asks for (nothing here but the moved packages' old copies)
-    yml = _yml(tmp_path, channel, ["python", "pip", "alpha", "gamma"], ["zeta", "epsilon"])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha", "gamma"], ["zeta", "epsilon"])
     done = _sync("-f", str(yml), "-p", str(prefix), "--prune")
     assert done["done"] and "matches" in done["done"]
     owners = _owners(prefix)
@@ -82,7 +73,7 @@ def test_prune_removes_what_nothing_in_the_file_needs_from_both_layers(
     base_env, channel, tmp_path, find_links
 ):
     prefix = copy_prefix(base_env, tmp_path / "env")
-    yml = _yml(tmp_path, channel, ["python", "pip", "alpha"], ["epsilon"])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha"], ["epsilon"])
     done = _sync("-f", str(yml), "-p", str(prefix), "--prune")
     versions = _versions(done)
     assert versions["zeta"] == ("conda", "1.0", None) and versions["gamma"] == ("pip", "0.5", None)
@@ -94,7 +85,7 @@ def test_prune_removes_what_nothing_in_the_file_needs_from_both_layers(
 
 def test_a_sync_with_nothing_to_do_writes_nothing(base_env, channel, tmp_path, find_links):
     prefix = copy_prefix(base_env, tmp_path / "env")
-    yml = _yml(tmp_path, channel, ["python", "pip", "alpha", "zeta"], ["gamma"])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha", "zeta"], ["gamma"])
     before = tree_digest(prefix)
     result = condapip("sync", "-f", str(yml), "-p", str(prefix))  # no --yes, no terminal
     assert result.returncode == 0, result.stdout + result.stderr
@@ -106,7 +97,7 @@ def test_without_prune_sync_keeps_what_the_file_does_not_name(
     base_env, channel, tmp_path, find_links
 ):
     prefix = copy_prefix(base_env, tmp_path / "env")
-    yml = _yml(tmp_path, channel, ["alpha"], ["epsilon"])
+    yml = write_envfile(tmp_path, channel, ["alpha"], ["epsilon"])
     _sync("-f", str(yml), "-p", str(prefix))
     owners = _owners(prefix)
     assert owners["zeta"] == "conda" and owners["gamma"] == "pip" and owners["epsilon"] == "pip"
@@ -129,7 +120,7 @@ def test_sync_lock_makes_the_prefix_exactly_the_lock(base_env, channel, tmp_path
 
 
 def test_sync_of_a_missing_prefix_creates_it(channel, tmp_path, find_links):
-    yml = _yml(tmp_path, channel, ["python", "pip", "alpha"], ["epsilon"])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha"], ["epsilon"])
     prefix = tmp_path / "new"
     _sync("-f", str(yml), "-p", str(prefix))
     assert _owners(prefix)["epsilon"] == "pip"
@@ -177,7 +168,7 @@ def test_sync_changes_a_version_in_both_layers_and_the_plan_shows_old_to_new(
     chan, wheels = two_versions
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
     prefix = copy_prefix(old_env, tmp_path / "env")
-    yml = _yml(tmp_path, chan, ["python", "pip", "kappa=2.0"], ["lam==2.0"])
+    yml = write_envfile(tmp_path, chan, ["python", "pip", "kappa=2.0"], ["lam==2.0"])
     before = tree_digest(prefix)
     dry = _sync("-f", str(yml), "-p", str(prefix), "--dry-run")
     assert dry["dry_run"] and tree_digest(prefix) == before  # a dry run changes nothing
@@ -197,7 +188,7 @@ def test_a_pip_requirement_the_conda_layer_cannot_take_is_refused_before_anythin
 ):
     # delta needs beta>=2; the conda layer holds beta 1.0 (alpha needs it)
     prefix = copy_prefix(base_env, tmp_path / "env")
-    yml = _yml(tmp_path, channel, ["python", "pip", "alpha"], ["delta"])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha"], ["delta"])
     before = tree_digest(prefix)
     result = condapip("sync", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -209,7 +200,7 @@ def test_an_impossible_conda_spec_fails_the_dry_run_as_it_fails_the_real_one(
     base_env, channel, tmp_path, find_links
 ):
     prefix = copy_prefix(base_env, tmp_path / "env")
-    yml = _yml(tmp_path, channel, ["python", "pip", "alpha=9"], [])
+    yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha=9"], [])
     before = tree_digest(prefix)
     dry = condapip("sync", "-f", str(yml), "-p", str(prefix), "--dry-run")
     real = condapip("sync", "-f", str(yml), "-p", str(prefix), "--yes")
