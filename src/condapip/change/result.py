@@ -50,8 +50,7 @@ def conda_versions(before: Iterable[_Package], after: Iterable[_Package]) -> lis
     for name in sorted({*old, *new}):
         was, will = old.get(name), new.get(name)
         if was is not None and will is not None:
-            # str(): rattler's solution gives a build as its BuildString, a record as text
-            if (str(was.version), str(was.build)) == (str(will.version), str(will.build)):
+            if (was.version, was.build) == (will.version, will.build):
                 continue
             if was.version == will.version:
                 was_text, will_text = f"{was.version}={was.build}", f"{will.version}={will.build}"
