@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from condapip.change.engines.base import PipEngine, SolvedPackage
-from condapip.change.engines.pip import PipFailed
+from condapip.change.engines.pip import NOT_FOUND, NotLocal, PipFailed
 from condapip.change.engines.pip import run as pip_run
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.names import PYPI_TO_CONDA
@@ -31,10 +31,6 @@ from condapip.support.scratch import scratch
 _CONDA_TO_PYPI = {conda: pypi for pypi, conda in PYPI_TO_CONDA.items()}
 # uv's dry run: " + delta==1.0" for each package it would install
 _UV_WOULD = re.compile(r"^\s*\+\s*([A-Za-z0-9._-]+)==(\S+)", re.MULTILINE)
-# a requirement no index has: pip's words, then uv's
-_NOT_FOUND = re.compile(
-    r"No matching distribution found for ([A-Za-z0-9._-]+)|Because ([A-Za-z0-9._-]+) was not found"
-)
 
 
 class Unfit(Refused):
@@ -159,8 +155,8 @@ def resolve(
             if not name_conflicts:  # the caller only asks whether it fits
                 raise Unfit(str(exc), (), str(exc), exc.output) from None
             refusal = unfit(prefix, pins, requirements, exc, subject)
-            if refusal is not None:
-                raise refusal from None
+            if refusal is not None:  # offline, a missing requirement is said as such
+                raise (exc if isinstance(exc, NotLocal) else refusal) from None
     warn("pip could not see conda's versions in its index: the pip layer is checked as it is laid")
     return {}
 
@@ -195,7 +191,7 @@ def unfit(
     found = conflicts(prefix, pins, requirements, subject)
     said = exc.output
     culprits = [who for who, _, _ in found if who is not None]
-    missing = [canonicalize_name(a or b) for a, b in _NOT_FOUND.findall(said)]
+    missing = [canonicalize_name(a or b) for a, b in NOT_FOUND.findall(said)]
     if not found and missing and set(missing) <= set(pins):
         # Only conda's own versions are missing from the index: conda brings them,
         # pip could not look; this is no conflict, and the change itself is checked.

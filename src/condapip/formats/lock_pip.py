@@ -74,7 +74,7 @@ def resolve(section: PipSection, target: Target, conda: Sequence[CondaDist]) -> 
         pins = work / "conda-layer.txt"
         pins.write_text("".join(f"{d.name}=={d.version}+{_LOCAL}\n" for d in conda))
         reqs = write_temporary(section, work)
-        doc = _compile(reqs, pins, stubs, target)
+        doc = _compile(reqs, pins, stubs, target, own_index=_names_index(section))
     ours = {d.name for d in conda}
     packages = [p for p in doc.get("packages") or () if canonicalize_name(p["name"]) not in ours]
     return sorted((_artifact(p, target) for p in packages), key=lambda a: a.name)
@@ -117,15 +117,31 @@ def python_platform(platform: str, virtual: Mapping[str, str]) -> str:
     return f"{cpu}-pc-windows-msvc"
 
 
-def _compile(reqs: Path, pins: Path, stubs: Path, target: Target) -> dict[str, Any]:
+def _names_index(section: PipSection) -> bool:
+    """The section, or a file it includes, sets ``--index-url`` (or ``-i``)."""
+    return any(o.flag == "--index-url" for o in section.options) or any(
+        _names_index(i.section) for i in section.includes
+    )
+
+
+def _compile(
+    reqs: Path, pins: Path, stubs: Path, target: Target, *, own_index: bool
+) -> dict[str, Any]:
+    """uv resolves against the indexes, find-links and constraints pip would install
+    from (its configuration files and ``PIP_*``, which uv does not read), and
+    under conda's ``offline: true`` with no network."""
+    from condapip.change.engines.pip import NotLocal, missing
+    from condapip.ledger import condarc, pip_config
     from condapip.support.proc import LONG, run
     from condapip.support.toml_input import loads
 
+    offline = condarc.offline()
     args = [
         uv_executable(),
         "pip",
         "compile",
         str(reqs),
+        *pip_config.read().args(own_index=own_index),
         "--constraint",
         str(pins),
         "--find-links",
@@ -138,12 +154,15 @@ def _compile(reqs: Path, pins: Path, stubs: Path, target: Target) -> dict[str, A
         "pylock.toml",
         "--no-header",
         "--quiet",
+        *(["--offline"] if offline is not None else []),
     ]
     env = dict(os.environ)
     if "__osx" in target.virtual:  # the oldest macOS whose wheels may be chosen
         env["MACOSX_DEPLOYMENT_TARGET"] = target.virtual["__osx"]
     done = run(args, timeout=LONG, env=env, cwd=reqs.parent)
     if done.returncode != 0:
+        if offline is not None and (name := missing(done.stderr)) is not None:
+            raise NotLocal(name, offline, done.stderr)
         detail = " ".join(redact(done.stderr).replace(str(stubs), "<conda layer>").split())[:600]
         raise Refused(f"the pip layer cannot be resolved for {target.platform}: {detail}")
     return loads(done.stdout, "uv pip compile output")

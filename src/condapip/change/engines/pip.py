@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -13,15 +14,29 @@ from condapip.errors import CondapipError
 from condapip.support.proc import LONG, QUICK
 from condapip.support.proc import run as proc_run
 
+# a requirement nothing offers, by name: pip's words, then uv's
+NOT_FOUND = re.compile(
+    r"No matching distribution found for ([A-Za-z0-9._-]+)"
+    r"|(?:Because |and )([A-Za-z0-9._-]+) was not found"
+)
 
-def _env() -> dict[str, str]:
+
+def _env(offline: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     # A user's PIP_REQUIRE_VIRTUALENV or PYTHONPATH must not redirect pip into
     # another environment than the one named on the command line.
     env.pop("PYTHONPATH", None)
     env.pop("PIP_REQUIRE_VIRTUALENV", None)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    if offline is not None:  # conda's offline: true holds for the pip layer too
+        env.update({"PIP_NO_INDEX": "1", "UV_OFFLINE": "1"})
     return env
+
+
+def missing(output: str) -> str | None:
+    """The first requirement pip's or uv's ``output`` says nothing offers."""
+    found = NOT_FOUND.search(output)
+    return None if found is None else found.group(1) or found.group(2)
 
 
 class PipFailed(CondapipError):
@@ -30,6 +45,21 @@ class PipFailed(CondapipError):
     def __init__(self, message: str, output: str) -> None:
         super().__init__(message, exit_code=1)
         self.output = output
+
+
+class NotLocal(PipFailed):
+    """No local source offers a requirement while ``offline`` (where ``offline: true``
+    comes from) forbids the network: bad input, exit 2, as for a remote channel."""
+
+    def __init__(self, requirement: str, offline: str, output: str) -> None:
+        from condapip.support.redact import redact
+
+        super().__init__(
+            f"pip requirement {redact(requirement)!r} is not available locally, and "
+            f"{offline} sets offline: true (no network): add a --find-links folder that has it",
+            output,
+        )
+        self.exit_code = 2
 
 
 def run(args: list[str], what: str) -> str:
@@ -44,23 +74,27 @@ def run_logged(args: list[str], what: str) -> str:
 
 
 def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
-    with _scratch_tmp(args) as env:
+    from condapip.ledger.condarc import offline
+
+    prefix = _prefix_of(args)
+    source = offline(prefix)
+    with _scratch_tmp(prefix, _env(source)) as env:
         proc = proc_run(args, timeout=LONG, env=env)
     if proc.returncode != 0:
         out = (proc.stdout + "\n" + proc.stderr).strip()
+        if source is not None and (name := missing(out)) is not None:
+            raise NotLocal(name, source, out)
         raise PipFailed(f"{what} failed: {_summary(out)}", out)
     return proc
 
 
 @contextmanager
-def _scratch_tmp(args: list[str]) -> Iterator[dict[str, str]]:
+def _scratch_tmp(prefix: Path | None, env: dict[str, str]) -> Iterator[dict[str, str]]:
     """pip's and uv's temporary files (builds, unpacked wheels, uninstall stashes) go
     under the prefix's scratch folder, not /tmp: what a kill leaves there is swept
     by the next change of the prefix."""
     from condapip.support.scratch import scratch
 
-    env = _env()
-    prefix = _prefix_of(args)
     if prefix is None:
         yield env
         return
