@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from condapip.change import pip_resolve
 from condapip.change.engines.base import PipEngine
-from condapip.change.engines.pip import PipFailed
+from condapip.change.engines.pip import NotLocal, PipFailed
 from condapip.errors import CondapipError, Refused
 from condapip.ledger.prefix import Prefix, interpreter, read_prefix
 from condapip.support.atomic import write_atomic
@@ -54,6 +54,8 @@ def install(
                 said = engine.install(
                     interpreter(prefix.path), args, constraints=cfile, no_deps=no_deps
                 )
+        except NotLocal:
+            raise  # offline, and nothing local has it: said as such, exit 2
         except PipFailed as exc:
             raise pip_resolve.unfit(prefix, pins, requirements, exc) or Refused(str(exc)) from None
     heed(said, engine.name)
