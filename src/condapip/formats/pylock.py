@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from condapip.formats.layers import PipArtifact
@@ -13,31 +13,40 @@ def pylock_text(prefix: Prefix, artifacts: Sequence[PipArtifact]) -> str:
     """PEP 751 ``pylock.toml`` for the pip layer."""
     import tomli_w
 
-    packages = []
-    for a in artifacts:
-        pkg: dict[str, Any] = {"name": a.name, "version": a.version}
-        if a.source == "vcs":
-            vcs: dict[str, Any] = {"type": a.vcs or "git", "url": a.url, "commit-id": a.commit}
-            if a.subdirectory:
-                vcs["subdirectory"] = a.subdirectory
-            pkg["vcs"] = vcs
-        elif a.source == "directory":
-            pkg["directory"] = {"path": _file_path(a.url or ""), "editable": a.editable}
-        else:
-            filename = (a.url or "").split("#", 1)[0].rsplit("/", 1)[-1]
-            entry = {"name": filename, "url": a.url, "hashes": {"sha256": a.sha256}}
-            if a.source == "url":
-                pkg["archive"] = {"url": a.url, "hashes": {"sha256": a.sha256}}
-            elif filename.endswith(".whl"):
-                pkg["wheels"] = [entry]
-            else:
-                pkg["sdist"] = entry
-        packages.append(pkg)
     doc: dict[str, Any] = {"lock-version": "1.0", "created-by": "condapip"}
     if prefix.python_version:
         doc["requires-python"] = f"=={prefix.python_version}.*"
-    doc["packages"] = packages
+    doc["packages"] = [
+        package_table(a, directory_path=_file_path, url_as_archive=True) for a in artifacts
+    ]
     return tomli_w.dumps(doc)
+
+
+def package_table(
+    a: PipArtifact, *, directory_path: Callable[[str], str], url_as_archive: bool
+) -> dict[str, Any]:
+    """One PEP 751 ``[[packages]]`` table: the VCS commit, the local directory, or the
+    file with its hash. ``directory_path`` turns a directory's URL into its ``path``;
+    ``url_as_archive`` writes a direct URL install as ``archive``, not ``wheels``/``sdist``.
+    """
+    pkg: dict[str, Any] = {"name": a.name, "version": a.version}
+    if a.source == "vcs":
+        vcs: dict[str, Any] = {"type": a.vcs or "git", "url": a.url, "commit-id": a.commit}
+        if a.subdirectory:
+            vcs["subdirectory"] = a.subdirectory
+        pkg["vcs"] = vcs
+    elif a.source == "directory":
+        pkg["directory"] = {"path": directory_path(a.url or ""), "editable": a.editable}
+    else:
+        filename = (a.url or "").split("#", 1)[0].rsplit("/", 1)[-1]
+        entry = {"name": filename, "url": a.url, "hashes": {"sha256": a.sha256}}
+        if a.source == "url" and url_as_archive:
+            pkg["archive"] = {"url": a.url, "hashes": {"sha256": a.sha256}}
+        elif filename.endswith(".whl"):
+            pkg["wheels"] = [entry]
+        else:
+            pkg["sdist"] = entry
+    return pkg
 
 
 def _file_path(url: str) -> str:

@@ -15,8 +15,8 @@ from typing import Any
 
 from condapip import __version__
 from condapip.errors import CondapipError
-from condapip.formats.layers import PipArtifact
 from condapip.formats.lock import Bad, Lock, PlatformLock, conda_entry, pip_entry
+from condapip.formats.pylock import package_table
 
 NAME = re.compile(r"^pylock\.(?P<platform>[a-z0-9]+-[a-z0-9_]+)\.toml$")
 
@@ -36,7 +36,10 @@ def write(lock: Lock, folder: Path) -> list[Path]:
         python = next((c.version for c in body.conda if c.name == "python"), None)
         if python:
             doc["requires-python"] = "==" + ".".join(python.split(".")[:2]) + ".*"
-        doc["packages"] = [_package(a) for a in body.pip]
+        # a directory keeps its URL here (the export writes its path)
+        doc["packages"] = [
+            package_table(a, directory_path=str, url_as_archive=False) for a in body.pip
+        ]
         doc["tool"] = {"condapip": _tool(lock, plat, body)}
         texts[folder / file_name(plat)] = tomli_w.dumps(doc)
     folder.mkdir(parents=True, exist_ok=True)
@@ -52,24 +55,6 @@ def _tool(lock: Lock, platform: str, body: PlatformLock) -> dict[str, Any]:
     tool["virtual-packages"] = list(body.virtual)
     tool["conda"] = [{k: v for k, v in vars(c).items() if v is not None} for c in body.conda]
     return tool
-
-
-def _package(a: PipArtifact) -> dict[str, Any]:
-    pkg: dict[str, Any] = {"name": a.name, "version": a.version}
-    if a.source == "vcs":
-        vcs: dict[str, Any] = {"type": a.vcs or "git", "url": a.url, "commit-id": a.commit}
-        if a.subdirectory:
-            vcs["subdirectory"] = a.subdirectory
-        pkg["vcs"] = vcs
-    elif a.source == "directory":
-        pkg["directory"] = {"path": a.url, "editable": a.editable}
-    else:
-        filename = (a.url or "").rsplit("/", 1)[-1]
-        entry = {"name": filename, "url": a.url, "hashes": {"sha256": a.sha256}}
-        pkg["wheels" if filename.endswith(".whl") else "sdist"] = (
-            [entry] if filename.endswith(".whl") else entry
-        )
-    return pkg
 
 
 def is_pylock(path: Path) -> bool:
