@@ -79,8 +79,8 @@ def test_create_names_the_env_from_the_file_in_conda_envs_path(tmp_path, channel
     assert "# update specs: ['python', 'pip', 'alpha']" in history
 
 
-def test_dry_run_creates_nothing(tmp_path, channel):
-    yml = _yml(tmp_path / "environment.yml", channel, ["epsilon"])
+def test_dry_run_creates_nothing(tmp_path, channel, wheelhouse):
+    yml = _yml(tmp_path / "environment.yml", channel, [f"-f {wheelhouse}", "epsilon"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--dry-run")
     assert result.returncode == 0, result.stderr
@@ -111,12 +111,15 @@ def test_a_conflict_the_plan_can_see_is_refused_before_anything_is_solved(
 
 
 def test_failed_pip_layer_removes_the_half_made_prefix(tmp_path, channel, find_links):
-    yml = _yml(tmp_path / "environment.yml", channel, ["delta"])  # needs beta>=2; conda has 1.0
+    # resolved from its metadata before linking, but pip refuses to install it
+    escaping = make_wheel(tmp_path / "bad", "mu", "1.0", files={"../../../escape.py": "x = 1\n"})
+    yml = _yml(tmp_path / "environment.yml", channel, [f"-f {escaping.parent}", "mu"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "beta" in result.stderr
+    assert "linking the conda layer" in result.stderr and "mu" in result.stderr
     assert not prefix.exists()
+    assert not (tmp_path / "escape.py").exists()
 
 
 def test_existing_prefix_is_refused_unless_empty(tmp_path, channel, make_env):

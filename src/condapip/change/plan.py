@@ -141,7 +141,7 @@ def _pip_row(r: Request, why: str) -> Row:
     return Row(r.name, "pip", why, r.text)
 
 
-def _purls(rec: dict[str, Any]) -> list[str]:
+def _purls(rec: Mapping[str, Any]) -> list[str]:
     # "pkg:pypi/numpy@1.26.4" and "pkg:pypi/numpy" both name the project.
     return [str(p).split("@", 1)[0].lower() for p in rec.get("purls") or ()]
 
@@ -238,8 +238,13 @@ def _pypi_projects(names: Sequence[str], channels: Sequence[str]) -> dict[str, s
         return {}
     out: dict[str, set[str]] = {}
     for name, records in found.items():
-        purls = {p.removeprefix("pkg:pypi/") for rec in records for p in _purls(rec)}
-        projects = {str(canonicalize_name(p)) for p in purls if "/" not in p}
+        projects = pypi_projects(records)
         if projects:
             out[name] = projects
     return out
+
+
+def pypi_projects(records: Iterable[Mapping[str, Any]]) -> set[str]:
+    """The PyPI projects repodata records' ``purls`` name (none where the channel says none)."""
+    purls = {p.removeprefix("pkg:pypi/") for rec in records for p in _purls(rec)}
+    return {str(canonicalize_name(p)) for p in purls if "/" not in p}

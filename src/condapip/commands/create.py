@@ -1,5 +1,8 @@
 """``condapip create -f FILE``: a new environment, conda layer in one solve, then pip.
 
+The ``pip:`` list is resolved against the conda solution before anything is
+linked (``create_pip``), so a dry run refuses what the real run would.
+
 FILE is an environment.yml, or conda's ``@EXPLICIT`` format (exact URLs, with
 condapip's pip block after them). A failure removes the half-made prefix.
 """
@@ -17,7 +20,8 @@ from condapip.change import conda_layer, journal, pip_layer, transaction
 from condapip.change.engines import conda_engine, pip_engine
 from condapip.change.engines.base import PipEngine, SolvedPackage
 from condapip.change.plan import Row, refuse_both_layers
-from condapip.change.result import Changed, Plan, conda_versions
+from condapip.change.result import Changed, Plan, conda_versions, pip_versions
+from condapip.commands import create_pip
 from condapip.commands._shared import command_line, refuse_existing
 from condapip.errors import CondapipError, Refused
 from condapip.ledger import env_vars
@@ -102,12 +106,11 @@ def _run_envfile(file: Path, channels: Sequence[str], ask: _Ask) -> Changed:
         # solved in a dry run too: what the real run would refuse, the dry run refuses
         with step("solving the conda layer"):
             solution = conda_layer.solve(conda, path, channels, specs)
-        shown = Plan(
-            f"Create {path} from {file.name}",
-            rows,
-            versions=conda_versions((), solution),
-            channels=channels,
-        )
+        versions = conda_versions((), solution)
+        if section:  # and the pip list against that solution, before anything is linked
+            artifacts = create_pip.resolve_section(section, solution, channels, specs)
+            versions += pip_versions({}, {a.name: a.version for a in artifacts})
+        shown = Plan(f"Create {path} from {file.name}", rows, versions=versions, channels=channels)
         if ask.dry_run:
             return Changed(shown, None)
         ask.confirm(shown, "Proceed?")

@@ -182,8 +182,11 @@ def _artifact(pkg: Mapping[str, Any], target: Target) -> PipArtifact:
             )
         return _from_index(name, version, pkg["sdist"])
     if "archive" in pkg:
-        url = pkg["archive"]["url"]
-        return _hashed(name, version, f"{name} @ {url}", "url", pkg["archive"])
+        archive = dict(pkg["archive"])
+        if "url" not in archive:  # a local file, by its path (absolute: the section's are)
+            archive["url"] = Path(archive["path"]).as_uri()
+        url = archive["url"]
+        return _hashed(name, version, f"{name} @ {url}", "url", archive)
     if "vcs" in pkg:
         vcs = pkg["vcs"]
         kind, url, commit = vcs.get("type", "git"), redact(vcs["url"]), vcs["commit-id"]
