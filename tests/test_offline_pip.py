@@ -80,6 +80,22 @@ def test_offline_install_of_what_only_an_index_has_is_one_clear_line_and_changes
     assert tree_digest(prefix) == before
 
 
+def test_offline_install_of_a_direct_url_is_refused_before_pip_fetches_it(
+    make_env, channel, index, offline, httpserver
+) -> None:
+    prefix = make_env()
+    before = tree_digest(prefix)
+    url = index.replace("/simple", "/files/omega-1.0-py3-none-any.whl")
+    result = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", f"omega @ {url}")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = [ln for ln in result.stderr.splitlines() if "error:" in ln]
+    assert line.startswith("condapip: error: pip requirement 'omega @ http://***@")
+    assert "is not available locally" in line and f"{offline} sets offline: true" in line
+    assert SECRET not in result.stdout + result.stderr
+    assert not httpserver.log
+    assert tree_digest(prefix) == before
+
+
 def test_offline_install_from_a_find_links_folder_works(
     make_env, channel, find_links, offline, pip_engine
 ) -> None:
@@ -153,24 +169,29 @@ def test_pip_config_reads_files_in_pips_order_install_over_global_and_env_over_b
 ) -> None:
     user = tmp_path / "home" / ".config" / "pip" / "pip.conf"
     user.parent.mkdir(parents=True)
-    user.write_text("[global]\nindex-url = https://user.example/simple\nno-index = yes\n")
+    user.write_text(
+        "[global]\nindex-url = https://user.example/simple\nno-index = yes\n"
+        "extra-index-url = https://a.example/simple https://b.example/simple\n"
+    )
     legacy = tmp_path / "home" / ".pip" / "pip.conf"
     legacy.parent.mkdir(parents=True)
     legacy.write_text(
-        "[global]\nindex-url = https://legacy.example/simple\n"
-        "[install]\nextra-index-url = https://a.example/simple https://b.example/simple\n"
+        "[global]\nextra-index-url = https://legacy.example/simple\n"
+        "[install]\nindex-url = https://legacy-install.example/simple\n"
     )
     monkeypatch.delenv("PIP_CONFIG_FILE")
     monkeypatch.delenv("PIP_FIND_LINKS", raising=False)
     monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "no-such-dir"))
     monkeypatch.setenv("PIP_NO_INDEX", "off")
     got = pip_config.read()
-    assert got.index_url == "https://user.example/simple"  # the new user file wins
+    # as pip 23 reads them: [install] of the earlier file over [global] of the later one
+    assert got.index_url == "https://legacy-install.example/simple"
     assert got.extra_index_urls == ("https://a.example/simple", "https://b.example/simple")
     assert got.no_index is False  # PIP_NO_INDEX over the file
     monkeypatch.setenv("PIP_CONFIG_FILE", str(tmp_path / "named.conf"))
     (tmp_path / "named.conf").write_text("[install]\nfind-links = wheels\n")
     named = pip_config.read()  # a named file that exists: no user files
     assert named.index_url is None and named.find_links == (str(Path("wheels").absolute()),)
+    assert named.args(own_index=True) == ["--find-links", named.find_links[0]]
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     assert pip_config.config_files() == []

@@ -33,6 +33,29 @@ def _env(offline: str | None = None) -> dict[str, str]:
     return env
 
 
+# options whose value pip never fetches under --no-index (an index) or that is no URL
+_INERT = frozenset(
+    "--index-url -i --extra-index-url --trusted-host --python --constraint -c --requirement -r "
+    "--report --no-binary --only-binary --use-feature".split()
+)
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
+def fetched_anyway(args: Sequence[str]) -> str | None:
+    """The first argument pip would fetch over the network even with ``--no-index``:
+    a direct URL or VCS requirement, or a ``--find-links`` URL (not ``file:``)."""
+    skip = False
+    for arg in args:
+        if skip or arg in _INERT:
+            skip = not skip
+            continue
+        value = arg.partition("=")[2] if arg.startswith("--find-links=") else arg
+        scheme = _SCHEME.search(value)
+        if scheme is not None and scheme.group(1).lower().rpartition("+")[2] != "file":
+            return value
+    return None
+
+
 def missing(output: str) -> str | None:
     """The first requirement pip's or uv's ``output`` says nothing offers."""
     found = NOT_FOUND.search(output)
@@ -78,6 +101,8 @@ def _run(args: list[str], what: str) -> subprocess.CompletedProcess[str]:
 
     prefix = _prefix_of(args)
     source = offline(prefix)
+    if source is not None and (remote := fetched_anyway(args)) is not None:
+        raise NotLocal(remote, source, "")
     with _scratch_tmp(prefix, _env(source)) as env:
         proc = proc_run(args, timeout=LONG, env=env)
     if proc.returncode != 0:
