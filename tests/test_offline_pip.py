@@ -164,6 +164,18 @@ def test_lock_f_offline_resolves_without_the_network_and_says_what_is_missing(
     assert not httpserver.log
 
 
+def test_create_offline_with_a_pip_list_only_an_index_has_creates_nothing(
+    channel, index, offline, tmp_path, monkeypatch, httpserver
+) -> None:
+    _use_index(monkeypatch, index)
+    file = _envfile(tmp_path, channel, "omega")
+    result = condapip("create", "-f", str(file), "-p", str(tmp_path / "new"), "--yes")
+    assert result.returncode == 2, result.stdout + result.stderr
+    [line] = [ln for ln in result.stderr.splitlines() if "error:" in ln]
+    assert f"pip requirement 'omega' is not available locally, and {offline} sets" in line
+    assert not httpserver.log and not (tmp_path / "new").exists()
+
+
 def test_pip_config_reads_files_in_pips_order_install_over_global_and_env_over_both(
     tmp_path, monkeypatch
 ) -> None:
