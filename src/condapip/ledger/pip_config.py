@@ -17,7 +17,7 @@ import locale
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from condapip.errors import CondapipError
@@ -33,8 +33,9 @@ _FALSE = {"n", "no", "f", "false", "off", "0"}
 class PipIndexes:
     """Where pip would look for distributions, and the constraints it always applies."""
 
-    index_url: str | None = None  # credentials kept: for the fetch only, never shown
-    extra_index_urls: tuple[str, ...] = ()
+    # credentials kept, for the fetch only: out of the repr, so never shown
+    index_url: str | None = field(default=None, repr=False)
+    extra_index_urls: tuple[str, ...] = field(default=(), repr=False)
     find_links: tuple[str, ...] = ()  # local ones absolute
     no_index: bool = False
     constraints: tuple[str, ...] = ()
