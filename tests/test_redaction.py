@@ -97,11 +97,14 @@ def test_channels_table_and_json_never_print_credentials(tmp_path: Path) -> None
         assert "conda.example.com" in text
 
 
-def test_the_create_plan_never_prints_an_index_password(tmp_path: Path, channel: Path) -> None:
+def test_the_create_plan_never_prints_an_index_password(
+    tmp_path: Path, channel: Path, wheelhouse: Path
+) -> None:
     yml = tmp_path / "environment.yml"
     yml.write_text(
         f"channels:\n  - {channel}\ndependencies:\n  - python\n  - pip\n  - pip:\n"
         f"      - --extra-index-url https://bob:{SECRET}@pypi.example.com/simple\n"
+        f"      - --find-links {wheelhouse}\n"  # the dry run resolves the list: offline
         "      - epsilon\n"
     )
     result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "x"), "--dry-run")
