@@ -121,8 +121,9 @@ def _check_pip(prefix: Path, pip: tuple[PipArtifact, ...]) -> None:
     dists = read_prefix(prefix).dists_by_key
     for a in pip:
         found = dists.get(a.name) or []
-        if not any(d.version == a.version for d in found):
-            raise Refused(f"pip did not install {a.name} {a.version}")
+        # a source tree uv locked has no version: any version built from it will do
+        if not any(d.version == a.version or not a.version for d in found):
+            raise Refused(f"pip did not install {a.name} {a.version}".rstrip())
         if a.commit:
             commits = {((d.direct_url or {}).get("vcs_info") or {}).get("commit_id") for d in found}
             if a.commit not in commits:

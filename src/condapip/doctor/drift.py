@@ -214,13 +214,13 @@ def _local_path(pip_layer: dict[str, Dist], want: WantedPip) -> list[Drift]:
 
 def _pinned_pip(prefix: Prefix, pip_layer: dict[str, Dist], pinned: PinnedPip) -> list[Drift]:
     key = canonicalize_name(pinned.name)
-    wanted = f"{key}=={pinned.version}"
+    wanted = f"{key}=={pinned.version}" if pinned.version else f"{key} @ {pinned.url}"
     dist = pip_layer.get(key)
     if dist is None:
         rec = prefix.python_records.get(key) or prefix.records.get(pypi_to_conda(key))
         return [_absent("pip", key, wanted, rec)]
     found = f"{dist.name} {dist.version}"
-    if dist.version != pinned.version:
+    if pinned.version and dist.version != pinned.version:  # none: a source tree uv locked
         return [Drift("version", "pip", key, wanted, found)]
     du = dist.direct_url or {}
     commit = (du.get("vcs_info") or {}).get("commit_id")

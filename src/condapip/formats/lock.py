@@ -320,18 +320,20 @@ def pip_entry(entry: Any, bad: Bad) -> PipArtifact:
     if not isinstance(entry, dict):
         raise bad("a pip entry is not a mapping")
     name = _str(entry, "name", bad) or ""
-    version = _str(entry, "version", bad) or ""
     requirement = _str(entry, "requirement", bad) or ""
     source = _str(entry, "source", bad)
     if source not in _SOURCES:
         raise bad(f"{name} has an invalid source {source!r}")
+    # a source tree uv locks has no version (PEP 751 leaves it out): its folder is the pin
+    tree = source == "directory" and not entry.get("version")
+    version = "" if tree else _str(entry, "version", bad) or ""
     try:
         req = check_pip_requirement(requirement)
     except CondapipError:
         raise bad(f"{name} has an invalid requirement {requirement!r}") from None
     if canonicalize_name(req.name) != canonicalize_name(name):
         raise bad(f"the requirement of {name} names {req.name}")
-    if not re.match(r"^[A-Za-z0-9.+!_-]+$", version):
+    if not tree and not re.match(r"^[A-Za-z0-9.+!_-]+$", version):
         raise bad(f"{name} has an invalid version {version!r}")
     url = _url(entry, bad, required=source != "index")
     sha256 = _hash(entry, "sha256", 64, bad)

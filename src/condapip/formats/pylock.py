@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from condapip.formats.layers import PipArtifact
@@ -16,27 +17,25 @@ def pylock_text(prefix: Prefix, artifacts: Sequence[PipArtifact]) -> str:
     doc: dict[str, Any] = {"lock-version": "1.0", "created-by": "condapip"}
     if prefix.python_version:
         doc["requires-python"] = f"=={prefix.python_version}.*"
-    doc["packages"] = [
-        package_table(a, directory_path=_file_path, url_as_archive=True) for a in artifacts
-    ]
+    doc["packages"] = [package_table(a, url_as_archive=True) for a in artifacts]
     return tomli_w.dumps(doc)
 
 
-def package_table(
-    a: PipArtifact, *, directory_path: Callable[[str], str], url_as_archive: bool
-) -> dict[str, Any]:
-    """One PEP 751 ``[[packages]]`` table: the VCS commit, the local directory, or the
-    file with its hash. ``directory_path`` turns a directory's URL into its ``path``;
+def package_table(a: PipArtifact, *, url_as_archive: bool) -> dict[str, Any]:
+    """One PEP 751 ``[[packages]]`` table: the VCS commit, the local directory (by its
+    absolute filesystem path, as PEP 751 writes one), or the file with its hash.
     ``url_as_archive`` writes a direct URL install as ``archive``, not ``wheels``/``sdist``.
     """
-    pkg: dict[str, Any] = {"name": a.name, "version": a.version}
+    pkg: dict[str, Any] = {"name": a.name}
+    if a.version:  # a source tree uv locks has none; PEP 751 leaves it out then
+        pkg["version"] = a.version
     if a.source == "vcs":
         vcs: dict[str, Any] = {"type": a.vcs or "git", "url": a.url, "commit-id": a.commit}
         if a.subdirectory:
             vcs["subdirectory"] = a.subdirectory
         pkg["vcs"] = vcs
     elif a.source == "directory":
-        pkg["directory"] = {"path": directory_path(a.url or ""), "editable": a.editable}
+        pkg["directory"] = {"path": _file_path(a.url or ""), "editable": a.editable}
     else:
         filename = (a.url or "").split("#", 1)[0].rsplit("/", 1)[-1]
         entry = {"name": filename, "url": a.url, "hashes": {"sha256": a.sha256}}
@@ -54,3 +53,12 @@ def _file_path(url: str) -> str:
 
     parts = urlsplit(url)
     return unquote(parts.path) if parts.scheme == "file" else url
+
+
+def path_url(path: str, lock_folder: Path) -> str:
+    """A PEP 751 ``path`` as the ``file://`` URL condapip keeps: a relative one is
+    relative to the lock file's folder, as the PEP says (``..`` folded, as pip's URL has
+    none; links are kept, as pip kept them)."""
+    import os
+
+    return Path(os.path.normpath(lock_folder.absolute() / path)).as_uri()

@@ -16,16 +16,19 @@ from typing import Any
 from condapip import __version__
 from condapip.errors import CondapipError
 from condapip.formats.lock import Bad, Lock, PlatformLock, conda_entry, pip_entry
-from condapip.formats.pylock import package_table
+from condapip.formats.pylock import package_table, path_url
 
 NAME = re.compile(r"^pylock\.(?P<platform>[a-z0-9]+-[a-z0-9_]+)\.toml$")
+PEP_NAME = re.compile(r"^pylock\.(?:[^.]+\.)?toml$")  # PEP 751's own rule
 
 
 def file_name(platform: str) -> str:
     return f"pylock.{platform}.toml"
 
 
-def write(lock: Lock, folder: Path) -> list[Path]:
+def write(lock: Lock, out: Path) -> list[Path]:
+    """One file per platform in the folder ``out``, or the one platform's in the file
+    ``out`` when it is named as PEP 751 names a pylock file."""
     import tomli_w
 
     from condapip.support.atomic import write_atomic
@@ -36,16 +39,28 @@ def write(lock: Lock, folder: Path) -> list[Path]:
         python = next((c.version for c in body.conda if c.name == "python"), None)
         if python:
             doc["requires-python"] = "==" + ".".join(python.split(".")[:2]) + ".*"
-        # a directory keeps its URL here (the export writes its path)
-        doc["packages"] = [
-            package_table(a, directory_path=str, url_as_archive=False) for a in body.pip
-        ]
+        doc["packages"] = [package_table(a, url_as_archive=False) for a in body.pip]
         doc["tool"] = {"condapip": _tool(lock, plat, body)}
-        texts[folder / file_name(plat)] = tomli_w.dumps(doc)
-    folder.mkdir(parents=True, exist_ok=True)
+        texts[_target(out, plat, len(lock.platforms))] = tomli_w.dumps(doc)
     for path, text in texts.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(path, text)
     return list(texts)
+
+
+def _target(out: Path, platform: str, count: int) -> Path:
+    if out.suffix != ".toml":
+        return out / file_name(platform)
+    if not is_pylock(out):
+        raise CondapipError(
+            f"{out}: PEP 751 names a pylock file pylock.toml or pylock.NAME.toml "
+            "(or give -o a folder)"
+        )
+    if count > 1:
+        raise CondapipError(
+            f"{out}: a pylock file holds one platform, this lock has {count}: give -o a folder"
+        )
+    return out
 
 
 def _tool(lock: Lock, platform: str, body: PlatformLock) -> dict[str, Any]:
@@ -58,7 +73,7 @@ def _tool(lock: Lock, platform: str, body: PlatformLock) -> dict[str, Any]:
 
 
 def is_pylock(path: Path) -> bool:
-    return path.name == "pylock.toml" or NAME.match(path.name) is not None
+    return PEP_NAME.match(path.name) is not None
 
 
 def read(path: Path, text: str) -> Lock:
@@ -80,7 +95,7 @@ def read(path: Path, text: str) -> Lock:
     if not isinstance(platform, str):
         raise bad("no platform: neither tool.condapip.platform nor a pylock.PLATFORM.toml name")
     conda = tuple(conda_entry(e, bad) for e in tool.get("conda") or ())
-    pip = tuple(pip_entry(_entry(p, bad), bad) for p in doc.get("packages") or ())
+    pip = tuple(pip_entry(_entry(p, bad, path.parent), bad) for p in doc.get("packages") or ())
     virtual = tuple(str(v) for v in tool.get("virtual-packages") or ())
     return Lock(
         name=None,
@@ -90,7 +105,9 @@ def read(path: Path, text: str) -> Lock:
     )
 
 
-def _entry(pkg: Any, bad: Bad) -> dict[str, Any]:
+def _entry(pkg: Any, bad: Bad, folder: Path) -> dict[str, Any]:
+    """A package table as a condapip lock's pip entry; a ``path`` is relative to
+    ``folder``, the lock file's, when it is not absolute."""
     if not isinstance(pkg, dict):
         raise bad("a package is not a table")
     name, version = pkg.get("name"), pkg.get("version")
@@ -109,7 +126,7 @@ def _entry(pkg: Any, bad: Bad) -> dict[str, Any]:
             "subdirectory": vcs.get("subdirectory"),
         }
     if "directory" in pkg:
-        url = Path(str(pkg["directory"].get("path"))).absolute().as_uri()
+        url = path_url(str(pkg["directory"].get("path")), folder)
         return {
             **base,
             "requirement": f"{name} @ {url}",
@@ -119,8 +136,6 @@ def _entry(pkg: Any, bad: Bad) -> dict[str, Any]:
         }
     files = pkg.get("wheels") or [pkg.get("sdist") or pkg.get("archive")]
     file = files[0] if files and isinstance(files[0], dict) else {}
-    url = file.get("url") or (
-        Path(str(file["path"])).absolute().as_uri() if "path" in file else None
-    )
+    url = file.get("url") or (path_url(str(file["path"]), folder) if "path" in file else None)
     sha256 = (file.get("hashes") or {}).get("sha256")
     return {**base, "requirement": f"{name} @ {url}", "source": "url", "url": url, "sha256": sha256}
