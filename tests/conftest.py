@@ -110,6 +110,9 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    # Python writes bytecode on import, as on a user's machine: a CI image's
+    # PYTHONDONTWRITEBYTECODE would make every pip run compile pip anew.
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
 
 
 @pytest.fixture
@@ -168,12 +171,15 @@ def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list
 
 
 def tree_digest(root: Path) -> dict[str, str]:
-    """Every file's content hash and every link's target: to prove nothing changed."""
+    """Every file's content hash and every link's target: to prove nothing changed
+    (bytecode aside: Python writes it wherever it imports)."""
     import hashlib
 
     out = {}
     for p in sorted(root.rglob("*")):
         rel = p.relative_to(root).as_posix()
+        if "__pycache__" in p.parts:
+            continue  # Python writes bytecode on import: no tool's change
         if p.is_symlink():
             out[rel] = "->" + os.readlink(p)
         elif p.is_file():
