@@ -49,10 +49,11 @@ def package_table(a: PipArtifact, *, url_as_archive: bool) -> dict[str, Any]:
 
 
 def _file_path(url: str) -> str:
-    from urllib.parse import unquote, urlsplit
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname  # unquoted; a drive path on Windows
 
     parts = urlsplit(url)
-    return unquote(parts.path) if parts.scheme == "file" else url
+    return url2pathname(parts.path) if parts.scheme == "file" else url
 
 
 def path_url(path: str, lock_folder: Path) -> str:
