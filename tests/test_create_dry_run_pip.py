@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip
+from tests.conftest import condapip, write_envfile
 
 ENGINES = ["rattler", pytest.param("conda", marks=pytest.mark.conda)]
 
@@ -16,13 +16,8 @@ ENGINES = ["rattler", pytest.param("conda", marks=pytest.mark.conda)]
 def _yml(tmp_path: Path, channel: Path, wheelhouse: Path, pip_entries: list[str]) -> Path:
     """python, pip and alpha (which needs conda's beta 1.0), and a pip list that is
     offline-repeatable: no index, only the test wheels."""
-    path = tmp_path / "environment.yml"
     pips = ["--no-index", f"--find-links {wheelhouse}", *pip_entries]
-    path.write_text(
-        f"name: made\nchannels:\n  - {channel}\ndependencies:\n  - python\n  - pip\n  - alpha\n"
-        "  - pip:\n" + "".join(f"      - {p}\n" for p in pips)
-    )
-    return path
+    return write_envfile(tmp_path, channel, ["python", "pip", "alpha"], pips)
 
 
 def _error(stderr: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import condapip, pip
+from tests.conftest import condapip, copy_prefix, pip
 from tests.gitrepo import make_git_package
 from tests.wheelmaker import make_wheel
 
@@ -74,11 +74,9 @@ def mixed_env(
 
 
 @pytest.fixture
-def fresh_mixed(
-    tmp_path: Path, channel: Path, wheelhouse: Path, git_repo, local_wheel: Path
-) -> Path:
-    """For tests that change the prefix."""
-    return build_mixed(tmp_path / "fresh", channel, wheelhouse, git_repo, local_wheel)
+def fresh_mixed(tmp_path: Path, mixed_env: Path) -> Path:
+    """For tests that change the prefix: their own copy of it."""
+    return copy_prefix(mixed_env, tmp_path / "fresh")
 
 
 @pytest.fixture

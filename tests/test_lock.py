@@ -32,10 +32,20 @@ def load(path: Path) -> dict:
     return YAML(typ="safe").load(path.read_text())
 
 
+@pytest.fixture(scope="module")
+def first_lock() -> dict[str, bytes]:
+    """The module's one `condapip lock` of mixed_env, written by the first test that asks."""
+    return {}
+
+
 @pytest.fixture
-def lockfile(mixed_env, find_links, tmp_path) -> Path:
+def lockfile(mixed_env, find_links, tmp_path, first_lock) -> Path:
+    """Each test's own copy of that lock, to read or tamper with."""
     out = tmp_path / "condapip.lock.yml"
-    lock(mixed_env, out)
+    if "bytes" not in first_lock:
+        lock(mixed_env, out)
+        first_lock["bytes"] = out.read_bytes()
+    out.write_bytes(first_lock["bytes"])
     return out
 
 
@@ -81,10 +91,10 @@ def test_lock_pins_pip_artifacts_with_sha256_and_vcs_by_commit(
     assert pip["theta"]["requirement"] == f"theta @ {git_url(repo)}@{commit}"
 
 
-def test_lock_is_byte_identical_on_two_runs(mixed_env, find_links, tmp_path):
-    lock(mixed_env, tmp_path / "a.yml")
-    lock(mixed_env, tmp_path / "b.yml")
-    assert (tmp_path / "a.yml").read_bytes() == (tmp_path / "b.yml").read_bytes()
+def test_lock_is_byte_identical_on_two_runs(mixed_env, lockfile, tmp_path):
+    # the module's first lock was one run; this is a second
+    lock(mixed_env, tmp_path / "again.yml")
+    assert (tmp_path / "again.yml").read_bytes() == lockfile.read_bytes()
 
 
 def test_lock_reads_back_as_written(lockfile):
@@ -98,26 +108,16 @@ def _yes(plan: object, question: str) -> None:
     """A confirm that goes ahead, as --yes does."""
 
 
-def test_create_lock_installs_exactly_the_locked_env(mixed_env, lockfile, tmp_path):
-    from condapip.commands import create_lock
-
-    target = tmp_path / "from-lock"
-    done = create_lock.run(
-        target, lockfile, engine="rattler", pip_engine=None, dry_run=False, confirm=_yes
-    )
-    layers = [row.layer for row in done.plan.rows]
-    assert layers.count("conda") == 4 and layers.count("pip") == 3
-    assert list_json(target) == list_json(mixed_env)
-    # the history keeps what the user asked for, so `export --from-history` still works
-    again = condapip("export", "-p", str(target), "--from-history")
-    assert "- alpha\n" in again.stdout and "beta" not in again.stdout
-
-
-def test_create_lock_cli_round_trip(mixed_env, lockfile, tmp_path):
+def test_create_lock_cli_installs_exactly_the_locked_env_keeping_its_history(
+    mixed_env, lockfile, tmp_path
+):
     target = tmp_path / "from-lock-cli"
     result = condapip("create", "-p", str(target), "--lock", str(lockfile), "--yes")
     assert result.returncode == 0, result.stderr
     assert list_json(target) == list_json(mixed_env)
+    # the history keeps what the user asked for, so `export --from-history` still works
+    again = condapip("export", "-p", str(target), "--from-history")
+    assert "- alpha\n" in again.stdout and "beta" not in again.stdout
 
 
 def test_create_lock_without_a_terminal_asks_for_yes_as_every_verb_does(lockfile, tmp_path):
@@ -129,7 +129,7 @@ def test_create_lock_without_a_terminal_asks_for_yes_as_every_verb_does(lockfile
     assert not target.exists()
 
 
-def test_dry_run_changes_nothing(lockfile, tmp_path):
+def test_dry_run_plans_every_locked_package_and_changes_nothing(lockfile, tmp_path):
     from condapip.commands import create_lock
 
     target = tmp_path / "dry"
@@ -138,6 +138,9 @@ def test_dry_run_changes_nothing(lockfile, tmp_path):
     )
     assert done.done is None and not target.exists()
     assert any("epsilon==1.0" in row.why for row in done.plan.rows)
+    # the plan a real run follows too: every locked package of both layers
+    layers = [row.layer for row in done.plan.rows]
+    assert layers.count("conda") == 4 and layers.count("pip") == 3
 
 
 def _tamper(lockfile: Path, layer: str, name: str) -> None:

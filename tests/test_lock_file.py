@@ -35,9 +35,31 @@ dependencies:
 """
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> lockworld.World:
-    return lockworld.build(tmp_path_factory.mktemp("lockworld"))
+# Built once per test process and shared by the three `lock -f` modules, which only read
+# them: the world, and the three-platform lock of ENV (its --json output beside it).
+_WORLD: dict[str, lockworld.World] = {}
+_LOCK: dict[str, tuple[Path, Path, dict]] = {}
+
+
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> lockworld.World:
+    if not _WORLD:
+        _WORLD["world"] = lockworld.build(tmp_path_factory.mktemp("lockworld"))
+    return _WORLD["world"]
+
+
+def shared_lock(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict]:
+    """One three-platform lock, read as data: (file, lock, --json)."""
+    if not _LOCK:
+        folder = tmp_path_factory.mktemp("locked")
+        file = envfile(folder, shared_world(tmp_path_factory))
+        out = folder / "condapip.lock.yml"
+        result = condapip("lock", "-f", str(file), "-o", str(out), "--json")
+        assert result.returncode == 0, result.stderr
+        _LOCK["lock"] = (file, out, json.loads(result.stdout))
+    return _LOCK["lock"]
+
+
+world = pytest.fixture(scope="module")(shared_world)
 
 
 def envfile(folder: Path, world: lockworld.World, text: str = ENV, **extra: str) -> Path:
@@ -46,28 +68,20 @@ def envfile(folder: Path, world: lockworld.World, text: str = ENV, **extra: str)
     return path
 
 
-@pytest.fixture(scope="module")
-def locked(world, tmp_path_factory) -> tuple[Path, Path, dict]:
-    """One three-platform lock, read as data: (file, lock, --json)."""
-    folder = tmp_path_factory.mktemp("locked")
-    file = envfile(folder, world)
-    out = folder / "condapip.lock.yml"
-    result = condapip("lock", "-f", str(file), "-o", str(out), "--json")
-    assert result.returncode == 0, result.stderr
-    return file, out, json.loads(result.stdout)
+locked = pytest.fixture(scope="module")(shared_lock)
 
 
 @pytest.fixture(scope="module")
-def written(world, tmp_path_factory) -> dict[str, list[Path]]:
-    """The same file locked once in each format: the files each run wrote."""
+def written(world, locked, tmp_path_factory) -> dict[str, list[Path]]:
+    """The same file locked once in each format: the files each run wrote
+    (condapip's own format is the ``locked`` run's)."""
     folder = tmp_path_factory.mktemp("formats")
     file = envfile(folder, world)
-    out = {}
+    out = {"condapip": [locked[1]]}
     for fmt, name in [
         ("conda-lock", "conda-lock.yml"),
         ("pixi", "pixi.lock"),
         ("pylock", "pylock"),
-        ("condapip", "condapip.lock.yml"),
     ]:
         result = condapip("lock", "-f", str(file), "--format", fmt, "-o", str(folder / name))
         assert result.returncode == 0, result.stderr
@@ -195,11 +209,13 @@ def test_sel_entries_are_read_for_each_platform_being_locked(world, tmp_path):
     text = ENV.replace("  - accel\n", "  - accel\n  - sel(linux): linuxonly\n")
     file = envfile(tmp_path, world, text)
     out = tmp_path / "sel.lock.yml"
-    result = condapip("lock", "-f", str(file), "-o", str(out), "--platform", "osx-arm64")
+    args = ["--platform", "osx-arm64", "--platform", "linux-64"]
+    # osx-arm64 has no linuxonly: the lock succeeds only if sel(linux) is left out there
+    result = condapip("lock", "-f", str(file), "-o", str(out), *args)
     assert result.returncode == 0, result.stderr
-    result = condapip("lock", "-f", str(file), "-o", str(out), "--platform", "linux-64")
-    assert result.returncode == 0, result.stderr
-    assert "linuxonly" in {c["name"] for c in load(out)["platforms"]["linux-64"]["conda"]}
+    platforms = load(out)["platforms"]
+    assert "linuxonly" in {c["name"] for c in platforms["linux-64"]["conda"]}
+    assert "linuxonly" not in {c["name"] for c in platforms["osx-arm64"]["conda"]}
 
 
 def test_a_channel_relative_to_the_file_is_read_as_create_reads_it(world, tmp_path):
@@ -214,14 +230,28 @@ def test_a_channel_relative_to_the_file_is_read_as_create_reads_it(world, tmp_pa
     assert check.returncode == 0, check.stdout + check.stderr
 
 
-@pytest.mark.parametrize("fmt", ["conda-lock", "pixi", "pylock"])
-def test_create_lock_installs_this_platform_from_every_format(written, tmp_path, fmt):
+def test_create_lock_installs_this_platforms_section_of_a_three_platform_lock_in_every_format(
+    written, tmp_path
+):
+    from condapip.formats.locks import read_any, section_for
     from condapip.ledger.prefix import read_prefix
 
-    path = next(p for p in written[fmt] if fmt != "pylock" or "linux-64" in p.name)
+    paths = {
+        fmt: next(p for p in written[fmt] if fmt != "pylock" or "linux-64" in p.name)
+        for fmt in ("condapip", "conda-lock", "pixi", "pylock")
+    }
+    # create --lock installs this platform's artifacts, whichever format they were read
+    # from (in any order; the virtual packages only say what the solve assumed): every
+    # format gives the same ones, so one real install stands for them all
+    installs = set()
+    for path in paths.values():
+        section = section_for(read_any(path), "linux-64", path)
+        installs.add((tuple(sorted(section.conda, key=lambda c: c.name)), section.pip))
+    assert len(installs) == 1, installs
     env = tmp_path / "env"
-    result = condapip("create", "-p", str(env), "--lock", str(path), "--yes")
+    result = condapip("create", "-p", str(env), "--lock", str(paths["conda-lock"]), "--yes")
     assert result.returncode == 0, result.stderr
     prefix = read_prefix(env)
     assert {"python", "alpha", "beta", "accel"} <= set(prefix.records)
     assert {"fastcore", "epsilon", "usesalpha"} <= set(prefix.dists_by_key)
+    assert "winonly" not in prefix.dists_by_key  # its marker: Windows only

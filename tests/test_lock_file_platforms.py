@@ -8,14 +8,11 @@ import json
 import pytest
 
 from condapip.ledger.platform import current_subdir
-from tests import lockworld
 from tests.conftest import condapip
 from tests.test_channel_build_progress import _on_a_terminal
-from tests.test_lock_file import ENV, envfile
+from tests.test_lock_file import ENV, envfile, shared_world
 
-world = pytest.fixture(scope="module")(
-    lambda tmp_path_factory: lockworld.build(tmp_path_factory.mktemp("lockworld"))
-)
+world = pytest.fixture(scope="module")(shared_world)
 
 
 def _locked_platforms(world, tmp_path, text: str, *args: str) -> list[str]:

@@ -10,11 +10,9 @@ import pytest
 
 from tests import lockworld
 from tests.conftest import condapip
-from tests.test_lock_file import ENV, envfile
+from tests.test_lock_file import ENV, envfile, shared_lock, shared_world
 
-world = pytest.fixture(scope="module")(
-    lambda tmp_path_factory: lockworld.build(tmp_path_factory.mktemp("lockworld"))
-)
+world = pytest.fixture(scope="module")(shared_world)
 
 
 def _refused(world, tmp_path, text: str, *platforms: str) -> str:
@@ -54,12 +52,8 @@ def test_bad_virtual_packages_and_platforms_are_bad_input(world, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def three(world, tmp_path_factory) -> tuple[Path, Path]:
-    folder = tmp_path_factory.mktemp("three")
-    file = envfile(folder, world)
-    out = folder / "condapip.lock.yml"
-    result = condapip("lock", "-f", str(file), "-o", str(out))
-    assert result.returncode == 0, result.stderr
+def three(tmp_path_factory) -> tuple[Path, Path]:
+    file, out, _ = shared_lock(tmp_path_factory)
     return file, out
 
 
@@ -98,19 +92,6 @@ def test_check_of_a_lock_in_another_format_reads_it(three, world, tmp_path):
     changed = envfile(tmp_path, world, ENV.replace("  - alpha\n", "  - alpha <1\n"))
     result = condapip("lock", "-f", str(changed), "--check", str(out))
     assert result.returncode == 1 and "alpha <1" in result.stdout
-
-
-def test_create_lock_installs_this_platforms_section_of_a_three_platform_lock(three, tmp_path):
-    from condapip.ledger.prefix import read_prefix
-
-    _, out = three
-    target = tmp_path / "env"
-    result = condapip("create", "-p", str(target), "--lock", str(out), "--yes")
-    assert result.returncode == 0, result.stderr
-    prefix = read_prefix(target)
-    assert {"python", "alpha", "accel"} <= set(prefix.records)
-    assert {"fastcore", "epsilon", "usesalpha"} <= set(prefix.dists_by_key)
-    assert "winonly" not in prefix.dists_by_key
 
 
 def test_create_lock_names_the_locks_platforms_when_this_one_is_missing(world, tmp_path):
