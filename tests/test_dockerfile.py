@@ -12,6 +12,7 @@ import pytest
 
 from condapip.cli.confirm import NO_TERMINAL
 from tests.conftest import condapip
+from tests.inprocess import run_cli
 
 # The seed's Dockerfile example as an environment.yml, with the pip layer at exact pins.
 SEED_ENV = """\
@@ -49,8 +50,9 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def write(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return condapip(
+def write(project: Path, *args: str, via=run_cli) -> subprocess.CompletedProcess[str]:
+    """``condapip dockerfile`` on the project's file; in-process unless ``via`` says."""
+    return via(
         "dockerfile",
         *("-f", str(project / "environment.yml"), "-o", str(project / "Dockerfile")),
         *args,
@@ -63,7 +65,7 @@ def written(project: Path) -> list[str]:
 
 
 def lint(path: Path) -> tuple[int, list[tuple[str, int]]]:
-    done = condapip("dockerfile", "--lint", str(path), "--json")
+    done = run_cli("dockerfile", "--lint", str(path), "--json")
     assert done.returncode in (0, 1), done.stderr
     found = json.loads(done.stdout)["findings"]
     return done.returncode, [(f["rule"], f["line"]) for f in found]
@@ -186,7 +188,7 @@ def test_dockerfile_rejects_unsafe_values_with_exit_2(
 def test_dockerfile_will_not_replace_an_existing_dockerfile_without_yes(project: Path) -> None:
     (project / "Dockerfile").write_text("FROM scratch\n")
 
-    done = write(project)
+    done = write(project, via=condapip)  # the process's own stdin: no terminal
 
     assert (done.returncode, done.stderr) == (2, f"condapip: error: {NO_TERMINAL}\n")
     assert (project / "Dockerfile").read_text() == "FROM scratch\n"
@@ -219,7 +221,7 @@ def test_dockerfile_without_a_pip_layer_has_no_pip_step(tmp_path: Path) -> None:
 def _lock_of(env: Path, out: Path) -> dict:
     from ruamel.yaml import YAML
 
-    done = condapip("lock", "-p", str(env), "-o", str(out))
+    done = run_cli("lock", "-p", str(env), "-o", str(out))
     assert done.returncode == 0, done.stderr
     return YAML(typ="safe").load(out.read_text())
 
@@ -264,7 +266,7 @@ def test_dockerfile_from_a_lock_installs_every_conda_package_by_url_and_hash(
     out.mkdir()
     _dump(doc, out / "condapip.lock.yml")
 
-    done = condapip(
+    done = run_cli(
         "dockerfile", "-f", str(out / "condapip.lock.yml"), "-o", str(out / "Dockerfile")
     )
 
@@ -288,7 +290,7 @@ def test_dockerfile_from_a_lock_of_a_local_channel_is_refused(make_env, tmp_path
     doc["platforms"] = {"linux-64": body}
     _dump(doc, tmp_path / "condapip.lock.yml")
 
-    done = condapip(
+    done = run_cli(
         "dockerfile", "-f", str(tmp_path / "condapip.lock.yml"), "-o", str(tmp_path / "D")
     )
 
@@ -481,7 +483,7 @@ def test_an_explicit_file_builds_the_conda_layer_from_its_urls(tmp_path: Path) -
         "# pip: rich==13.7.1\n"
     )
 
-    done = condapip(
+    done = run_cli(
         "dockerfile", "-f", str(tmp_path / "explicit.txt"), "-o", str(tmp_path / "Dockerfile")
     )
 
@@ -545,7 +547,7 @@ def test_create_and_dockerfile_refuse_a_both_layer_file_with_the_same_line(
     yml = f"name: w\ndependencies:\n  - python=3.11\n  - {conda}\n  - pip:\n    - {pip}\n"
     path = _env(tmp_path, yml) / "environment.yml"
 
-    made = condapip("create", "-f", str(path), "-p", str(tmp_path / "env"), "--dry-run")
+    made = run_cli("create", "-f", str(path), "-p", str(tmp_path / "env"), "--dry-run")
     done = write(tmp_path)
 
     assert (made.returncode, done.returncode) == (2, 2), made.stderr + done.stderr
@@ -614,9 +616,9 @@ def test_lint_takes_several_files_and_reports_each(tmp_path: Path) -> None:
     dirty = tmp_path / "dirty.Dockerfile"
     dirty.write_text("FROM python:3.12\nUSER app\nRUN pip install --no-cache-dir requests\n")
 
-    text = condapip("dockerfile", "--lint", str(clean), str(dirty))
-    done = condapip("dockerfile", "--lint", str(clean), str(dirty), "--json")
-    only_clean = condapip("dockerfile", "--lint", str(clean))
+    text = run_cli("dockerfile", "--lint", str(clean), str(dirty))
+    done = run_cli("dockerfile", "--lint", str(clean), str(dirty), "--json")
+    only_clean = run_cli("dockerfile", "--lint", str(clean))
 
     assert (text.returncode, done.returncode, only_clean.returncode) == (1, 1, 0), text.stderr
     assert f"{clean}: no findings" in text.stdout and f"{dirty}:3: unpinned-pip" in text.stdout

@@ -1,0 +1,55 @@
+"""The CLI in-process, for tests about a verb's output and exit code rather than the process.
+
+``tests.conftest.condapip`` starts a Python for every call (about 0.3 s of CPU,
+more for typer's setup); most tests check what a verb prints and returns, which
+``condapip.cli.run`` gives the same without the start. Each verb keeps at least
+one test through ``condapip`` (the process: ``__main__``'s fast path, redaction
+of the streams, ``os._exit``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def _streams(cwd: Path | None) -> Iterator[tuple[io.TextIOWrapper, io.TextIOWrapper]]:
+    # --json writes bytes to sys.stdout.buffer: text streams over bytes, as a pipe has
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    saved = sys.stdin, os.getcwd()
+    sys.stdin = io.StringIO("")  # no terminal, as under `condapip(...)`'s pipes
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield out, err
+    finally:
+        sys.stdin = saved[0]
+        os.chdir(saved[1])
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """``condapip ARGS`` in this process: its exit code, stdout and stderr."""
+    from condapip.cli import run
+
+    with _streams(cwd) as (out, err):
+        code = run(list(args))
+        out.flush()
+        err.flush()
+        stdout = out.buffer.getvalue().decode()  # type: ignore[attr-defined]
+        stderr = err.buffer.getvalue().decode()  # type: ignore[attr-defined]
+    return subprocess.CompletedProcess(["condapip", *args], code, stdout, stderr)
+
+
+def cli(*args: str) -> tuple[int, str]:
+    """A read verb in-process: its exit code and stdout."""
+    done = run_cli(*args)
+    sys.stderr.write(done.stderr)  # left to pytest's capture, as a direct call leaves it
+    return done.returncode, done.stdout
