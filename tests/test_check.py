@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import condapip, copy_prefix, pip, tree_digest, write_envfile
 from tests.gitrepo import git, make_git_package
+from tests.inprocess import run_cli
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +35,8 @@ def layered(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse:
 
 
 def _check(*args: str) -> tuple[int, dict]:
-    result = condapip("check", *args, "--json")
+    # in-process: these tests are about the report (the process has its own tests here)
+    result = run_cli("check", *args, "--json")
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
 
@@ -111,8 +113,7 @@ def test_lock_drift_names_missing_replaced_and_extra_packages(
 ):
     prefix = copy_prefix(layered, tmp_path / "drifted")
     assert pip(prefix, "uninstall", "-y", "epsilon").returncode == 0
-    assert pip(prefix, "install", "gamma", find_links=wheelhouse).returncode == 0
-    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    assert pip(prefix, "install", "gamma", "beta==2.0", find_links=wheelhouse).returncode == 0
     code, report = _check("--lock", str(locked), "-p", str(prefix))
     assert code == 1
     assert {
@@ -131,7 +132,7 @@ def test_lock_drift_names_missing_replaced_and_extra_packages(
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(layered, tmp_path, args):
-    result = condapip("check", *args, "-p", str(layered), cwd=tmp_path)
+    result = run_cli("check", *args, "-p", str(layered), cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.startswith("condapip: error:") and len(result.stderr.splitlines()) == 1
 
@@ -339,7 +340,7 @@ def test_a_malformed_lock_or_one_without_this_platform_is_one_line_and_exit_2(
     (section,) = data.platforms.values()
     elsewhere.write_text(lockfile.dumps(replace(data, platforms={"win-64": section})))
     for lock, says in ((malformed, "malformed"), (elsewhere, "has no packages for")):
-        result = condapip("check", "--lock", str(lock), "-p", str(layered))
+        result = run_cli("check", "--lock", str(lock), "-p", str(layered))
         assert result.returncode == 2, result.stdout
         assert result.stderr.startswith("condapip: error:") and says in result.stderr
         assert len(result.stderr.splitlines()) == 1
