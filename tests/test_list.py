@@ -9,7 +9,31 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.inprocess import run_cli
+
+
+@pytest.fixture(scope="module")
+def conda_env(tmp_path_factory, channel) -> Path:
+    """python, pip and alpha (with beta 1.0), as `condapip create` lays them; only read."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = tmp_path_factory.mktemp("conda-env") / "env"
+    specs = ["python", "pip", "alpha"]
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
+    return prefix
+
+
+@pytest.fixture(scope="module")
+def pip_env(conda_env, tmp_path_factory, wheelhouse) -> Path:
+    """The same after pip installs epsilon and beta 2.0 (over conda's 1.0); only read."""
+    prefix = copy_prefix(conda_env, tmp_path_factory.mktemp("pip-env") / "env")
+    proc = pip(prefix, "install", "epsilon", "beta==2.0", find_links=wheelhouse)
+    assert proc.returncode == 0, proc.stderr
+    return prefix
 
 
 def _by_name(result) -> dict[str, dict]:
@@ -17,8 +41,8 @@ def _by_name(result) -> dict[str, dict]:
     return {row["name"]: row for row in json.loads(result.stdout)}
 
 
-def test_conda_installed_packages_are_owned_by_conda(make_env):
-    prefix = make_env()
+def test_conda_installed_packages_are_owned_by_conda(conda_env):
+    prefix = conda_env
     rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
     assert rows["alpha"]["owner"] == "conda"
     assert rows["beta"]["owner"] == "conda"
@@ -27,20 +51,18 @@ def test_conda_installed_packages_are_owned_by_conda(make_env):
     assert {"name", "version", "build", "channel", "owner", "installer"} <= set(rows["alpha"])
 
 
-def test_pip_installed_package_is_owned_by_pip(make_env, wheelhouse):
-    prefix = make_env()
-    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
-    rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
+def test_pip_installed_package_is_owned_by_pip(pip_env):
+    prefix = pip_env
+    rows = _by_name(run_cli("list", "-p", str(prefix), "--json"))
     assert rows["epsilon"]["owner"] == "pip"
     assert rows["epsilon"]["installer"] == "pip"
     assert rows["epsilon"]["channel"] == "pypi"
     assert rows["epsilon"]["build"] == "pypi_0"  # as conda list shows pip's packages
 
 
-def test_pip_upgrade_of_conda_package_is_pip_over_conda(make_env, wheelhouse):
-    prefix = make_env()
-    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
-    rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
+def test_pip_upgrade_of_conda_package_is_pip_over_conda(pip_env):
+    prefix = pip_env
+    rows = _by_name(run_cli("list", "-p", str(prefix), "--json"))
     assert rows["beta"]["owner"] == "pip-over-conda"
     assert rows["beta"]["version"] == "2.0"
     assert rows["beta"]["conda_version"] == "1.0"
@@ -48,9 +70,9 @@ def test_pip_upgrade_of_conda_package_is_pip_over_conda(make_env, wheelhouse):
     assert rows["alpha"]["owner"] == "conda"
 
 
-def test_human_output_lists_each_package_once_sorted(make_env):
-    prefix = make_env()
-    result = condapip("list", "-p", str(prefix))
+def test_human_output_lists_each_package_once_sorted(conda_env):
+    prefix = conda_env
+    result = run_cli("list", "-p", str(prefix))
     assert result.returncode == 0
     names = [ln.split()[0] for ln in result.stdout.splitlines() if ln.startswith("  ")]
     assert names == sorted(names, key=str.lower)
@@ -60,7 +82,7 @@ def test_human_output_lists_each_package_once_sorted(make_env):
 def test_list_finds_env_by_name_in_conda_envs_path(make_env, monkeypatch):
     prefix = make_env(name="named")
     monkeypatch.setenv("CONDA_ENVS_PATH", str(prefix.parent))
-    rows = _by_name(condapip("list", "-n", "named", "--json"))
+    rows = _by_name(run_cli("list", "-n", "named", "--json"))
     assert "alpha" in rows
 
 
@@ -78,9 +100,9 @@ def test_named_env_is_found_in_conda_envs_path_then_condarc_envs_dirs(
     condarc = tmp_path / "condarc"
     condarc.write_text(f"envs_dirs:\n  - {second.parent}\n")
     monkeypatch.setenv("CONDARC", str(condarc))
-    assert _listed_prefix(condapip("list", "-n", "named")) == str(second)
+    assert _listed_prefix(run_cli("list", "-n", "named")) == str(second)
     monkeypatch.setenv("CONDA_ENVS_PATH", str(first.parent))
-    assert _listed_prefix(condapip("list", "-n", "named")) == str(first)
+    assert _listed_prefix(run_cli("list", "-n", "named")) == str(first)
 
 
 def test_named_env_is_found_in_environments_txt_then_home_conda_envs(
@@ -91,9 +113,9 @@ def test_named_env_is_found_in_environments_txt_then_home_conda_envs(
     default = make_env(name="home/.conda/envs/plain")
     (home / ".conda" / "environments.txt").write_text(f"{listed}\n/gone/env\n")
     monkeypatch.setenv("HOME", str(home))
-    assert _listed_prefix(condapip("list", "-n", "listed")) == str(listed)
-    assert _listed_prefix(condapip("list", "-n", "plain")) == str(default)
-    missing = condapip("list", "-n", "gone")
+    assert _listed_prefix(run_cli("list", "-n", "listed")) == str(listed)
+    assert _listed_prefix(run_cli("list", "-n", "plain")) == str(default)
+    missing = run_cli("list", "-n", "gone")
     assert missing.returncode == 2 and "no environment named 'gone'" in missing.stderr
 
 
@@ -103,10 +125,9 @@ def test_hostile_env_names_are_bad_input(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_list_defaults_to_conda_prefix(make_env, monkeypatch):
-    prefix = make_env()
-    monkeypatch.setenv("CONDA_PREFIX", str(prefix))
-    assert "alpha" in _by_name(condapip("list", "--json"))
+def test_list_defaults_to_conda_prefix(conda_env, monkeypatch):
+    monkeypatch.setenv("CONDA_PREFIX", str(conda_env))
+    assert "alpha" in _by_name(run_cli("list", "--json"))
 
 
 def _assert_bad_input(result, needle: str) -> None:
@@ -123,7 +144,7 @@ def test_missing_prefix_is_bad_input(tmp_path: Path):
 
 
 def test_folder_without_conda_meta_is_bad_input(tmp_path: Path):
-    _assert_bad_input(condapip("list", "-p", str(tmp_path)), "not a conda prefix")
+    _assert_bad_input(run_cli("list", "-p", str(tmp_path)), "not a conda prefix")
 
 
 def test_truncated_conda_meta_json_is_bad_input_and_changes_nothing(make_env):
@@ -134,19 +155,18 @@ def test_truncated_conda_meta_json_is_bad_input_and_changes_nothing(make_env):
     record.unlink()  # the file is a hardlink into rattler's cache; never edit in place
     record.write_bytes(data[: len(data) // 2])
     before = tree_digest(prefix)
-    _assert_bad_input(condapip("list", "-p", str(prefix)), record.name)
+    _assert_bad_input(run_cli("list", "-p", str(prefix)), record.name)
     assert tree_digest(prefix) == before
 
 
-def test_dist_info_without_metadata_is_read_as_no_dist_and_changes_nothing(make_env, wheelhouse):
+def test_dist_info_without_metadata_is_read_as_no_dist_and_changes_nothing(pip_env, tmp_path):
     """What a pip killed mid-install leaves: not a dist, not bad input (doctor names it)."""
-    prefix = make_env()
-    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    prefix = copy_prefix(pip_env, tmp_path / "env")
     dist_info = next(prefix.glob("lib/python*/site-packages/epsilon-1.0.dist-info"))
     (dist_info / "METADATA").unlink()
     before = tree_digest(prefix)
-    assert "epsilon" not in _by_name(condapip("list", "-p", str(prefix), "--json"))
-    doctor = condapip("doctor", "-p", str(prefix))
+    assert "epsilon" not in _by_name(run_cli("list", "-p", str(prefix), "--json"))
+    doctor = run_cli("doctor", "-p", str(prefix))
     assert doctor.returncode == 1 and "epsilon-1.0.dist-info" in doctor.stdout, doctor.stdout
     assert tree_digest(prefix) == before
 
@@ -162,7 +182,7 @@ def test_real_numpy_scipy_prefix_imports_scipy_linalg(real_channel, tmp_path):
     engine = RattlerEngine(progress=False)
     pkgs = conda_layer.solve(engine, prefix, [str(real_channel)], ["python", "scipy", "pip"])
     conda_layer.apply(engine, prefix, pkgs, ["python", "scipy", "pip"])
-    rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
+    rows = _by_name(run_cli("list", "-p", str(prefix), "--json"))
     assert rows["numpy"]["version"] == "1.26.4" and rows["numpy"]["owner"] == "conda"
     assert rows["scipy"]["version"] == "1.11.4" and rows["scipy"]["owner"] == "conda"
     proc = subprocess.run(
@@ -186,16 +206,15 @@ def test_channel_build_of_a_bad_wheel_is_bad_input_and_writes_nothing(tmp_path, 
         assert not out.exists()
 
 
-def test_dist_without_installer_is_unknown_and_egg_info_is_read(make_env, wheelhouse):
-    prefix = make_env()
-    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+def test_dist_without_installer_is_unknown_and_egg_info_is_read(pip_env, tmp_path):
+    prefix = copy_prefix(pip_env, tmp_path / "env")
     site = next(prefix.glob("lib/python*/site-packages"))
     (site / "epsilon-1.0.dist-info" / "INSTALLER").unlink()
     # an old setup.py install leaves an egg-info; no installer today writes one
     egg = site / "Legacy_Pkg-0.3-py3.11.egg-info"
     egg.mkdir()
     (egg / "PKG-INFO").write_text("Metadata-Version: 1.1\nName: Legacy-Pkg\nVersion: 0.3\n")
-    rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
+    rows = _by_name(run_cli("list", "-p", str(prefix), "--json"))
     assert (rows["epsilon"]["owner"], rows["epsilon"]["installer"]) == ("unknown", None)
     assert (rows["legacy-pkg"]["version"], rows["legacy-pkg"]["owner"]) == ("0.3", "unknown")
 
@@ -230,8 +249,8 @@ def test_channel_build_makes_conda_packages_from_wheel_metadata(channel, tmp_pat
     assert (channel / "noarch" / "repodata.json").is_file()
 
 
-def test_created_env_has_history_in_condas_format(make_env):
-    prefix = make_env()
+def test_created_env_has_history_in_condas_format(conda_env):
+    prefix = conda_env
     text = (prefix / "conda-meta" / "history").read_text()
     assert re.search(r"^==> \d{4}-\d\d-\d\d \d\d:\d\d:\d\d <==$", text, re.M)
     assert re.search(r"^# cmd: condapip create", text, re.M)
