@@ -8,25 +8,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip
+from tests.conftest import condapip, write_envfile
 from tests.gitrepo import make_git_package
 from tests.wheelmaker import make_wheel
 
 
-@pytest.fixture
-def git_repo(tmp_path: Path) -> tuple[Path, str]:
-    """A local git repository of a pip-only package; returns it and its commit."""
-    return make_git_package(tmp_path / "iota-src", "iota", "0.3", ["beta>=1.0"])
-
-
-def _yml(path: Path, channel: Path, pip_entries: list[str], conda: list[str] | None = None):
-    deps = "".join(f"  - {d}\n" for d in (conda or ["python", "pip", "alpha"]))
-    pips = "".join(f"      - {p}\n" for p in pip_entries)
-    path.write_text(
-        f"name: made\nchannels:\n  - {channel}\ndependencies:\n{deps}"
-        + (f"  - pip:\n{pips}" if pip_entries else "")
+@pytest.fixture(scope="module")
+def git_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A local git repository of a pip-only package; returns it and its commit. Only read."""
+    return make_git_package(
+        tmp_path_factory.mktemp("git") / "iota-src", "iota", "0.3", ["beta>=1.0"]
     )
-    return path
+
+
+def _yml(folder: Path, channel: Path, pip_entries: list[str], conda: list[str] | None = None):
+    """``folder/environment.yml``: python, pip and alpha unless ``conda`` says otherwise."""
+    return write_envfile(folder, channel, conda or ["python", "pip", "alpha"], pip_entries)
 
 
 def _rows(prefix: Path) -> dict[str, dict]:
@@ -42,7 +39,7 @@ def test_create_with_both_layers_and_a_git_commit_gives_a_clean_env(
     theta = make_wheel(tmp_path / "local", "theta", "2.1")
     digest = hashlib.sha256(theta.read_bytes()).hexdigest()
     yml = _yml(
-        tmp_path / "environment.yml",
+        tmp_path,
         channel,
         [
             "epsilon==1.0",
@@ -71,7 +68,8 @@ def test_create_with_both_layers_and_a_git_commit_gives_a_clean_env(
 def test_create_names_the_env_from_the_file_in_conda_envs_path(tmp_path, channel, monkeypatch):
     envs = tmp_path / "envs"
     monkeypatch.setenv("CONDA_ENVS_PATH", str(envs))
-    yml = _yml(tmp_path / "environment.yml", channel, [])
+    yml = _yml(tmp_path, channel, [])
+    yml.write_text("name: made\n" + yml.read_text())
     result = condapip("create", "-f", str(yml), "--yes")
     assert result.returncode == 0, result.stderr
     assert (envs / "made" / "conda-meta").is_dir()
@@ -80,7 +78,7 @@ def test_create_names_the_env_from_the_file_in_conda_envs_path(tmp_path, channel
 
 
 def test_dry_run_creates_nothing(tmp_path, channel, wheelhouse):
-    yml = _yml(tmp_path / "environment.yml", channel, [f"-f {wheelhouse}", "epsilon"])
+    yml = _yml(tmp_path, channel, [f"-f {wheelhouse}", "epsilon"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--dry-run")
     assert result.returncode == 0, result.stderr
@@ -100,7 +98,7 @@ def test_dry_run_creates_nothing(tmp_path, channel, wheelhouse):
 def test_a_conflict_the_plan_can_see_is_refused_before_anything_is_solved(
     tmp_path, channel, conda, pip, missing
 ):
-    yml = _yml(tmp_path / "environment.yml", channel, pip, conda)
+    yml = _yml(tmp_path, channel, pip, conda)
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 2, result.stdout + result.stderr
@@ -113,7 +111,7 @@ def test_a_conflict_the_plan_can_see_is_refused_before_anything_is_solved(
 def test_failed_pip_layer_removes_the_half_made_prefix(tmp_path, channel, find_links):
     # resolved from its metadata before linking, but pip refuses to install it
     escaping = make_wheel(tmp_path / "bad", "mu", "1.0", files={"../../../escape.py": "x = 1\n"})
-    yml = _yml(tmp_path / "environment.yml", channel, [f"-f {escaping.parent}", "mu"])
+    yml = _yml(tmp_path, channel, [f"-f {escaping.parent}", "mu"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -124,7 +122,7 @@ def test_failed_pip_layer_removes_the_half_made_prefix(tmp_path, channel, find_l
 
 def test_existing_prefix_is_refused_unless_empty(tmp_path, channel, make_env):
     prefix = make_env()
-    yml = _yml(tmp_path / "environment.yml", channel, [])
+    yml = _yml(tmp_path, channel, [])
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 1
     assert "already exists" in result.stderr
@@ -147,14 +145,17 @@ def test_existing_prefix_is_refused_unless_empty(tmp_path, channel, make_env):
         ("dependencies:\n  - python\n  - {foo: 1}\n", "line 3: unexpected dependency"),
     ],
 )
-def test_malformed_environment_file_is_bad_input(tmp_path, text, where):
+def test_malformed_environment_file_is_bad_input(tmp_path, text, where, capsys):
+    from condapip.cli import run
+
     yml = tmp_path / "environment.yml"
     yml.write_text(text)
     prefix = tmp_path / "new"
-    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("condapip: error: "), result.stderr
+    # in-process: the file is judged before anything runs (the tests above cross the process)
+    assert run(["create", "-f", str(yml), "-p", str(prefix), "--yes"]) == 2
+    stderr = capsys.readouterr().err
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("condapip: error: "), stderr
     assert "environment.yml" in lines[0] and where in lines[0], lines[0]
     assert not prefix.exists()
     assert not (tmp_path / "x").exists()
@@ -173,7 +174,7 @@ def test_create_from_an_explicit_file_reproduces_the_conda_layer(tmp_path, make_
 
 
 def test_channels_from_c_replace_the_files_channels(tmp_path, channel):
-    yml = _yml(tmp_path / "environment.yml", tmp_path / "no-such-channel", [], ["python", "zeta"])
+    yml = _yml(tmp_path, tmp_path / "no-such-channel", [], ["python", "zeta"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "-c", str(channel), "--yes")
     assert result.returncode == 0, result.stderr
@@ -194,7 +195,7 @@ def test_pip_list_takes_requirement_files_links_and_paths_relative_to_the_file(
     (here / "requirements.txt").write_text("epsilon==1.0\n")
     local = make_wheel(here / "dist", "theta", "2.1")
     yml = _yml(
-        here / "environment.yml",
+        here,
         channel,
         [
             f"--find-links {wheelhouse}",
@@ -260,7 +261,7 @@ def test_the_name_table_maps_pypi_to_conda_only(tmp_path):
 
 
 def test_dry_run_solves_the_conda_layer_and_fails_as_the_real_run_does(tmp_path, channel):
-    yml = _yml(tmp_path / "environment.yml", channel, [], ["python", "alpha=9"])
+    yml = _yml(tmp_path, channel, [], ["python", "alpha=9"])
     prefix = tmp_path / "new"
     real = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     dry = condapip("create", "-f", str(yml), "-p", str(prefix), "--dry-run")
@@ -271,7 +272,7 @@ def test_dry_run_solves_the_conda_layer_and_fails_as_the_real_run_does(tmp_path,
 
 
 def test_a_create_plan_shows_every_version_and_the_channels(tmp_path, channel):
-    yml = _yml(tmp_path / "environment.yml", channel, [], ["python", "zeta"])
+    yml = _yml(tmp_path, channel, [], ["python", "zeta"])
     result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "new"), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "+ zeta 1.0" in result.stdout and "+ alpha 1.0" in result.stdout
@@ -312,7 +313,7 @@ def test_a_channel_path_with_dotdot_is_recorded_resolved(tmp_path, channel):
     odd = tmp_path / "a" / "b"
     odd.mkdir(parents=True)
     written = odd / ".." / ".." / ".." / channel.name
-    yml = _yml(tmp_path / "environment.yml", written, [], ["python", "beta"])
+    yml = _yml(tmp_path, written, [], ["python", "beta"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 0, result.stderr
@@ -348,7 +349,7 @@ def test_engine_conda_records_a_dotdot_channel_as_its_real_path(
 ):
     odd = tmp_path / "a"
     odd.mkdir()
-    yml = _yml(tmp_path / "environment.yml", odd / ".." / ".." / channel.name, [], ["python"])
+    yml = _yml(tmp_path, odd / ".." / ".." / channel.name, [], ["python"])
     prefix = tmp_path / "by-conda"
     proc = condapip("create", "-f", str(yml), "-p", str(prefix), "--engine", "conda", "--yes")
     assert proc.returncode == 0, proc.stdout + proc.stderr
