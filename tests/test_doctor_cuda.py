@@ -8,13 +8,15 @@ and a pip torch 2.1.0+cu121 that requires nvidia-cuda-runtime-cu12.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
-from tests.conftest import condapip, pip
+from tests.conftest import copy_prefix, pip
+from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
 
@@ -40,16 +42,53 @@ def pip_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def cuda_env(make_env, cuda_channel: Path, pip_wheels: Path, conda: str | None, *pkgs: str) -> Path:
-    specs = ["python", "pip"] + ([conda] if conda else [])
-    prefix = make_env(specs, name=f"env-{conda}-{'-'.join(pkgs)}", chan=cuda_channel)
-    proc = pip(prefix, "install", "--no-deps", *pkgs, find_links=pip_wheels)
-    assert proc.returncode == 0, proc.stderr
+def _conda_install(prefix: Path, specs: list[str], chan: Path) -> None:
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(chan)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "install", *specs])
+
+
+@pytest.fixture(scope="module")
+def pip_ready(tmp_path_factory, cuda_channel: Path, pip_wheels: Path) -> Path:
+    """python and pip, pip's install and uninstall already run once (compiled), nothing left."""
+    prefix = tmp_path_factory.mktemp("cuda-base") / "env"
+    _conda_install(prefix, ["python", "pip"], cuda_channel)
+    for args in (("install", "--no-deps", "torchcpu"), ("uninstall", "-y", "torchcpu")):
+        proc = pip(prefix, *args, find_links=pip_wheels if args[0] == "install" else None)
+        assert proc.returncode == 0, proc.stderr
     return prefix
 
 
-def cuda_findings(prefix: Path, env: dict[str, str] | None = None) -> tuple[int, list[dict]]:
-    result = condapip("doctor", "-p", str(prefix), "--json", env=env)
+@pytest.fixture(scope="module")
+def cuda_env(
+    pip_ready: Path, tmp_path_factory, cuda_channel: Path, pip_wheels: Path
+) -> Callable[..., Path]:
+    """The prefix with conda's ``conda`` (beside python and pip), then pip's ``pkgs``: made
+    once per module for each combination (tests only read them), from a copy of
+    ``pip_ready``, so no test pays for compiling pip."""
+    root = tmp_path_factory.mktemp("cuda-envs")
+    made: dict[tuple[str, ...], Path] = {}
+
+    def _make(conda: str | None, *pkgs: str) -> Path:
+        key = (str(conda), *pkgs)
+        if key not in made:
+            prefix = copy_prefix(pip_ready, root / f"env-{conda}-{'-'.join(pkgs)}")
+            if conda:
+                _conda_install(prefix, [conda], cuda_channel)
+            proc = pip(prefix, "install", "--no-deps", *pkgs, find_links=pip_wheels)
+            assert proc.returncode == 0, proc.stderr
+            made[key] = prefix
+        return made[key]
+
+    return _make
+
+
+def cuda_findings(prefix: Path) -> tuple[int, list[dict]]:
+    # in-process: the findings are the point (tests/test_doctor.py runs doctor's process)
+    result = run_cli("doctor", "-p", str(prefix), "--json")
     assert result.returncode in (0, 1), result.stderr
     findings = json.loads(result.stdout)["findings"]
     return result.returncode, [f for f in findings if f["rule"] == "cuda-mismatch"]
@@ -61,12 +100,8 @@ def _no_driver(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "")
 
 
-def test_pip_torch_cu121_over_conda_cudatoolkit_11_is_a_mismatch(
-    make_env, cuda_channel, pip_wheels
-):
-    prefix = cuda_env(
-        make_env, cuda_channel, pip_wheels, "cudatoolkit", "torch", "nvidia-cuda-runtime-cu12"
-    )
+def test_pip_torch_cu121_over_conda_cudatoolkit_11_is_a_mismatch(cuda_env):
+    prefix = cuda_env("cudatoolkit", "torch", "nvidia-cuda-runtime-cu12")
     code, [finding] = cuda_findings(prefix)
     assert code == 1
     assert finding["severity"] == "error" and finding["package"] == "torch"
@@ -77,46 +112,40 @@ def test_pip_torch_cu121_over_conda_cudatoolkit_11_is_a_mismatch(
     assert "torch==2.1.0 --index-url https://download.pytorch.org/whl/cu118" in finding["fix"]
 
 
-def test_cuda_major_from_nvidia_requirement_is_a_mismatch(make_env, cuda_channel, pip_wheels):
-    prefix = cuda_env(make_env, cuda_channel, pip_wheels, "cudatoolkit", "jax")
+def test_cuda_major_from_nvidia_requirement_is_a_mismatch(cuda_env):
+    prefix = cuda_env("cudatoolkit", "jax")
     code, [finding] = cuda_findings(prefix)
     assert code == 1
     assert finding["package"] == "jax"
     assert "CUDA 12 (requires nvidia-cuda-runtime-cu12)" in finding["message"]
 
 
-def test_extra_taken_is_known_from_the_nvidia_dist_on_disk(make_env, cuda_channel, pip_wheels):
-    prefix = cuda_env(
-        make_env, cuda_channel, pip_wheels, "cuda-version", "tensorflow", "nvidia-cudnn-cu11"
-    )
+def test_extra_taken_is_known_from_the_nvidia_dist_on_disk(cuda_env):
+    prefix = cuda_env("cuda-version", "tensorflow", "nvidia-cudnn-cu11")
     _, [finding] = cuda_findings(prefix)
     assert "tensorflow 2.14.0 (pip) is built for CUDA 11" in finding["message"]
     assert "cuda-version 12.1 (CUDA 12)" in finding["message"]
 
 
-def test_matching_cuda_majors_are_silent(make_env, cuda_channel, pip_wheels):
-    prefix = cuda_env(
-        make_env, cuda_channel, pip_wheels, "cuda-version", "torch", "nvidia-cuda-runtime-cu12"
-    )
+def test_matching_cuda_majors_are_silent(cuda_env):
+    prefix = cuda_env("cuda-version", "torch", "nvidia-cuda-runtime-cu12")
     assert cuda_findings(prefix) == (0, [])
 
 
-def test_extra_not_taken_is_silent(make_env, cuda_channel, pip_wheels):
-    prefix = cuda_env(make_env, cuda_channel, pip_wheels, "cuda-version", "tensorflow")
+def test_extra_not_taken_is_silent(cuda_env):
+    prefix = cuda_env("cuda-version", "tensorflow")
     assert cuda_findings(prefix) == (0, [])
 
 
-def test_cpu_framework_and_no_conda_cuda_are_silent(make_env, cuda_channel, pip_wheels):
-    prefix = cuda_env(make_env, cuda_channel, pip_wheels, "cudatoolkit", "torchcpu")
+def test_cpu_framework_and_no_conda_cuda_are_silent(cuda_env):
+    prefix = cuda_env("cudatoolkit", "torchcpu")
     assert cuda_findings(prefix) == (0, [])
-    prefix = cuda_env(make_env, cuda_channel, pip_wheels, None, "torch", "nvidia-cuda-runtime-cu12")
+    prefix = cuda_env(None, "torch", "nvidia-cuda-runtime-cu12")
     assert cuda_findings(prefix) == (0, [])
 
 
-def test_driver_older_than_the_framework_cuda_is_a_mismatch(
-    make_env, cuda_channel, pip_wheels, monkeypatch
-):
-    prefix = cuda_env(make_env, cuda_channel, pip_wheels, None, "torch", "nvidia-cuda-runtime-cu12")
+def test_driver_older_than_the_framework_cuda_is_a_mismatch(cuda_env, monkeypatch):
+    prefix = cuda_env(None, "torch", "nvidia-cuda-runtime-cu12")
     monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "11.8")
     code, [finding] = cuda_findings(prefix)
     assert code == 1

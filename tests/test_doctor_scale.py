@@ -10,6 +10,7 @@ import pytest
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
 from tests.conftest import condapip, pip
+from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
 N = 500
@@ -63,7 +64,7 @@ def test_one_break_in_500_records_is_found_once(big_env, tmp_path):
     make_wheel(wheels, _name(250), "3.0")
     proc = pip(big_env, "install", "--no-deps", f"{_name(250)}==3.0", find_links=wheels)
     assert proc.returncode == 0, proc.stderr
-    result = condapip("doctor", "-p", str(big_env), "--json")
+    result = run_cli("doctor", "-p", str(big_env), "--json")  # in-process: the findings count
     findings = json.loads(result.stdout)["findings"]
     assert result.returncode == 1
     assert sorted((f["rule"], f["package"]) for f in findings) == [
