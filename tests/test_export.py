@@ -37,10 +37,8 @@ def local_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_wheel(tmp_path_factory.mktemp("local-wheels"), "iota", "2.0")
 
 
-def build_mixed(
-    dest: Path, channel: Path, wheelhouse: Path, git_repo: tuple[Path, str], local_wheel: Path
-) -> Path:
-    """conda: python, pip, alpha (+beta); pip: epsilon (index), theta (git), iota (wheel)."""
+def conda_env(dest: Path, channel: Path) -> Path:
+    """python, pip and alpha (+beta), installed by rattler as `create` installs them."""
     from condapip.change import conda_layer
     from condapip.change.engines.rattler import RattlerEngine
 
@@ -53,11 +51,35 @@ def build_mixed(
         specs,
         argv=["condapip", "create"],
     )
+    return dest
+
+
+def build_mixed(
+    dest: Path, channel: Path, wheelhouse: Path, git_repo: tuple[Path, str], local_wheel: Path
+) -> Path:
+    """conda: python, pip, alpha (+beta); pip: epsilon (index), theta (git), iota (wheel)."""
+    conda_env(dest, channel)
     repo, _ = git_repo
     for req in ("epsilon", f"theta @ {git_url(repo)}@main", str(local_wheel)):
         result = pip(dest, "install", req, find_links=wheelhouse)
         assert result.returncode == 0, result.stderr
     return dest
+
+
+@pytest.fixture(scope="module")
+def warm_env(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
+    """python, pip and alpha, whose pip has run once (its bytecode written, as on a
+    user's machine). Only copied (``env_copy``)."""
+    dest = conda_env(tmp_path_factory.mktemp("warm") / "env", channel)
+    result = pip(dest, "install", "--dry-run", "epsilon", find_links=wheelhouse)
+    assert result.returncode == 0, result.stderr
+    return dest
+
+
+@pytest.fixture
+def env_copy(tmp_path: Path, warm_env: Path) -> Path:
+    """A test's own python, pip and alpha prefix: a copy of ``warm_env``."""
+    return copy_prefix(warm_env, tmp_path / "env")
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +135,12 @@ def list_json(prefix: Path) -> dict[str, tuple]:
 # --- environment format ------------------------------------------------------------
 
 
-def test_environment_export_pins_both_layers_exactly(mixed_env, git_repo, local_wheel, channel):
+def test_environment_export_pins_both_layers_exactly_and_byte_identically_on_two_runs(
+    mixed_env, git_repo, local_wheel, channel
+):
     repo, commit = git_repo
     text = export("-p", str(mixed_env)).stdout
+    assert export("-p", str(mixed_env)).stdout == text
     doc = load_yml(text)
     assert doc["name"] == "mixed"
     assert doc["channels"] == [channel.as_uri()]
@@ -157,14 +182,6 @@ def test_no_builds_writes_name_and_version_only(mixed_env):
     assert not any(str(d).count("=") == 2 for d in doc["dependencies"] if isinstance(d, str))
 
 
-@pytest.mark.parametrize("fmt", ["environment", "explicit", "requirements", "pylock"])
-def test_export_is_byte_identical_on_two_runs(mixed_env, find_links, fmt):
-    first = export("-p", str(mixed_env), "--format", fmt).stdout
-    second = export("-p", str(mixed_env), "--format", fmt).stdout
-    assert first == second
-    assert first.strip()
-
-
 def test_pip_section_equals_the_seed_recipe_pip_freeze(mixed_env):
     """The brief's manual recipe: `pip freeze`, minus what conda lists, hand-merged."""
     freeze = subprocess.run(
@@ -179,9 +196,10 @@ def test_pip_section_equals_the_seed_recipe_pip_freeze(mixed_env):
     assert sorted(exported) == manual
 
 
-def test_requirements_format_has_the_same_pins(mixed_env):
+def test_requirements_format_has_the_same_pins_byte_identically_on_two_runs(mixed_env):
     env_pins = pip_section(load_yml(export("-p", str(mixed_env)).stdout))
     text = export("-p", str(mixed_env), "--format", "requirements").stdout
+    assert export("-p", str(mixed_env), "--format", "requirements").stdout == text
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
     assert lines == env_pins
 
@@ -197,11 +215,11 @@ def test_from_history_holds_requested_specs_not_dependencies(mixed_env):
     assert [p.split()[0].split("==")[0] for p in pip_section(doc)] == ["epsilon", "iota", "theta"]
 
 
-def test_from_history_pip_leaves_out_what_other_dists_require(make_env, tmp_path):
+def test_from_history_pip_leaves_out_what_other_dists_require(env_copy, tmp_path):
     wheels = tmp_path / "wheels"
     make_wheel(wheels, "kappa", "1.0", ["lambda-pkg"])
     make_wheel(wheels, "lambda-pkg", "1.0")
-    prefix = make_env()
+    prefix = env_copy
     assert pip(prefix, "install", "kappa", find_links=wheels).returncode == 0
     full = pip_section(load_yml(export("-p", str(prefix)).stdout))
     assert full == ["kappa==1.0", "lambda-pkg==1.0"]
@@ -210,13 +228,13 @@ def test_from_history_pip_leaves_out_what_other_dists_require(make_env, tmp_path
 
 
 def test_from_history_pip_uses_what_condapip_install_recorded(
-    make_env, tmp_path, channel, monkeypatch
+    env_copy, tmp_path, channel, monkeypatch
 ):
     wheels = tmp_path / "wheels"
     make_wheel(wheels, "kappa", "1.0", ["lambda-pkg"])
     make_wheel(wheels, "lambda-pkg", "1.0")
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))
-    prefix = make_env()
+    prefix = env_copy
     result = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", "kappa>=1.0")
     assert result.returncode == 0, result.stderr
     history = pip_section(load_yml(export("-p", str(prefix), "--from-history").stdout))
@@ -226,11 +244,11 @@ def test_from_history_pip_uses_what_condapip_install_recorded(
 # --- what is left out, and what warns ----------------------------------------------
 
 
-def test_pip_setuptools_wheel_are_left_out_unless_requested(make_env, tmp_path):
+def test_pip_setuptools_wheel_are_left_out_unless_requested(env_copy, tmp_path):
     wheels = tmp_path / "wheels"
     make_wheel(wheels, "mu", "1.0", ["wheel"])
     make_wheel(wheels, "wheel", "0.99")
-    prefix = make_env()
+    prefix = env_copy
     assert pip(prefix, "install", "mu", find_links=wheels).returncode == 0
     assert pip_section(load_yml(export("-p", str(prefix)).stdout)) == ["mu==1.0"]
     # asked for by name, pip marks it REQUESTED: then it is the user's, and exported
@@ -238,8 +256,8 @@ def test_pip_setuptools_wheel_are_left_out_unless_requested(make_env, tmp_path):
     assert pip_section(load_yml(export("-p", str(prefix)).stdout)) == ["mu==1.0", "wheel==0.99"]
 
 
-def test_pip_over_conda_warns_and_exports_the_conda_record(make_env, wheelhouse):
-    prefix = make_env()
+def test_pip_over_conda_warns_and_exports_the_conda_record(env_copy, wheelhouse):
+    prefix = env_copy
     assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
     result = export("-p", str(prefix))
     doc = load_yml(result.stdout)
@@ -251,11 +269,11 @@ def test_pip_over_conda_warns_and_exports_the_conda_record(make_env, wheelhouse)
     assert pip_section(as_is) == ["beta==2.0"]
 
 
-def test_editable_install_is_exported_as_its_path_with_a_warning(make_env, tmp_path, git_repo):
+def test_editable_install_is_exported_as_its_path_with_a_warning(env_copy, tmp_path, git_repo):
     repo, _ = git_repo
     work = tmp_path / "theta-src"
     shutil.copytree(repo, work, ignore=shutil.ignore_patterns(".git"))
-    prefix = make_env()
+    prefix = env_copy
     result = pip(prefix, "install", "-e", str(work), find_links=tmp_path)
     assert result.returncode == 0, result.stderr
     exported = export("-p", str(prefix))
@@ -304,13 +322,16 @@ def test_credentials_never_reach_the_output(fresh_mixed, tmp_path, find_links):
 # --- explicit ----------------------------------------------------------------------
 
 
-def test_explicit_lists_conda_urls_with_sha256_and_the_pip_layer_as_comments(mixed_env, tmp_path):
+def test_explicit_lists_conda_urls_with_sha256_and_the_pip_layer_as_comments_identically(
+    mixed_env, tmp_path
+):
     from condapip.formats.explicit import load_explicit
     from condapip.ledger.prefix import read_prefix
 
     out = tmp_path / "explicit.txt"
     export("-p", str(mixed_env), "--format", "explicit", "-o", str(out))
     text = out.read_text()
+    assert export("-p", str(mixed_env), "--format", "explicit").stdout == text  # a second run
     body = text.split("@EXPLICIT\n", 1)[1]
     # conda reads every line that is not a comment as a package URL
     assert all(ln.startswith(("file://", "#")) for ln in body.splitlines())
@@ -371,10 +392,14 @@ def test_load_explicit_reads_md5_and_plain_conda_files(tmp_path):
 # --- pylock ------------------------------------------------------------------------
 
 
-def test_pylock_is_pep751_with_hashes_and_commits(mixed_env, find_links, git_repo, local_wheel):
+def test_pylock_is_pep751_with_hashes_and_commits_byte_identically_on_two_runs(
+    mixed_env, find_links, git_repo, local_wheel
+):
     tomllib = pytest.importorskip("tomllib")
     _, commit = git_repo
-    doc = tomllib.loads(export("-p", str(mixed_env), "--format", "pylock").stdout)
+    text = export("-p", str(mixed_env), "--format", "pylock").stdout
+    assert export("-p", str(mixed_env), "--format", "pylock").stdout == text
+    doc = tomllib.loads(text)
     assert doc["lock-version"] == "1.0"
     assert doc["created-by"] == "condapip"
     pkgs = {p["name"]: p for p in doc["packages"]}
@@ -435,11 +460,11 @@ def test_export_does_not_import_rattler_or_pip(mixed_env):
 
 
 def test_channels_are_listed_in_the_condarc_priority_order(
-    make_env, channel, tmp_path, monkeypatch
+    env_copy, channel, tmp_path, monkeypatch
 ):
     second = tmp_path / "second-channel"
     shutil.copytree(channel, second)
-    prefix = make_env(["python", "pip", "alpha"])
+    prefix = env_copy
     added = condapip("install", "-p", str(prefix), "-c", str(second), "--yes", "zeta")
     assert added.returncode == 0, added.stderr
     for order in ([second, channel], [channel, second]):

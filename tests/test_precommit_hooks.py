@@ -47,7 +47,10 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     shutil.copytree(
         ROOT,
         repo,
-        ignore=shutil.ignore_patterns(".git", ".venv", "*.egg-info", "__pycache__", "build"),
+        # what git ignores is in no rev: tools' caches (mypy's alone is megabytes) too
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "*.egg-info", "__pycache__", "build", "dist", ".*_cache"
+        ),
     )
     _git(repo, "init", "-q")
     return repo, _commit_all(repo)
@@ -62,6 +65,9 @@ def _pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
     # pre-commit pip-installs condapip and what it needs: the index as the user has it
     env = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_INDEX", "PIP_CONFIG_FILE")}
     env["PRE_COMMIT_HOME"] = str(home)
+    # pip byte-compiles every module it installs into the hook env, most of which no hook
+    # imports: Python compiles what a hook does import, on its first run
+    env["PIP_NO_COMPILE"] = "1"
     cmd = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"]
     return subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=False, env=env)
 
@@ -77,52 +83,6 @@ def _project(tmp_path: Path, repo: Path, rev: str, hooks: list[str], args: str =
     return project
 
 
-def test_dockerfile_hook_passes_a_good_file_and_fails_a_bad_one(
-    hook_repo, pre_commit_home, tmp_path
-):
-    repo, rev = hook_repo
-    project = _project(tmp_path, repo, rev, ["condapip-dockerfile-lint"])
-    (project / "Dockerfile").write_text(GOOD_DOCKERFILE)
-    _commit_all(project)
-    good = _pre_commit(project, pre_commit_home)
-    assert good.returncode == 0, good.stdout + good.stderr
-    (project / "app.Dockerfile").write_text(BAD_DOCKERFILE)
-    _commit_all(project)
-    bad = _pre_commit(project, pre_commit_home)
-    assert bad.returncode == 1
-    assert "conda-after-pip" in bad.stdout and "app.Dockerfile" in bad.stdout
-
-
-def test_lock_and_envfile_hooks_pass_a_fresh_lock_and_fail_a_stale_one_or_a_bad_file(
-    hook_repo, pre_commit_home, tmp_path, channel
-):
-    repo, rev = hook_repo
-    hooks = ["condapip-lock-check", "condapip-envfile"]
-    project = _project(tmp_path, repo, rev, hooks)
-    yml = project / "environment.yml"
-    yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha\n")
-    made = condapip("lock", "-f", str(yml), "-o", str(project / "condapip.lock.yml"))
-    assert made.returncode == 0, made.stderr
-    _commit_all(project)
-    fresh = _pre_commit(project, pre_commit_home)
-    assert fresh.returncode == 0, fresh.stdout + fresh.stderr
-
-    yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha>=2\n")
-    _commit_all(project)
-    stale = _pre_commit(project, pre_commit_home)
-    assert stale.returncode == 1
-    assert "is stale" in stale.stdout and "alpha>=2" in stale.stdout
-
-    yml.write_text("name: x\ndependencies:\n  - numpy=1.26.4 - scipy\n")
-    _commit_all(project)
-    malformed = _pre_commit(project, pre_commit_home)
-    assert malformed.returncode == 1
-    assert "malformed" in malformed.stdout
-
-
-# -- what the hooks run, without pre-commit: `condapip hook ...` on several files at once
-
-
 @pytest.fixture(scope="module")
 def locked_project(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
     """An environment file and the condapip lock beside it. Only read."""
@@ -132,6 +92,46 @@ def locked_project(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> P
     made = condapip("lock", "-f", str(yml), "-o", str(project / "condapip.lock.yml"))
     assert made.returncode == 0, made.stderr
     return project
+
+
+def _failed(run: subprocess.CompletedProcess[str]) -> set[str]:
+    """The hooks pre-commit reports as failed (it prints `- hook id: ID` under each)."""
+    return {ln.split(": ", 1)[1] for ln in run.stdout.splitlines() if ln.startswith("- hook id: ")}
+
+
+def test_hooks_pass_good_files_and_fail_a_bad_dockerfile_a_stale_lock_or_a_malformed_file(
+    hook_repo, pre_commit_home, locked_project, tmp_path, channel
+):
+    """All three hooks in one project: one pre-commit install, one run per state."""
+    repo, rev = hook_repo
+    hooks = ["condapip-dockerfile-lint", "condapip-lock-check", "condapip-envfile"]
+    project = _project(tmp_path, repo, rev, hooks)
+    (project / "Dockerfile").write_text(GOOD_DOCKERFILE)
+    for name in ("environment.yml", "condapip.lock.yml"):  # a fresh lock beside its file
+        shutil.copy(locked_project / name, project)
+    yml = project / "environment.yml"
+    _commit_all(project)
+    good = _pre_commit(project, pre_commit_home)
+    assert good.returncode == 0, good.stdout + good.stderr
+
+    (project / "app.Dockerfile").write_text(BAD_DOCKERFILE)
+    yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha>=2\n")
+    _commit_all(project)
+    bad = _pre_commit(project, pre_commit_home)
+    assert bad.returncode == 1
+    assert _failed(bad) == {"condapip-dockerfile-lint", "condapip-lock-check"}, bad.stdout
+    assert "conda-after-pip" in bad.stdout and "app.Dockerfile" in bad.stdout
+    assert "is stale" in bad.stdout and "alpha>=2" in bad.stdout
+
+    yml.write_text("name: x\ndependencies:\n  - numpy=1.26.4 - scipy\n")
+    _commit_all(project)
+    malformed = _pre_commit(project, pre_commit_home)
+    assert malformed.returncode == 1
+    assert "condapip-envfile" in _failed(malformed), malformed.stdout
+    assert "malformed" in malformed.stdout
+
+
+# -- what the hooks run, without pre-commit: `condapip hook ...` on several files at once
 
 
 def test_hook_lock_check_passes_a_fresh_lock_and_fails_a_stale_or_missing_one(
