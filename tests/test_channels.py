@@ -10,6 +10,7 @@ import pytest
 
 from condapip.cli.confirm import NO_TERMINAL
 from tests.conftest import condapip
+from tests.inprocess import run_cli
 
 COMMENTED = """\
 # my condarc: hand-written, keep my notes
@@ -20,6 +21,20 @@ channels:   # order matters
 channel_priority: flexible  # a colleague said so
 always_yes: true
 """
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
+    """python, pip and alpha from the test channel, as `create` lays them; only read."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = tmp_path_factory.mktemp("channels-env") / "env"
+    specs = ["python", "pip", "alpha"]
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
+    return prefix
 
 
 @pytest.fixture
@@ -40,7 +55,7 @@ def test_channels_shows_merged_channels_with_the_file_each_came_from(
     env_rc.write_text("channels:\n  - conda-forge\nchannel_priority: strict\n")
     monkeypatch.setenv("CONDARC", str(env_rc))
 
-    done = condapip("channels", "--json")
+    done = run_cli("channels", "--json")
 
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -68,7 +83,7 @@ def test_channels_shows_merged_channels_with_the_file_each_came_from(
 def test_channels_without_conda_forge_first_and_strict_is_a_finding(home: Path) -> None:
     (home / ".condarc").write_text(COMMENTED)
 
-    done = condapip("channels")
+    done = run_cli("channels")
 
     assert done.returncode == 1
     assert "defaults" in done.stdout and str(home / ".condarc") in done.stdout
@@ -80,7 +95,7 @@ def test_channels_fix_keeps_comments_and_order_and_writes_a_backup(home: Path) -
     rc = home / ".condarc"
     rc.write_text(COMMENTED)
 
-    done = condapip("channels", "--fix", "--yes")
+    done = run_cli("channels", "--fix", "--yes")
 
     assert done.returncode == 0, done.stderr
     assert (home / ".condarc.bak").read_text() == COMMENTED
@@ -94,7 +109,7 @@ def test_channels_fix_keeps_comments_and_order_and_writes_a_backup(home: Path) -
         "channel_priority: strict    # a colleague said so",
         "always_yes: true",
     ]
-    after = condapip("channels", "--json")
+    after = run_cli("channels", "--json")
     assert after.returncode == 0 and json.loads(after.stdout)["problems"] == []
 
 
@@ -102,7 +117,7 @@ def test_channels_fix_dry_run_shows_the_diff_and_writes_nothing(home: Path) -> N
     rc = home / ".condarc"
     rc.write_text(COMMENTED)
 
-    done = condapip("channels", "--fix", "--dry-run")
+    done = run_cli("channels", "--fix", "--dry-run")
 
     assert done.returncode == 0, done.stderr
     assert "-channel_priority: flexible" in done.stdout
@@ -114,14 +129,14 @@ def test_channels_fix_dry_run_shows_the_diff_and_writes_nothing(home: Path) -> N
 def test_channels_fix_without_yes_in_a_pipe_refuses(home: Path) -> None:
     (home / ".condarc").write_text(COMMENTED)
 
-    done = condapip("channels", "--fix")
+    done = condapip("channels", "--fix")  # a process: its stdin is no terminal
 
     assert (done.returncode, done.stderr) == (2, f"condapip: error: {NO_TERMINAL}\n")
     assert (home / ".condarc").read_text() == COMMENTED
 
 
 def test_channels_fix_creates_the_condarc_conda_config_would(home: Path) -> None:
-    done = condapip("channels", "--fix", "--yes")
+    done = run_cli("channels", "--fix", "--yes")
 
     assert done.returncode == 0, done.stderr
     assert (home / ".condarc").read_text() == (
@@ -138,7 +153,7 @@ def test_channels_fix_writes_the_condarc_named_by_CONDARC(
     monkeypatch.setenv("CONDARC", str(rc))
     before = os.stat(rc).st_mtime_ns
 
-    done = condapip("channels", "--fix", "--yes")
+    done = run_cli("channels", "--fix", "--yes")
 
     assert done.returncode == 0, done.stderr
     assert "already" in done.stdout
@@ -149,7 +164,7 @@ def test_channels_fix_writes_the_condarc_named_by_CONDARC(
 def test_channels_on_a_malformed_condarc_is_bad_input(home: Path) -> None:
     (home / ".condarc").write_text("channels: [conda-forge\n")
 
-    done = condapip("channels", "--fix", "--yes")
+    done = run_cli("channels", "--fix", "--yes")
 
     assert done.returncode == 2
     assert done.stderr.startswith("condapip: error:") and "Traceback" not in done.stderr
@@ -157,56 +172,56 @@ def test_channels_on_a_malformed_condarc_is_bad_input(home: Path) -> None:
 
 
 def test_channels_json_names_defaults_where_the_text_does(home: Path) -> None:
-    text = condapip("channels")
-    as_json = json.loads(condapip("channels", "--json").stdout)
+    text = run_cli("channels")
+    as_json = json.loads(run_cli("channels", "--json").stdout)
     assert "defaults" in text.stdout
     assert [c["channel"] for c in as_json["channels"]] == ["defaults"]
     assert as_json["channels"][0]["source"] == "conda's default (no condarc sets channels)"
 
 
 def test_channels_and_install_use_the_envs_own_channels_when_no_condarc_sets_any(
-    make_env, channel: Path
+    env: Path, channel: Path
 ) -> None:
-    prefix = make_env()
-    shown = json.loads(condapip("channels", "-p", str(prefix), "--json").stdout)
+    prefix = env
+    shown = json.loads(run_cli("channels", "-p", str(prefix), "--json").stdout)
     assert [c["channel"] for c in shown["channels"]] == [channel.as_uri()]
     assert shown["channels"][0]["urls"] == [channel.as_uri()]
-    plan = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
+    plan = run_cli("install", "-p", str(prefix), "zeta", "--dry-run")
     assert plan.returncode == 0, plan.stderr
     assert f"channels: {channel.as_uri()}" in plan.stdout
     assert "+ zeta 1.0" in plan.stdout  # the dry run solved: it shows versions
 
 
 def test_offline_reads_only_local_channels_and_says_so(
-    make_env, channel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    env: Path, channel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    prefix = make_env()
+    prefix = env
     rc = tmp_path / "offline.condarc"
     rc.write_text("offline: true\nchannels: []\n")
     monkeypatch.setenv("CONDARC", str(rc))
-    assert f"offline: true ({rc})" in condapip("channels", "-p", str(prefix)).stdout
-    local = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
+    assert f"offline: true ({rc})" in run_cli("channels", "-p", str(prefix)).stdout
+    local = run_cli("install", "-p", str(prefix), "zeta", "--dry-run")
     assert local.returncode == 0, local.stderr
-    remote = condapip("install", "-p", str(prefix), "-c", "conda-forge", "zeta", "--dry-run")
+    remote = run_cli("install", "-p", str(prefix), "-c", "conda-forge", "zeta", "--dry-run")
     assert remote.returncode == 2, remote.stdout + remote.stderr
     [line] = remote.stderr.splitlines()
     assert "https://conda.anaconda.org/conda-forge is not available locally" in line
     assert "offline: true" in line
 
 
-def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(make_env) -> None:
+def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(env: Path) -> None:
     from tests.conftest import tree_digest
 
-    prefix = make_env()
+    prefix = env
     before = tree_digest(prefix)
-    done = condapip("install", "-p", str(prefix), "alpha", "--yes")
+    done = run_cli("install", "-p", str(prefix), "alpha", "--yes")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"nothing to do: {prefix} already has what was asked"
     assert tree_digest(prefix) == before  # no snapshot, no history entry
 
 
-def test_an_install_plan_shows_the_pip_layers_versions_too(make_env, find_links: Path) -> None:
-    prefix = make_env()
-    plan = condapip("install", "-p", str(prefix), "epsilon", "zeta", "--dry-run")
+def test_an_install_plan_shows_the_pip_layers_versions_too(env: Path, find_links: Path) -> None:
+    prefix = env
+    plan = run_cli("install", "-p", str(prefix), "epsilon", "zeta", "--dry-run")
     assert plan.returncode == 0, plan.stderr
     assert "+ epsilon 1.0" in plan.stdout and "+ zeta 1.0" in plan.stdout

@@ -16,6 +16,7 @@ from werkzeug import Request, Response
 from condapip.errors import CondapipError
 from condapip.ledger.channels import Config, resolve, spec_channel
 from tests.conftest import condapip
+from tests.inprocess import run_cli
 
 TOKEN = "tk-5ecret-0123456789"
 ORG = "testorg"
@@ -45,12 +46,13 @@ def condarc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, served: str) -> Pat
     return rc
 
 
-def _create(tmp_path: Path, channel: str, name: str) -> tuple[Path, str]:
+def _create(tmp_path: Path, channel: str, name: str, via=run_cli) -> tuple[Path, str]:
+    """``create`` from a file naming ``channel``; in-process unless ``via`` says."""
     yml = tmp_path / f"{name}.yml"
     deps = "dependencies:\n  - python\n  - alpha\n"
     yml.write_text(f"name: {name}\nchannels:\n  - {channel}\n{deps}")
     prefix = tmp_path / "envs" / name
-    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    result = via("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     return prefix, result.stdout + result.stderr
 
@@ -67,14 +69,15 @@ def test_create_with_a_channel_by_name_goes_through_channel_alias(tmp_path, cond
     prefix, _ = _create(tmp_path, ORG, "byname")
     record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
     assert record["url"].startswith(f"{served}/{ORG}/")
-    by_name = condapip("install", "-p", str(prefix), "-c", ORG, "zeta", "--yes")
+    by_name = run_cli("install", "-p", str(prefix), "-c", ORG, "zeta", "--yes")
     assert by_name.returncode == 0, by_name.stdout + by_name.stderr
 
 
 def test_create_with_a_token_url_keeps_the_token_out_of_every_output(tmp_path, condarc, served):
     url = f"{served}/t/{TOKEN}/{ORG}"
     condarc.write_text(f"channel_alias: {served}\nchannels:\n  - {url}\n")
-    prefix, said = _create(tmp_path, url, "bytoken")
+    # every call a process: what reaches its streams is the point
+    prefix, said = _create(tmp_path, url, "bytoken", via=condapip)
     assert (prefix / "conda-meta").is_dir()
     dry = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
     real = condapip("install", "-p", str(prefix), "-c", url, "gamma", "--yes")
@@ -93,9 +96,9 @@ def test_create_with_a_token_url_keeps_the_token_out_of_every_output(tmp_path, c
 def test_install_with_a_label_and_with_a_url(tmp_path, condarc, served):
     prefix, _ = _create(tmp_path, f"{ORG}/label/dev", "bylabel")
     _create(tmp_path, f"{served}/{ORG}/label/dev", "byurl")
-    by_label = condapip("install", "-p", str(prefix), "-c", f"{ORG}/label/dev", "zeta", "--yes")
+    by_label = run_cli("install", "-p", str(prefix), "-c", f"{ORG}/label/dev", "zeta", "--yes")
     assert by_label.returncode == 0, by_label.stdout + by_label.stderr
-    by_url = condapip("install", "-p", str(prefix), "-c", f"{served}/{ORG}", "gamma", "--yes")
+    by_url = run_cli("install", "-p", str(prefix), "-c", f"{served}/{ORG}", "gamma", "--yes")
     assert by_url.returncode == 0, by_url.stdout + by_url.stderr
     names = {p.name.rsplit("-", 2)[0] for p in (prefix / "conda-meta").glob("*.json")}
     assert {"alpha", "zeta", "gamma"} <= names
@@ -157,8 +160,8 @@ def test_a_bad_channel_is_bad_input(tmp_path, value):
 def test_dry_run_checks_channels_as_the_real_run_does(tmp_path):
     yml = tmp_path / "environment.yml"
     yml.write_text("channels:\n  - ./missing\ndependencies:\n  - python\n")
-    dry = condapip("create", "-f", str(yml), "-p", str(tmp_path / "e"), "--dry-run")
-    real = condapip("create", "-f", str(yml), "-p", str(tmp_path / "e"), "--yes")
+    dry = run_cli("create", "-f", str(yml), "-p", str(tmp_path / "e"), "--dry-run")
+    real = run_cli("create", "-f", str(yml), "-p", str(tmp_path / "e"), "--yes")
     assert dry.returncode == real.returncode == 2
     assert (
         dry.stderr.strip()
@@ -171,7 +174,7 @@ def test_a_spec_with_a_missing_local_channel_fails_alike_in_dry_and_real_runs(tm
     yml = tmp_path / "environment.yml"
     yml.write_text("dependencies:\n  - ./no-such-channel::python\n")
     runs = [
-        condapip("create", "-f", str(yml), "-p", str(tmp_path / "e"), *flag)
+        run_cli("create", "-f", str(yml), "-p", str(tmp_path / "e"), *flag)
         for flag in (["--dry-run"], ["--yes"])
     ]
     assert [r.returncode for r in runs] == [2, 2]
@@ -187,7 +190,7 @@ def test_defaults_in_the_condarc_expands_to_its_default_channels(tmp_path, conda
     yml = tmp_path / "environment.yml"
     yml.write_text("name: d\ndependencies:\n  - python\n  - alpha\n")
     prefix = tmp_path / "envs" / "d"
-    result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
+    result = run_cli("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
     assert record["url"].startswith(f"{served}/{ORG}/label/dev/")
