@@ -29,6 +29,32 @@ def memo_files(cache: Path) -> list[Path]:
     return sorted((cache / "condapip" / "memo").glob("*.json"))
 
 
+def _conda_env(prefix: Path, channel: Path) -> Path:
+    """python, pip and alpha (with beta 1.0) from the test channel, as `create` lays them."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    specs = ["python", "pip", "alpha"]
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
+    return prefix
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
+    """A healthy prefix; only read."""
+    return _conda_env(tmp_path_factory.mktemp("memo-healthy") / "env", channel)
+
+
+@pytest.fixture(scope="module")
+def beta_gone(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
+    """The same after `pip uninstall beta`: alpha's requirement is broken; only read."""
+    prefix = _conda_env(tmp_path_factory.mktemp("memo-broken") / "env", channel)
+    assert pip(prefix, "uninstall", "-y", "beta").returncode == 0
+    return prefix
+
+
 def doctor_json(prefix: Path) -> dict:
     result = condapip("doctor", "-p", str(prefix), "--json")
     assert result.returncode in (0, 1), result.stderr
@@ -85,9 +111,8 @@ def test_library_versions_are_found_without_importing_them():
 # --- broken-requirement through the CLI ---------------------------------------------------
 
 
-def test_warm_doctor_gives_the_cold_findings(make_env, cache, tmp_path, monkeypatch):
-    prefix = make_env()
-    assert pip(prefix, "uninstall", "-y", "beta").returncode == 0
+def test_warm_doctor_gives_the_cold_findings(beta_gone, cache, tmp_path, monkeypatch):
+    prefix = beta_gone
     cold = doctor_json(prefix)
     assert any(f["rule"] == "broken-requirement" for f in cold["findings"])
     assert any(p.name.startswith("broken-requirement-") for p in memo_files(cache))
@@ -104,9 +129,8 @@ def test_pip_change_after_a_healthy_run_is_found(make_env):
     assert broken["package"] == "alpha" and "beta >=1.0" in broken["message"]
 
 
-def test_unusable_cache_still_gives_findings(make_env, monkeypatch):
-    prefix = make_env()
-    assert pip(prefix, "uninstall", "-y", "beta").returncode == 0
+def test_unusable_cache_still_gives_findings(beta_gone, monkeypatch):
+    prefix = beta_gone
     monkeypatch.setenv("XDG_CACHE_HOME", os.devnull + "/cache")
     data = doctor_json(prefix)
     assert any(f["rule"] == "broken-requirement" for f in data["findings"])
@@ -125,16 +149,16 @@ def _broken(prefix: Prefix) -> list[tuple[str | None, str]]:
     return [(f.package, f.message) for f in broken_requirement.check(Context(prefix=prefix))]
 
 
-def test_changed_depends_misses_the_memo(make_env):
-    prefix = read_prefix(make_env())
+def test_changed_depends_misses_the_memo(healthy):
+    prefix = read_prefix(healthy)
     assert _broken(prefix) == [] and _broken(prefix) == []  # cold, then warm
     alpha = prefix.records["alpha"]
     changed = _with_record(prefix, "alpha", depends=(*alpha.depends, "omega >=1"))
     assert _broken(changed) == [("alpha", "alpha 1.0 (conda) requires omega >=1, found none")]
 
 
-def test_changed_version_misses_the_memo(make_env):
-    prefix = read_prefix(make_env())
+def test_changed_version_misses_the_memo(healthy):
+    prefix = read_prefix(healthy)
     assert _broken(prefix) == []
     # Without its Python files the record stands for a conda-only package, so
     # the record's version is what alpha's `beta >=1.0` is matched against.
