@@ -12,12 +12,14 @@ import pytest
 from condapip.errors import CondapipError
 from condapip.formats import envfile
 from tests.conftest import condapip
+from tests.inprocess import run_cli
 
 
-def _dry_run(tmp_path: Path, text: str, *args: str) -> tuple[int, str, str]:
+def _dry_run(tmp_path: Path, text: str, *args: str, via=run_cli) -> tuple[int, str, str]:
+    """``create --dry-run`` of ``text``; in-process unless ``via`` says."""
     yml = tmp_path / "environment.yml"
     yml.write_text(text)
-    result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run", *args)
+    result = via("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run", *args)
     return result.returncode, result.stdout, result.stderr
 
 
@@ -111,13 +113,15 @@ def test_an_alias_bomb_is_refused_quickly(tmp_path):
     for name in "bcdefghi":
         text += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
         prev = name
-    code, _, err = _dry_run(tmp_path, text + "dependencies: [python]\n")
+    code, _, err = _dry_run(tmp_path, text + "dependencies: [python]\n", via=condapip)
     assert code == 2 and "aliases expand" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.timeout(10)
 def test_5000_deep_nesting_is_refused_quickly(tmp_path):
-    code, _, err = _dry_run(tmp_path, "dependencies: " + "[" * 5000 + "]" * 5000 + "\n")
+    # a process: its own stack and time, as a user's run has
+    deep = "dependencies: " + "[" * 5000 + "]" * 5000 + "\n"
+    code, _, err = _dry_run(tmp_path, deep, via=condapip)
     assert code == 2 and "nested more than" in err and len(err.strip().splitlines()) == 1
 
 
@@ -197,11 +201,11 @@ def test_create_runs_the_pip_list_as_conda_does_and_keeps_variables(
     prefix = tmp_path / "envs" / "vars"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
-    rows = {r["name"]: r for r in json.loads(condapip("list", "-p", str(prefix), "--json").stdout)}
+    rows = {r["name"]: r for r in json.loads(run_cli("list", "-p", str(prefix), "--json").stdout)}
     assert rows["epsilon"]["owner"] == "pip"
     state = json.loads((prefix / "conda-meta" / "state").read_text())
     assert state["env_vars"] == {"MY_FLAG": "on", "OTHER": "two words"}
-    exported = condapip("export", "-p", str(prefix))
+    exported = run_cli("export", "-p", str(prefix))
     assert exported.returncode == 0, exported.stderr
     back = envfile.loads(exported.stdout).variables
     assert back == (("MY_FLAG", "on"), ("OTHER", "two words"))
@@ -237,13 +241,13 @@ def test_every_feature_passes_create_and_dockerfile_dry_runs(tmp_path, channel):
     yml = _feature_file(tmp_path)
     # a dry run solves: every entry is read, then the solve needs conda-forge (for
     # conda-forge::scipy), which the tests cannot reach
-    create = condapip(
+    create = run_cli(
         "create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run", "-c", channel.as_uri()
     )
     last = create.stderr.splitlines()[-1]
     assert "cannot read channels" in last or "solve failed" in last, create.stderr
     assert "malformed" not in create.stderr and "invalid" not in create.stderr
-    docker = condapip("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
+    docker = run_cli("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
     assert docker.returncode == 0, docker.stderr
     assert "Traceback" not in create.stderr + docker.stderr
 
@@ -312,7 +316,7 @@ def test_dockerfile_evaluates_selectors_for_linux(tmp_path):
     yml.write_text(
         "name: app\ndependencies:\n  - python\n  - sel(win): pywin32\n  - sel(unix): readline\n"
     )
-    result = condapip("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
+    result = run_cli("dockerfile", "-f", str(yml), "-o", str(tmp_path / "Dockerfile"), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "readline" in result.stdout and "pywin32" not in result.stdout
 
@@ -353,6 +357,6 @@ def test_create_takes_defaults_colon_colon_as_conda_does(two_defaults, tmp_path)
         f"name: d\nchannels:\n  - {first.as_uri()}\ndependencies:\n"
         "  - python\n  - defaults::kappa\n  - defaults::alpha\n"
     )
-    result = condapip("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run")
+    result = run_cli("create", "-f", str(yml), "-p", str(tmp_path / "env"), "--dry-run")
     assert result.returncode == 0, result.stderr
     assert "kappa" in result.stdout and "names 2 channels" not in result.stderr
