@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from condapip.change import journal, transaction
-from tests.conftest import condapip, tree_digest
+from tests.conftest import condapip, copy_prefix, pip, tree_digest
 
 
 def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
@@ -56,10 +56,71 @@ def _install(prefix: Path, channel: Path, *specs: str) -> subprocess.CompletedPr
     return condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", *specs)
 
 
+# Two prefixes made once per module and copied per test (``copy_prefix``): python,
+# pip and alpha as ``make_env`` makes them, whose pip has already run once (its
+# bytecode written, as on a user's machine after a first pip run); and the same
+# with epsilon installed by condapip, so with a snapshot to roll back to.
+# tests/test_recovery_journals.py makes its own from the same two functions.
+# Module fixtures run before conftest's per-test isolation: they drop a CI image's
+# PYTHONDONTWRITEBYTECODE themselves, or pip's bytecode would never be written.
+NO_BYTECODE = "PYTHONDONTWRITEBYTECODE"
+
+
+def made_fresh(root: Path, channel: Path, wheelhouse: Path) -> Path:
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = root / "env"
+    specs = ["python", "pip", "alpha"]
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv(NO_BYTECODE, raising=False)
+        ran = pip(prefix, "install", "--dry-run", "--quiet", "epsilon", find_links=wheelhouse)
+    assert ran.returncode == 0, ran.stderr
+    return prefix
+
+
+def made_installed(root: Path, fresh: Path, channel: Path, wheelhouse: Path) -> Path:
+    """A copy of ``fresh`` with epsilon installed by condapip (the module's fixtures run
+    outside any test's private HOME: this run gets one of its own)."""
+    prefix = copy_prefix(fresh, root / "env")
+    home = root / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != NO_BYTECODE},
+        "HOME": str(home),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "CONDARC": str(root / "condarc-unused"),
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(wheelhouse),
+    }
+    done = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", "epsilon", env=env)
+    assert done.returncode == 0, done.stderr
+    return prefix
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
+    return made_fresh(tmp_path_factory.mktemp("fresh"), channel, wheelhouse)
+
+
+@pytest.fixture(scope="module")
+def installed(
+    tmp_path_factory: pytest.TempPathFactory, fresh: Path, channel: Path, wheelhouse: Path
+) -> Path:
+    return made_installed(tmp_path_factory.mktemp("installed"), fresh, channel, wheelhouse)
+
+
 def _names(prefix: Path) -> set[str]:
-    result = condapip("list", "-p", str(prefix), "--json")
-    assert result.returncode == 0, result.stderr
-    return {row["name"] for row in json.loads(result.stdout)}
+    """``list --json``, in-process: these tests are about what a kill leaves, and
+    every verb that acts on it runs as a real process."""
+    from condapip.commands import list_packages
+
+    rows = list_packages.run(prefix=str(prefix)).as_json()
+    return {row["name"] for row in rows}
 
 
 def _interrupted(prefix: Path) -> dict:
@@ -73,15 +134,18 @@ def _interrupted(prefix: Path) -> dict:
 
 
 def _healthy(prefix: Path) -> None:
-    result = condapip("doctor", "-p", str(prefix))
-    assert result.returncode == 0, result.stdout + result.stderr
+    """doctor's all-clear, in-process (``_interrupted`` reads the real CLI's findings)."""
+    from condapip.commands import doctor
+
+    diagnosis = doctor.run(prefix=str(prefix))
+    assert diagnosis.exit_code == 0, diagnosis.as_json()
 
 
 @pytest.mark.parametrize("phase", ["start", "change", "conda", "pip", "record"])
-def test_an_install_killed_at_any_phase_is_reported_refused_and_rolled_back(
-    make_env, channel, find_links, tmp_path, phase
+def test_an_install_killed_at_any_phase_is_reported_refused_unchanged_unconfirmed_and_rolled_back(
+    fresh, channel, find_links, tmp_path, phase
 ):
-    prefix = make_env()
+    prefix = copy_prefix(fresh, tmp_path / "env")
     before = _names(prefix)
     args = ("install", "-p", str(prefix), "-c", str(channel), "--yes", "zeta", "epsilon")
     kill_at(tmp_path, phase, *args)
@@ -89,6 +153,10 @@ def test_an_install_killed_at_any_phase_is_reported_refused_and_rolled_back(
     assert finding["fix"] == f"condapip rollback -p {prefix}"
     again = _install(prefix, channel, "gamma")
     assert again.returncode == 1 and "interrupted" in again.stderr, again.stderr
+    killed = tree_digest(prefix)
+    asked = condapip("rollback", "-p", str(prefix))  # no --yes, no terminal: nothing changes
+    assert asked.returncode == 2 and "no terminal" in asked.stderr, asked.stderr
+    assert tree_digest(prefix) == killed
     rolled = condapip("rollback", "-p", str(prefix), "--yes")
     assert rolled.returncode == 0, rolled.stderr
     assert _names(prefix) == before
@@ -117,12 +185,12 @@ def test_a_create_killed_midway_is_reported_refused_and_removed_by_rollback(
 
 
 @pytest.mark.parametrize("phase", ["start", "set-aside", "build", "check", "remove-old"])
-def test_a_rebuild_killed_at_any_phase_is_never_healthy_and_the_next_one_finishes(
-    make_env, channel, find_links, tmp_path, phase
+def test_a_rebuild_killed_at_any_phase_is_never_healthy_unchanged_unconfirmed_and_finished_next(
+    installed, channel, find_links, tmp_path, phase
 ):
-    prefix = make_env()
-    assert _install(prefix, channel, "epsilon").returncode == 0
+    prefix = copy_prefix(installed, tmp_path / "env")
     want = _names(prefix)
+    assert "epsilon" in want
     kill_at(tmp_path, phase, "rebuild", "-p", str(prefix), "--yes")
     doctor = condapip("doctor", "-p", str(prefix), "--json")
     assert doctor.returncode == 1, doctor.stdout + doctor.stderr  # never "healthy"
@@ -131,6 +199,11 @@ def test_a_rebuild_killed_at_any_phase_is_never_healthy_and_the_next_one_finishe
     if prefix.is_dir():
         assert _interrupted(prefix)["fix"] == f"condapip rebuild -p {prefix}"
         assert _install(prefix, channel, "gamma").returncode == 1
+    old = prefix.with_name(prefix.name + ".condapip-old")
+    left = {p: tree_digest(p) for p in (prefix, old) if p.is_dir()}
+    asked = condapip("rebuild", "-p", str(prefix))  # no --yes, no terminal: nothing changes
+    assert asked.returncode == 2 and "no terminal" in asked.stderr, asked.stderr
+    assert {p: tree_digest(p) for p in (prefix, old) if p.is_dir()} == left
     result = condapip("rebuild", "-p", str(prefix), "--yes")
     assert result.returncode == 0, result.stderr
     assert _names(prefix) == want
@@ -139,9 +212,9 @@ def test_a_rebuild_killed_at_any_phase_is_never_healthy_and_the_next_one_finishe
 
 
 def test_snapshots_survive_a_rebuild_and_rollback_undoes_the_change_before_it(
-    make_env, channel, find_links
+    fresh, channel, find_links, tmp_path
 ):
-    prefix = make_env()
+    prefix = copy_prefix(fresh, tmp_path / "env")
     before = _names(prefix)
     assert _install(prefix, channel, "epsilon").returncode == 0
     assert condapip("rebuild", "-p", str(prefix), "--yes").returncode == 0
@@ -150,9 +223,8 @@ def test_snapshots_survive_a_rebuild_and_rollback_undoes_the_change_before_it(
     assert _names(prefix) == before
 
 
-def test_a_no_op_install_takes_no_snapshot(make_env, channel, find_links):
-    prefix = make_env()
-    assert _install(prefix, channel, "epsilon").returncode == 0
+def test_a_no_op_install_takes_no_snapshot(installed, channel, find_links, tmp_path):
+    prefix = copy_prefix(installed, tmp_path / "env")  # epsilon installed by condapip
     count = len(transaction.snapshots(prefix))
     assert _install(prefix, channel, "alpha").returncode == 0
     assert len(transaction.snapshots(prefix)) == count
@@ -160,8 +232,8 @@ def test_a_no_op_install_takes_no_snapshot(make_env, channel, find_links):
     assert "epsilon" not in _names(prefix)
 
 
-def test_a_symlinked_prefix_is_rebuilt_in_its_target_and_the_link_stays(make_env, tmp_path):
-    prefix = make_env()
+def test_a_symlinked_prefix_is_rebuilt_in_its_target_and_the_link_stays(fresh, tmp_path):
+    prefix = copy_prefix(fresh, tmp_path / "env")
     link = tmp_path / "link"
     link.symlink_to(prefix)
     result = condapip("rebuild", "-p", str(link), "--yes")
@@ -172,9 +244,9 @@ def test_a_symlinked_prefix_is_rebuilt_in_its_target_and_the_link_stays(make_env
 
 
 def test_an_install_through_a_symlink_waits_for_the_lock_on_the_real_prefix(
-    make_env, channel, tmp_path
+    fresh, channel, tmp_path
 ):
-    prefix = make_env()
+    prefix = copy_prefix(fresh, tmp_path / "env")
     link = tmp_path / "link"
     link.symlink_to(prefix)
     before = tree_digest(prefix)

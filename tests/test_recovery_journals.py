@@ -11,12 +11,22 @@ import pytest
 
 from condapip.change import transaction
 from condapip.ledger.journal import journal_path
-from tests.conftest import condapip, pip, tree_digest
-from tests.test_journal import kill_at
+from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.test_journal import kill_at, made_fresh, made_installed
 
 
-def _install(prefix: Path, channel: Path, *specs: str):
-    return condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", *specs)
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
+    """python, pip and alpha, pip run once: copied per test (tests/test_journal.py)."""
+    return made_fresh(tmp_path_factory.mktemp("fresh"), channel, wheelhouse)
+
+
+@pytest.fixture(scope="module")
+def installed(
+    tmp_path_factory: pytest.TempPathFactory, fresh: Path, channel: Path, wheelhouse: Path
+) -> Path:
+    """``fresh`` with epsilon installed by condapip: copied per test."""
+    return made_installed(tmp_path_factory.mktemp("installed"), fresh, channel, wheelhouse)
 
 
 def _findings(prefix: Path, code: int) -> list[dict]:
@@ -46,8 +56,8 @@ HOSTILE = {
 
 
 @pytest.mark.parametrize("case", sorted(HOSTILE))
-def test_a_hostile_journal_is_refused_in_one_line_and_never_acted_on(make_env, tmp_path, case):
-    prefix = make_env()
+def test_a_hostile_journal_is_refused_in_one_line_and_never_acted_on(fresh, tmp_path, case):
+    prefix = copy_prefix(fresh, tmp_path / "env")
     (tmp_path / "snapshot-1.json").write_text("{}")
     _journal(prefix, HOSTILE[case](prefix, tmp_path))
     before = tree_digest(prefix)
@@ -60,13 +70,13 @@ def test_a_hostile_journal_is_refused_in_one_line_and_never_acted_on(make_env, t
     assert finding["severity"] == "warning" and str(journal_path(prefix)) in finding["message"]
 
 
-def test_a_create_marker_copied_from_another_prefix_is_not_trusted(make_env, channel, tmp_path):
+def test_a_create_marker_copied_from_another_prefix_is_not_trusted(fresh, channel, tmp_path):
     """A prefix copied while its create was cut short: the marker names another folder."""
     yml = tmp_path / "environment.yml"
     yml.write_text(f"channels:\n  - {channel}\ndependencies:\n  - python\n  - alpha\n")
     made = tmp_path / "made"
     kill_at(tmp_path, "pip", "create", "-f", str(yml), "-p", str(made), "--yes")
-    prefix = make_env()
+    prefix = copy_prefix(fresh, tmp_path / "env")
     marker = made / "conda-meta" / "condapip" / "created.json"
     (prefix / "conda-meta" / "condapip").mkdir(parents=True, exist_ok=True)
     data = json.loads(marker.read_text())
@@ -81,10 +91,9 @@ def test_a_create_marker_copied_from_another_prefix_is_not_trusted(make_env, cha
 
 
 def test_a_truncated_snapshot_is_a_finding_and_every_change_verb_says_what_to_do(
-    make_env, channel, find_links
+    installed, channel, find_links, tmp_path
 ):
-    prefix = make_env()
-    assert _install(prefix, channel, "epsilon").returncode == 0
+    prefix = copy_prefix(installed, tmp_path / "env")  # epsilon installed by condapip
     snap = transaction.latest(prefix)
     assert snap is not None
     snap.path.write_text(snap.path.read_text()[:40])
@@ -100,9 +109,9 @@ def test_a_truncated_snapshot_is_a_finding_and_every_change_verb_says_what_to_do
 
 
 def test_a_half_written_pip_dist_is_read_by_every_verb_and_rebuild_clears_it(
-    make_env, wheelhouse, find_links
+    fresh, wheelhouse, find_links, tmp_path
 ):
-    prefix = make_env()
+    prefix = copy_prefix(fresh, tmp_path / "env")
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     site = next(prefix.glob("lib/python3*/site-packages"))
     (site / "ghost-1.0.dist-info").mkdir()  # pip killed before it wrote METADATA
@@ -121,37 +130,14 @@ def test_a_half_written_pip_dist_is_read_by_every_verb_and_rebuild_clears_it(
     assert not (site / "~psilon").exists() and not (site / "ghost-1.0.dist-info").exists()
 
 
-def test_nothing_changes_unconfirmed_even_beside_a_killed_rebuilds_leftover(
-    make_env, channel, find_links, tmp_path
-):
-    prefix = make_env()
-    assert _install(prefix, channel, "epsilon").returncode == 0
-    kill_at(tmp_path, "build", "rebuild", "-p", str(prefix), "--yes")
-    old = prefix.with_name(prefix.name + ".condapip-old")
-    before, old_before = tree_digest(prefix), tree_digest(old)
-    asked = condapip("rebuild", "-p", str(prefix))
-    assert asked.returncode == 2 and "no terminal" in asked.stderr, asked.stderr
-    assert tree_digest(prefix) == before and tree_digest(old) == old_before
-    assert condapip("rebuild", "-p", str(prefix), "--yes").returncode == 0
-
-
-def test_nothing_changes_unconfirmed_after_a_killed_install(
-    make_env, channel, find_links, tmp_path
-):
-    prefix = make_env()
-    assert _install(prefix, channel, "epsilon").returncode == 0
-    kill_at(tmp_path, "conda", "install", "-p", str(prefix), "-c", str(channel), "--yes", "zeta")
-    before = tree_digest(prefix)
-    asked = condapip("rollback", "-p", str(prefix))
-    assert asked.returncode == 2 and "no terminal" in asked.stderr, asked.stderr
-    assert tree_digest(prefix) == before
+# Nothing changes unconfirmed after a killed install or beside a killed rebuild's
+# leftover: tests/test_journal.py asks (no --yes, no terminal) after every kill.
 
 
 def test_rollback_stops_when_another_tool_changed_the_env_after_condapip(
-    make_env, channel, find_links
+    installed, find_links, tmp_path
 ):
-    prefix = make_env()
-    assert _install(prefix, channel, "epsilon").returncode == 0
+    prefix = copy_prefix(installed, tmp_path / "env")  # epsilon installed by condapip
     history = prefix / "conda-meta" / "history"
     text = history.read_text() + "==> 2031-01-01 00:00:00 <==\n# cmd: conda install gamma\n"
     history.unlink()  # replaced, never edited in place: rattler hardlinks prefix files
@@ -172,16 +158,17 @@ def test_journals_snapshots_and_markers_reach_the_disk(monkeypatch, tmp_path):
     assert len(synced) == 2  # the file, then the folder holding its new name
 
 
-def test_pip_and_uv_get_a_tmpdir_under_the_prefixs_scratch_folder(make_env):
-    from condapip.change.engines.pip import _scratch_tmp
+def test_pip_and_uv_get_a_tmpdir_under_the_prefixs_scratch_folder(fresh, tmp_path):
+    from condapip.change.engines.pip import _prefix_of, _scratch_tmp
     from condapip.support.scratch import scratch_root
 
-    prefix = make_env()
+    prefix = copy_prefix(fresh, tmp_path / "env")
     for args in (
         [str(prefix / "bin" / "python"), "-m", "pip", "install", "x"],
         ["uv", "pip", "install", "--python", str(prefix / "bin" / "python"), "x"],
     ):
-        with _scratch_tmp(args) as env:
+        assert _prefix_of(args) == prefix
+        with _scratch_tmp(_prefix_of(args), {}) as env:
             assert Path(env["TMPDIR"]).parent == scratch_root(prefix)
             assert Path(env["TMPDIR"]).is_dir()
     assert not scratch_root(prefix).exists()
