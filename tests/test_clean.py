@@ -14,6 +14,7 @@ import pytest
 
 from condapip.cli.confirm import NO_TERMINAL
 from tests.conftest import condapip, tree_digest
+from tests.inprocess import run_cli
 
 
 @pytest.fixture
@@ -155,7 +156,7 @@ def test_clean_dry_run_reports_and_changes_nothing(
 ) -> None:
     before = {k: tree_digest(v) for k, v in caches.items()}
 
-    done = condapip("clean", "--dry-run")
+    done = run_cli("clean", "--dry-run")
 
     assert done.returncode == 0, done.stderr
     assert {k: tree_digest(v) for k, v in caches.items()} == before
@@ -193,7 +194,7 @@ def test_clean_keeps_a_package_a_registered_env_names_even_without_hardlinks(
 
     assert not any(is_linked(pkgs / n) for n in names)  # only the records can tell
 
-    done = condapip("clean", "--yes", "--json")
+    done = run_cli("clean", "--yes", "--json")
 
     assert done.returncode == 0, done.stderr
     assert extracted(pkgs) == names
@@ -219,7 +220,7 @@ def test_clean_asks_the_envs_own_pip_for_its_cache_dir(
 
 
 def test_clean_with_nothing_to_remove_needs_no_confirmation(caches: dict[str, Path]) -> None:
-    done = condapip("clean")
+    done = run_cli("clean")
 
     assert done.returncode == 0, done.stderr
     assert "freed 0 B" in done.stdout
@@ -253,7 +254,7 @@ def test_clean_keeps_the_packages_a_softlinked_env_points_into(
     assert "alpha-1.0-pyh_0" in names
     assert not is_linked(pkgs / "alpha-1.0-pyh_0")  # only the symlinks can tell
 
-    done = condapip("clean", "--yes", "--json")
+    done = run_cli("clean", "--yes", "--json")
 
     assert done.returncode == 0, done.stderr
     assert extracted(pkgs) == names
@@ -266,12 +267,12 @@ def test_clean_lists_and_frees_condapips_own_wheel_cache(caches: dict[str, Path]
     downloads.mkdir(parents=True)
     (downloads / "numpy-1.26.4-cp311-cp311-manylinux_x86_64.whl").write_bytes(b"x" * 8192)
 
-    dry = json.loads(condapip("clean", "--dry-run", "--json").stdout)
+    dry = json.loads(run_cli("clean", "--dry-run", "--json").stdout)
     [own] = [c for c in dry["caches"] if c["tool"] == "condapip"]
     assert own["path"] == str(caches["condapip"]) and own["freed"] >= 8192
     assert downloads.is_dir()
 
-    done = condapip("clean", "--yes")
+    done = run_cli("clean", "--yes")
     assert done.returncode == 0, done.stderr
     assert "condapip" in done.stdout
     assert not downloads.exists() and caches["condapip"].is_dir()

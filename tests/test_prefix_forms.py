@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tests.conftest import condapip, pip
 from tests.gitrepo import make_git_package
+from tests.inprocess import run_cli
 
 
 def _pkg_info(name: str, version: str) -> str:
@@ -21,7 +22,7 @@ def _site_packages(prefix: Path) -> Path:
 
 
 def _rows(prefix: Path) -> dict[str, dict]:
-    result = condapip("list", "-p", str(prefix), "--json")
+    result = run_cli("list", "-p", str(prefix), "--json")  # in-process: the rows count
     assert result.returncode == 0, result.stderr
     return {row["name"]: row for row in json.loads(result.stdout)}
 
@@ -100,7 +101,7 @@ KEYRING = [
 
 
 def _broken(prefix: Path) -> list[str]:
-    result = condapip("doctor", "-p", str(prefix), "--json")
+    result = run_cli("doctor", "-p", str(prefix), "--json")
     assert "Traceback" not in result.stderr, result.stderr
     findings = json.loads(result.stdout)["findings"]
     return [f["message"] for f in findings if f["rule"] == "broken-requirement"]
