@@ -16,13 +16,21 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from tests.conftest import condapip, pip, tree_digest
+from tests.inprocess import cli as _cli
+from tests.warm_pip import compiled_pip, lay_bytecode, warm
 from tests.wheelmaker import make_wheel
 
 
+@pytest.fixture
+def make_env(make_env, tmp_path_factory, channel, wheelhouse):
+    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
+    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
+
+
 def _rows(prefix: Path) -> dict[str, dict]:
-    result = condapip("list", "-p", str(prefix), "--json")
-    assert result.returncode == 0, result.stderr
-    return {row["name"]: row for row in json.loads(result.stdout)}
+    code, out = _cli("list", "-p", str(prefix), "--json")
+    assert code == 0, out
+    return {row["name"]: row for row in json.loads(out)}
 
 
 def _install(prefix: Path, *args: str, channel: Path, engine: str = "pip", yes: bool = True):
@@ -57,15 +65,34 @@ def _dist_files(prefix: Path, name: str) -> dict[str, str]:
 
 
 def _doctor_clean(prefix: Path) -> None:
-    result = condapip("doctor", "-p", str(prefix), "--json")
-    assert result.returncode == 0, result.stdout + result.stderr
+    code, out = _cli("doctor", "-p", str(prefix), "--json")
+    assert code == 0, out
+
+
+@pytest.fixture(scope="module")
+def untouched_env(
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
+) -> Path:
+    """One prefix (python, pip, alpha) for the tests that must leave it as it is: dry
+    runs, refusals and bad input, each proving the prefix byte-identical after."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = tmp_path_factory.mktemp("untouched") / "env"
+    engine = RattlerEngine(progress=False)
+    specs = ["python", "pip", "alpha"]
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
+    return lay_bytecode(compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse), prefix)
 
 
 # --- the plan ------------------------------------------------------------------------
 
 
-def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(make_env, channel, find_links):
-    prefix = make_env()
+def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(
+    untouched_env, channel, find_links
+):
+    prefix = untouched_env
     before = tree_digest(prefix)
     result = condapip(
         "install", "-p", str(prefix), "-c", str(channel), "--dry-run", "zeta", "epsilon"
@@ -79,8 +106,8 @@ def test_plan_routes_channel_packages_to_conda_and_the_rest_to_pip(make_env, cha
     assert tree_digest(prefix) == before
 
 
-def test_pip_only_forces_a_channel_package_to_pip(make_env, channel, find_links):
-    prefix = make_env()
+def test_pip_only_forces_a_channel_package_to_pip(untouched_env, channel, find_links):
+    prefix = untouched_env
     result = condapip(
         "install", "-p", str(prefix), "-c", str(channel), "--dry-run", "--pip-only", "zeta", "zeta"
     )
@@ -90,7 +117,7 @@ def test_pip_only_forces_a_channel_package_to_pip(make_env, channel, find_links)
 
 
 def test_pypi_names_map_to_conda_names_through_purls_then_the_table(
-    make_env, tmp_path, monkeypatch
+    untouched_env, tmp_path, monkeypatch
 ):
     wheels = tmp_path / "wheels"
     monkeypatch.setenv("PIP_FIND_LINKS", str(wheels))  # the dry run resolves lambda with pip
@@ -107,7 +134,7 @@ def test_pypi_names_map_to_conda_names_through_purls_then_the_table(
         if record["name"] in purls:
             record["purls"] = [purls[record["name"]]]
     repodata.write_text(json.dumps(data))
-    prefix = make_env()
+    prefix = untouched_env
     result = condapip(
         "install", "-p", str(prefix), "-c", str(chan), "--dry-run", "torch", "kappa", "lambda"
     )
@@ -122,23 +149,36 @@ def test_pypi_names_map_to_conda_names_through_purls_then_the_table(
 # --- the pip layer -------------------------------------------------------------------
 
 
-def test_pip_only_package_installs_through_env_interpreter_and_lists_as_pip(
+def test_pip_only_package_installs_through_env_interpreter_never_condapips_and_lists_as_pip(
     make_env, channel, find_links, pip_engine
 ):
     prefix = make_env()
-    result = _install(prefix, "epsilon", channel=channel, engine=pip_engine)
+    if pip_engine == "pip":  # the default engine
+        result = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", "epsilon")
+    else:
+        result = _install(prefix, "epsilon", channel=channel, engine=pip_engine)
     assert result.returncode == 0, result.stderr
     rows = _rows(prefix)
     assert rows["epsilon"]["owner"] == "pip"
     assert rows["alpha"]["owner"] == "conda"
     assert _requests(prefix) == {"epsilon": "epsilon"}
     assert _python(prefix, "import epsilon").returncode == 0
+    installer = (
+        next((prefix / "lib").glob("python3*/site-packages/epsilon-1.0.dist-info")) / "INSTALLER"
+    )
+    assert installer.read_text().strip() == pip_engine
+    own = subprocess.run(
+        [os.environ.get("PYTHON", "python3"), "-c", "import epsilon"],
+        capture_output=True,
+        check=False,
+    )
+    assert own.returncode != 0  # it went into the prefix, not beside condapip
 
 
 def test_pip_layer_that_would_replace_a_conda_package_is_refused_byte_identical(
-    make_env, channel, find_links, pip_engine
+    untouched_env, channel, find_links, pip_engine
 ):
-    prefix = make_env()
+    prefix = untouched_env
     before = tree_digest(prefix)
     result = _install(prefix, "delta", channel=channel, engine=pip_engine)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -148,9 +188,9 @@ def test_pip_layer_that_would_replace_a_conda_package_is_refused_byte_identical(
     assert _rows(prefix)["beta"]["owner"] == "conda"
 
 
-def test_conda_and_pip_specs_in_one_install(make_env, channel, find_links, pip_engine):
+def test_conda_and_pip_specs_in_one_install(make_env, channel, find_links):
     prefix = make_env()
-    result = _install(prefix, "zeta", "epsilon", channel=channel, engine=pip_engine)
+    result = _install(prefix, "zeta", "epsilon", channel=channel)
     assert result.returncode == 0, result.stderr
     rows = _rows(prefix)
     assert rows["zeta"]["owner"] == "conda"
@@ -161,12 +201,12 @@ def test_conda_and_pip_specs_in_one_install(make_env, channel, find_links, pip_e
 
 
 def test_a_pip_request_that_conflicts_with_the_conda_solution_is_refused_before_anything_moves(
-    make_env, channel, find_links, pip_engine
+    untouched_env, channel, find_links
 ):
-    prefix = make_env()
+    prefix = untouched_env
     before = tree_digest(prefix)
     started = time.monotonic()
-    result = _install(prefix, "zeta", "delta", channel=channel, engine=pip_engine)
+    result = _install(prefix, "zeta", "delta", channel=channel)
     took = time.monotonic() - started
     assert result.returncode == 1, result.stderr
     assert "beta 1.0 is installed by conda; the request needs beta>=2 (delta 1.0" in result.stderr
@@ -183,8 +223,8 @@ def test_a_pip_request_that_conflicts_with_the_conda_solution_is_refused_before_
     assert tree_digest(prefix) == before
 
 
-def test_a_dry_run_checks_the_pip_layer_as_the_real_run_does(make_env, channel, find_links):
-    prefix = make_env()
+def test_a_dry_run_checks_the_pip_layer_as_the_real_run_does(untouched_env, channel, find_links):
+    prefix = untouched_env
     before = tree_digest(prefix)
     result = condapip("install", "-p", str(prefix), "-c", str(channel), "--dry-run", "delta")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -196,14 +236,14 @@ def test_a_dry_run_checks_the_pip_layer_as_the_real_run_does(make_env, channel, 
 
 
 def test_a_conda_change_leaves_pip_packages_it_does_not_reach_in_place(
-    make_env, channel, find_links, pip_engine
+    make_env, channel, find_links
 ):
     prefix = make_env(("python", "pip", "gamma"))
-    assert _install(prefix, "epsilon", channel=channel, engine=pip_engine).returncode == 0
+    assert _install(prefix, "epsilon", channel=channel).returncode == 0
     files = _dist_files(prefix, "epsilon")
     dist_info = next(prefix.glob("lib/python*/site-packages/epsilon-1.0.dist-info"))
     written = (dist_info / "RECORD").stat().st_mtime_ns
-    result = _install(prefix, "zeta", channel=channel, engine=pip_engine)
+    result = _install(prefix, "zeta", channel=channel)
     assert result.returncode == 0, result.stderr
     assert "re-layering" not in result.stderr
     rows = _rows(prefix)
@@ -261,8 +301,8 @@ def test_a_conda_request_a_pip_package_cannot_live_with_names_the_way_out_as_one
     _doctor_clean(prefix)
 
 
-def test_drop_names_only_a_pip_package_of_the_environment(make_env, channel):
-    prefix = make_env()
+def test_drop_names_only_a_pip_package_of_the_environment(untouched_env, channel):
+    prefix = untouched_env
     before = tree_digest(prefix)
     result = _install(prefix, "zeta", "--drop", "beta", channel=channel)
     assert result.returncode == 2
@@ -287,20 +327,6 @@ def test_install_refuses_an_env_where_pip_already_replaced_conda(make_env, chann
 # --- refusals and bad input ----------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def untouched_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
-    """One prefix for the tests that must leave it as it is."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path_factory.mktemp("untouched") / "env"
-    engine = RattlerEngine(progress=False)
-    specs = ["python", "pip", "alpha"]
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    return prefix
-
-
 @pytest.mark.parametrize(
     "spec", ["numpy; rm -rf /", "$(touch pwned)", "../evil", "evil/pkg", "`touch pwned`"]
 )
@@ -317,8 +343,8 @@ def test_hostile_spec_is_bad_input_and_nothing_runs(untouched_env, channel, tmp_
     assert sorted(p.name for p in prefix.parent.iterdir()) == parent  # not even a lock file
 
 
-def test_base_environment_is_refused(make_env, channel, monkeypatch):
-    prefix = make_env()
+def test_base_environment_is_refused(untouched_env, channel, monkeypatch):
+    prefix = untouched_env
     monkeypatch.setenv("CONDA_ROOT", str(prefix))
     before = tree_digest(prefix)
     result = _install(prefix, "epsilon", channel=channel)
@@ -327,10 +353,10 @@ def test_base_environment_is_refused(make_env, channel, monkeypatch):
     assert tree_digest(prefix) == before
 
 
-def test_without_a_terminal_install_asks_for_yes(make_env, channel, find_links):
+def test_without_a_terminal_install_asks_for_yes(untouched_env, channel, find_links):
     from condapip.cli.confirm import NO_TERMINAL
 
-    prefix = make_env()
+    prefix = untouched_env
     before = tree_digest(prefix)
     result = _install(prefix, "epsilon", channel=channel, yes=False)
     assert result.returncode == 2
@@ -338,8 +364,8 @@ def test_without_a_terminal_install_asks_for_yes(make_env, channel, find_links):
     assert tree_digest(prefix) == before
 
 
-def test_unknown_engine_is_bad_input(make_env, channel):
-    prefix = make_env()
+def test_unknown_engine_is_bad_input(untouched_env, channel):
+    prefix = untouched_env
     result = condapip("install", "-p", str(prefix), "--engine", "nope", "--yes", "zeta")
     assert result.returncode == 2
     assert "nope" in result.stderr
@@ -360,7 +386,7 @@ def test_conda_numpy2_missing_from_channel_fails_cleanly(make_env, real_channel)
 
 @pytest.mark.slow
 def test_pip_package_needing_numpy2_is_refused_and_scipy_still_imports(
-    make_env, real_channel, real_wheels, tmp_path, monkeypatch, pip_engine
+    make_env, real_channel, real_wheels, tmp_path, monkeypatch
 ):
     links = tmp_path / "links"
     links.mkdir()
@@ -370,7 +396,7 @@ def test_pip_package_needing_numpy2_is_refused_and_scipy_still_imports(
     monkeypatch.setenv("UV_FIND_LINKS", str(links))
     prefix = make_env(("python", "pip", "scipy"), chan=real_channel)
     before = tree_digest(prefix)
-    result = _install(prefix, "needsnp2", channel=real_channel, engine=pip_engine)
+    result = _install(prefix, "needsnp2", channel=real_channel)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "scipy 1.11.4 from conda requires numpy" in result.stderr
     assert "the request needs numpy>=2 (needsnp2 1.0 requires it)" in result.stderr
@@ -380,28 +406,12 @@ def test_pip_package_needing_numpy2_is_refused_and_scipy_still_imports(
     assert check.stdout.strip() == "1.26.4"
 
 
-def test_pip_never_runs_with_condapips_own_interpreter(make_env, channel, find_links):
-    prefix = make_env()
-    result = _install(prefix, "epsilon", channel=channel)
-    assert result.returncode == 0, result.stderr
-    installer = (
-        next((prefix / "lib").glob("python3*/site-packages/epsilon-1.0.dist-info")) / "INSTALLER"
-    )
-    assert installer.read_text().strip() == "pip"
-    own = subprocess.run(
-        [os.environ.get("PYTHON", "python3"), "-c", "import epsilon"],
-        capture_output=True,
-        check=False,
-    )
-    assert own.returncode != 0  # it went into the prefix, not beside condapip
-
-
 # --- the conda/mamba/micromamba executable engine --------------------------------------
 
 
-def test_missing_conda_executable_is_bad_input(make_env, channel, monkeypatch):
+def test_missing_conda_executable_is_bad_input(untouched_env, channel, monkeypatch):
+    prefix = untouched_env
     monkeypatch.setenv("PATH", "/nonexistent")
-    prefix = make_env()
     result = condapip("install", "-p", str(prefix), "--engine", "micromamba", "--yes", "zeta")
     assert result.returncode == 2
     assert "no micromamba executable" in result.stderr
@@ -460,11 +470,9 @@ def test_install_into_an_env_without_history_keeps_what_is_installed(make_env, c
     assert {"alpha", "beta", "pip", "python", "zeta"} <= set(rows)
 
 
-def test_without_channels_configured_install_uses_the_envs_own_channel(
-    make_env, find_links, pip_engine
-):
+def test_without_channels_configured_install_uses_the_envs_own_channel(make_env, find_links):
     prefix = make_env()
-    result = condapip("install", "-p", str(prefix), "--pip-engine", pip_engine, "--yes", "zeta")
+    result = condapip("install", "-p", str(prefix), "--yes", "zeta")
     assert result.returncode == 0, result.stderr
     assert _rows(prefix)["zeta"]["owner"] == "conda"
 

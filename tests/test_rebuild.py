@@ -11,14 +11,48 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.inprocess import cli as _cli
+from tests.warm_pip import compiled_pip, lay_bytecode, warm
 from tests.wheelmaker import make_wheel
 
 
+@pytest.fixture
+def make_env(make_env, tmp_path_factory, channel, wheelhouse):
+    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
+    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
+
+
 def _rows(prefix: Path) -> dict[str, dict]:
-    result = condapip("list", "-p", str(prefix), "--json")
-    assert result.returncode == 0, result.stderr
-    return {row["name"]: row for row in json.loads(result.stdout)}
+    code, out = _cli("list", "-p", str(prefix), "--json")
+    assert code == 0, out
+    return {row["name"]: row for row in json.loads(out)}
+
+
+def _doctor_clean(prefix: Path) -> None:
+    code, out = _cli("doctor", "-p", str(prefix), "--json")
+    assert code == 0, out
+
+
+@pytest.fixture(scope="module")
+def pip_over_conda(
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
+) -> Path:
+    """conda: python, pip, alpha, beta 1.0; pip: epsilon, then beta 2.0 over conda's.
+    Tests that change it change their own copy (``copy_prefix``)."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    prefix = tmp_path_factory.mktemp("pip-over-conda") / "env"
+    specs = ["python", "pip", "alpha"]
+    engine = RattlerEngine(progress=False)
+    solved = conda_layer.solve(engine, prefix, [str(channel)], specs)
+    conda_layer.apply(engine, prefix, solved, specs, argv=["condapip", "create"])
+    lay_bytecode(compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse), prefix)
+    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    assert _rows(prefix)["beta"]["owner"] == "pip-over-conda"
+    return prefix
 
 
 def _python(prefix: Path, code: str) -> subprocess.CompletedProcess[str]:
@@ -31,25 +65,26 @@ def _old(prefix: Path) -> Path:
     return prefix.with_name(prefix.name + ".condapip-old")
 
 
-def test_rebuild_puts_back_the_conda_version_pip_overwrote_and_keeps_pip_packages(
-    make_env, wheelhouse, find_links, pip_engine
+def test_doctors_fix_or_rebuild_with_uv_puts_back_what_pip_overwrote_and_keeps_pip_packages(
+    pip_over_conda, tmp_path, find_links, pip_engine
 ):
-    prefix = make_env()
-    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
-    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
-    assert _rows(prefix)["beta"]["owner"] == "pip-over-conda"
-    result = condapip("rebuild", "-p", str(prefix), "--pip-engine", pip_engine, "--yes")
+    prefix = copy_prefix(pip_over_conda, tmp_path / "env")
+    if pip_engine == "pip":  # doctor's fix, run as printed (pip is the default engine)
+        [fix] = _error_fixes(prefix)
+        result = _run_as_printed(fix)
+    else:
+        result = condapip("rebuild", "-p", str(prefix), "--pip-engine", pip_engine, "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     rows = _rows(prefix)
     assert rows["beta"]["owner"] == "conda" and rows["beta"]["version"] == "1.0"
-    assert rows["epsilon"]["owner"] == "pip"
+    assert rows["epsilon"]["owner"] == "pip"  # nothing the user had is missing
     assert not _old(prefix).exists()
-    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
+    doctor = condapip("doctor", "-p", str(prefix), "--json")
+    assert doctor.returncode == 0, doctor.stdout
 
 
-def test_dry_run_lists_the_spec_and_changes_nothing(make_env, wheelhouse):
-    prefix = make_env()
-    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+def test_dry_run_lists_the_spec_and_changes_nothing(pip_over_conda):
+    prefix = pip_over_conda  # read only
     before = tree_digest(prefix)
     result = condapip("rebuild", "-p", str(prefix), "--dry-run")
     assert result.returncode == 0, result.stderr
@@ -95,13 +130,14 @@ def _run_as_printed(command: str) -> subprocess.CompletedProcess[str]:
 
 
 def _error_fixes(prefix: Path) -> set[str]:
-    report = json.loads(condapip("doctor", "-p", str(prefix), "--json").stdout)
+    report = json.loads(_cli("doctor", "-p", str(prefix), "--json")[1])
     return {f["fix"] for f in report["findings"] if f["severity"] == "error"}
 
 
-def test_doctors_fix_for_a_pip_package_needing_pips_version_changes_nothing_and_names_the_way_out(
+def test_doctors_fix_and_its_dry_run_refuse_a_pip_package_needing_pips_version_naming_way_out(
     make_env, wheelhouse, find_links
 ):
+    """Both change nothing; the way out the real run names then works."""
     prefix = make_env()
     # delta needs beta>=2: pip moves conda's beta 1.0 to 2.0 under it
     assert pip(prefix, "install", "delta", find_links=wheelhouse).returncode == 0
@@ -109,6 +145,10 @@ def test_doctors_fix_for_a_pip_package_needing_pips_version_changes_nothing_and_
     [fix] = _error_fixes(prefix)
     assert fix == f"condapip rebuild -p {prefix}"
     before = tree_digest(prefix)
+    dry = condapip("rebuild", "-p", str(prefix), "--dry-run")
+    assert dry.returncode == 1, dry.stdout + dry.stderr
+    assert "--drop delta" in dry.stderr
+    assert tree_digest(prefix) == before
     result = _run_as_printed(fix)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "building" not in result.stderr  # decided before anything moved
@@ -123,17 +163,7 @@ def test_doctors_fix_for_a_pip_package_needing_pips_version_changes_nothing_and_
     rows = _rows(prefix)
     assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
     assert "delta" not in rows and rows["alpha"]["owner"] == "conda"
-    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
-
-
-def test_a_dry_run_rebuild_refuses_what_the_real_one_refuses(make_env, wheelhouse, find_links):
-    prefix = make_env()
-    assert pip(prefix, "install", "delta", find_links=wheelhouse).returncode == 0
-    before = tree_digest(prefix)
-    result = condapip("rebuild", "-p", str(prefix), "--dry-run")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "--drop delta" in result.stderr
-    assert tree_digest(prefix) == before
+    _doctor_clean(prefix)
 
 
 def test_rebuild_moves_a_pip_package_to_a_version_that_fits_the_conda_layer(
@@ -153,21 +183,7 @@ def test_rebuild_moves_a_pip_package_to_a_version_that_fits_the_conda_layer(
     rows = _rows(prefix)
     assert (rows["kappa"]["owner"], rows["kappa"]["version"]) == ("pip", "1.0")
     assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
-    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
-
-
-def test_doctors_fix_for_pip_over_conda_run_as_printed_leaves_a_healthy_env(
-    make_env, wheelhouse, find_links
-):
-    prefix = make_env()
-    assert pip(prefix, "install", "epsilon", "beta==2.0", find_links=wheelhouse).returncode == 0
-    [fix] = _error_fixes(prefix)
-    result = _run_as_printed(fix)
-    assert result.returncode == 0, result.stdout + result.stderr
-    rows = _rows(prefix)
-    assert (rows["beta"]["owner"], rows["beta"]["version"]) == ("conda", "1.0")
-    assert rows["epsilon"]["owner"] == "pip"  # nothing the user had is missing
-    assert condapip("doctor", "-p", str(prefix), "--json").returncode == 0
+    _doctor_clean(prefix)
 
 
 def test_drop_names_only_a_pip_package(make_env):

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import condapip, copy_prefix, pip, tree_digest, write_envfile
+from tests.inprocess import cli
 
 
 @pytest.fixture(scope="module")
 def base_env(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
     """conda: python, pip, alpha, zeta (and beta); pip: gamma (a channel has it too).
-    Tests sync their own copy."""
+    Tests sync their own copy; those that prove it unchanged read it as it is."""
     from condapip.change import conda_layer
     from condapip.change.engines.rattler import RattlerEngine
 
@@ -27,10 +28,15 @@ def base_env(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse
     return prefix
 
 
+def _listed(prefix: Path) -> list[dict]:
+    """``list`` in-process (the process boundary is not what these tests check)."""
+    code, out = cli("list", "-p", str(prefix), "--json")
+    assert code == 0, out
+    return list(json.loads(out))
+
+
 def _owners(prefix: Path) -> dict[str, str]:
-    listed = condapip("list", "-p", str(prefix), "--json")
-    assert listed.returncode == 0, listed.stderr
-    return {p["name"]: p["owner"] for p in json.loads(listed.stdout)}
+    return {p["name"]: p["owner"] for p in _listed(prefix)}
 
 
 def _sync(*args: str) -> dict:
@@ -84,7 +90,7 @@ def test_prune_removes_what_nothing_in_the_file_needs_from_both_layers(
 
 
 def test_a_sync_with_nothing_to_do_writes_nothing(base_env, channel, tmp_path, find_links):
-    prefix = copy_prefix(base_env, tmp_path / "env")
+    prefix = base_env  # read only: the test proves it unchanged
     yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha", "zeta"], ["gamma"])
     before = tree_digest(prefix)
     result = condapip("sync", "-f", str(yml), "-p", str(prefix))  # no --yes, no terminal
@@ -112,10 +118,10 @@ def test_sync_lock_makes_the_prefix_exactly_the_lock(base_env, channel, tmp_path
 
     prefix = copy_prefix(base_env, tmp_path / "env")
     assert pip(prefix, "uninstall", "-y", "gamma").returncode == 0
-    assert condapip("check", "--lock", str(lock), "-p", str(prefix)).returncode == 1
+    assert cli("check", "--lock", str(lock), "-p", str(prefix))[0] == 1
     _sync("--lock", str(lock), "-p", str(prefix))
-    check = condapip("check", "--lock", str(lock), "-p", str(prefix))
-    assert check.returncode == 0, check.stdout
+    code, out = cli("check", "--lock", str(lock), "-p", str(prefix))
+    assert code == 0, out
     assert _sync("--lock", str(lock), "-p", str(prefix))["done"].startswith("nothing to do")
 
 
@@ -177,17 +183,16 @@ def test_sync_changes_a_version_in_both_layers_and_the_plan_shows_old_to_new(
     assert versions["lam"] == ("pip", "1.0", "2.0")
 
     _sync("-f", str(yml), "-p", str(prefix))
-    listed = json.loads(condapip("list", "-p", str(prefix), "--json").stdout)
-    have = {p["name"]: (p["owner"], p["version"]) for p in listed}
+    have = {p["name"]: (p["owner"], p["version"]) for p in _listed(prefix)}
     assert have["kappa"] == ("conda", "2.0") and have["lam"] == ("pip", "2.0")
-    assert condapip("check", "-f", str(yml), "-p", str(prefix)).returncode == 0
+    assert cli("check", "-f", str(yml), "-p", str(prefix))[0] == 0
 
 
 def test_a_pip_requirement_the_conda_layer_cannot_take_is_refused_before_anything_moves(
     base_env, channel, tmp_path, find_links
 ):
     # delta needs beta>=2; the conda layer holds beta 1.0 (alpha needs it)
-    prefix = copy_prefix(base_env, tmp_path / "env")
+    prefix = base_env  # read only: the test proves it unchanged
     yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha"], ["delta"])
     before = tree_digest(prefix)
     result = condapip("sync", "-f", str(yml), "-p", str(prefix), "--yes")
@@ -199,7 +204,7 @@ def test_a_pip_requirement_the_conda_layer_cannot_take_is_refused_before_anythin
 def test_an_impossible_conda_spec_fails_the_dry_run_as_it_fails_the_real_one(
     base_env, channel, tmp_path, find_links
 ):
-    prefix = copy_prefix(base_env, tmp_path / "env")
+    prefix = base_env  # read only: the test proves it unchanged
     yml = write_envfile(tmp_path, channel, ["python", "pip", "alpha=9"], [])
     before = tree_digest(prefix)
     dry = condapip("sync", "-f", str(yml), "-p", str(prefix), "--dry-run")
@@ -220,7 +225,7 @@ def test_an_impossible_conda_spec_fails_the_dry_run_as_it_fails_the_real_one(
     ids=["both", "neither", "malformed-file", "malformed-lock"],
 )
 def test_bad_input_is_exit_2_with_one_line_and_nothing_changed(base_env, tmp_path, args):
-    prefix = copy_prefix(base_env, tmp_path / "env")
+    prefix = base_env  # read only: the test proves it unchanged
     (tmp_path / "environment.yml").write_text("dependencies:\n  - alpha\n")
     (tmp_path / "condapip.lock.yml").write_text("version: 1\n")
     (tmp_path / "malformed.yml").write_text("dependencies:\n  - numpy=1.26.4 - scipy\n  - [\n")

@@ -14,6 +14,14 @@ import pytest
 
 from condapip.change import transaction
 from tests.conftest import condapip, tree_digest
+from tests.inprocess import cli
+from tests.warm_pip import compiled_pip, warm
+
+
+@pytest.fixture
+def make_env(make_env, tmp_path_factory, channel, wheelhouse):
+    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
+    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
 
 
 def _install(prefix: Path, channel: Path, *specs: str, env: dict[str, str] | None = None):
@@ -21,9 +29,10 @@ def _install(prefix: Path, channel: Path, *specs: str, env: dict[str, str] | Non
 
 
 def _names(prefix: Path) -> dict[str, str]:
-    result = condapip("list", "-p", str(prefix), "--json")
-    assert result.returncode == 0, result.stderr
-    return {row["name"]: row["owner"] for row in json.loads(result.stdout)}
+    """``list`` in-process (the process boundary is not what these tests check)."""
+    code, out = cli("list", "-p", str(prefix), "--json")
+    assert code == 0, out
+    return {row["name"]: row["owner"] for row in json.loads(out)}
 
 
 def _hold_lock(prefix: Path) -> subprocess.Popen[str]:
@@ -49,9 +58,20 @@ def _release(holder: subprocess.Popen[str]) -> None:
     assert holder.wait() == 0
 
 
-def test_second_condapip_waits_for_the_lock_then_proceeds(make_env, channel, find_links):
+def test_a_second_condapip_gives_up_cleanly_at_the_lock_timeout_or_waits_then_proceeds(
+    make_env, channel, find_links
+):
     prefix = make_env()
+    before = tree_digest(prefix)
     holder = _hold_lock(prefix)
+    # the timeout: a clean failure, nothing changed
+    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "0.5"}
+    result = _install(prefix, channel, "epsilon", env=env)
+    assert result.returncode == 1
+    assert "gave up after 0.5s" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert tree_digest(prefix) == before
+    # a long timeout: it waits, and goes on once the lock is free
     env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "600"}
     installing = subprocess.Popen(
         [sys.executable, "-m", "condapip", "install", "-p", str(prefix), "-c", str(channel)]
@@ -72,19 +92,6 @@ def test_second_condapip_waits_for_the_lock_then_proceeds(make_env, channel, fin
     _, err = installing.communicate()
     assert installing.returncode == 0, "".join(said) + err
     assert _names(prefix)["epsilon"] == "pip"
-
-
-def test_lock_timeout_fails_cleanly_and_changes_nothing(make_env, channel, find_links):
-    prefix = make_env()
-    before = tree_digest(prefix)
-    holder = _hold_lock(prefix)
-    env = {**os.environ, transaction.LOCK_TIMEOUT_ENV: "0.5"}
-    result = _install(prefix, channel, "epsilon", env=env)
-    _release(holder)
-    assert result.returncode == 1
-    assert "gave up after 0.5s" in result.stderr
-    assert "Traceback" not in result.stderr
-    assert tree_digest(prefix) == before
 
 
 def test_snapshot_records_exact_urls_hashes_and_pip_pins(make_env, channel, find_links):
@@ -146,15 +153,14 @@ def killed_install(make_env, channel, find_links) -> Path:
     return prefix
 
 
-def test_change_after_a_killed_install_is_refused_until_recovered(killed_install, channel):
-    result = _install(killed_install, channel, "gamma")
+@pytest.mark.parametrize("verb", ["rollback", "rebuild"])
+def test_change_after_a_killed_install_is_refused_until_recovered_by_rollback_or_rebuild(
+    killed_install, channel, verb
+):
+    prefix = killed_install
+    result = _install(prefix, channel, "gamma")
     assert result.returncode == 1
     assert "interrupted" in result.stderr and "rollback" in result.stderr
-
-
-@pytest.mark.parametrize("verb", ["rollback", "rebuild"])
-def test_killed_install_is_recovered_by_rollback_or_rebuild(killed_install, verb):
-    prefix = killed_install
     result = condapip(verb, "-p", str(prefix), "--yes")
     assert result.returncode == 0, result.stdout + result.stderr
     names = _names(prefix)
