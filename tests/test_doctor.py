@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
 RULES = (
@@ -25,12 +27,14 @@ RULES = (
 
 
 def doctor_json(prefix: Path, *args: str, code: int | None = None) -> dict:
-    result = condapip("doctor", "-p", str(prefix), "--json", *args)
-    assert result.returncode in (0, 1), result.stderr
-    data = json.loads(result.stdout)
-    assert data["healthy"] == (result.returncode == 0)
+    # in-process: these tests are about doctor's findings, not the process boundary
+    done = run_cli("doctor", "-p", str(prefix), "--json", *args)
+    returncode, stdout, stderr = done.returncode, done.stdout, done.stderr
+    assert returncode in (0, 1), stderr
+    data = json.loads(stdout)
+    assert data["healthy"] == (returncode == 0)
     if code is not None:
-        assert result.returncode == code, data
+        assert returncode == code, data
     return data
 
 
@@ -61,16 +65,50 @@ def _mixed(prefix: Path, channel: Path, wheelhouse: Path) -> Path:
     return prefix
 
 
+@pytest.fixture(scope="module")
+def healthy_env(tmp_path_factory, channel, wheelhouse) -> Path:
+    """A healthy mixed prefix, shared by the tests that only read it (its pip has run,
+    so a copy's pip runs start from compiled bytecode)."""
+    return _mixed(tmp_path_factory.mktemp("healthy") / "env", channel, wheelhouse)
+
+
 @pytest.fixture
-def mixed_env(tmp_path, channel, wheelhouse) -> Path:
-    """A healthy mixed prefix for a test that changes it."""
-    return _mixed(tmp_path / "env", channel, wheelhouse)
+def mixed_env(healthy_env, tmp_path) -> Path:
+    """The same, a private copy for a test that changes it."""
+    return copy_prefix(healthy_env, tmp_path / "env")
 
 
 @pytest.fixture(scope="module")
-def healthy_env(tmp_path_factory, channel, wheelhouse) -> Path:
-    """The same, shared by the tests that only read it."""
-    return _mixed(tmp_path_factory.mktemp("healthy") / "env", channel, wheelhouse)
+def beta2_env(healthy_env, tmp_path_factory, wheelhouse) -> Path:
+    """The healthy prefix after `pip install beta==2.0` over conda's beta 1.0; read only."""
+    prefix = copy_prefix(healthy_env, tmp_path_factory.mktemp("beta2") / "env")
+    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    return prefix
+
+
+@pytest.fixture(scope="module")
+def pip_ready_env(tmp_path_factory, channel, wheelhouse) -> Path:
+    """python and pip from conda, pip run once (a dry run: nothing installed), so a
+    copy's pip runs start from compiled bytecode."""
+    prefix = tmp_path_factory.mktemp("pip-ready") / "env"
+    conda_install(prefix, ["python", "pip"], channel)
+    proc = pip(prefix, "install", "--dry-run", "epsilon", find_links=wheelhouse)
+    assert proc.returncode == 0, proc.stderr
+    return prefix
+
+
+@pytest.fixture
+def bare_env(pip_ready_env, tmp_path) -> Path:
+    """A private copy of it."""
+    return copy_prefix(pip_ready_env, tmp_path / "env")
+
+
+@pytest.fixture(scope="module")
+def conda_only_env(tmp_path_factory, channel) -> Path:
+    """python, pip and alpha from conda, no pip change; read only."""
+    prefix = tmp_path_factory.mktemp("conda-only") / "env"
+    conda_install(prefix, ["python", "pip", "alpha"], channel)
+    return prefix
 
 
 # --- the seed's breakage, with real numpy and scipy wheels ---------------------------------
@@ -127,21 +165,19 @@ def test_healthy_env_prints_a_summary_and_exits_0(healthy_env):
     assert result.stdout.strip().splitlines()[-1] == f"healthy: no findings in {healthy_env}"
 
 
-def test_doctor_does_not_change_the_prefix(mixed_env, wheelhouse):
-    assert pip(mixed_env, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
-    before = tree_digest(mixed_env)
-    result = condapip("doctor", "-p", str(mixed_env), "--verify")
+def test_doctor_does_not_change_the_prefix(beta2_env):
+    before = tree_digest(beta2_env)
+    result = condapip("doctor", "-p", str(beta2_env), "--verify")
     assert result.returncode == 1, result.stdout + result.stderr  # pip's beta over conda's
     assert "pip-overwrote-conda" in result.stdout
-    assert tree_digest(mixed_env) == before
+    assert tree_digest(beta2_env) == before
 
 
 # --- pip-overwrote-conda -------------------------------------------------------------------
 
 
-def test_pip_upgrade_of_conda_package_is_pip_overwrote_conda(make_env, wheelhouse):
-    prefix = make_env()
-    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+def test_pip_upgrade_of_conda_package_is_pip_overwrote_conda(beta2_env):
+    prefix = beta2_env
     data = doctor_json(prefix, code=1)
     [finding] = fired(data, "pip-overwrote-conda")
     assert finding["package"] == "beta"
@@ -150,8 +186,8 @@ def test_pip_upgrade_of_conda_package_is_pip_overwrote_conda(make_env, wheelhous
     assert finding["fix"] == f"condapip rebuild -p {prefix}"  # one command, run as printed
 
 
-def test_pip_reinstall_of_same_version_is_pip_overwrote_conda(make_env, wheelhouse):
-    prefix = make_env()
+def test_pip_reinstall_of_same_version_is_pip_overwrote_conda(mixed_env, wheelhouse):
+    prefix = mixed_env
     proc = pip(
         prefix, "install", "--force-reinstall", "--no-deps", "beta==1.0", find_links=wheelhouse
     )
@@ -160,8 +196,8 @@ def test_pip_reinstall_of_same_version_is_pip_overwrote_conda(make_env, wheelhou
     assert "INSTALLER pip" in finding["message"]
 
 
-def test_pip_uninstall_of_conda_package_counts_missing_files(make_env):
-    prefix = make_env()
+def test_pip_uninstall_of_conda_package_counts_missing_files(mixed_env):
+    prefix = mixed_env
     assert pip(prefix, "uninstall", "-y", "beta").returncode == 0
     data = doctor_json(prefix, code=1)
     [finding] = fired(data, "pip-overwrote-conda")
@@ -194,8 +230,6 @@ def test_changed_file_size_is_found_without_verify(make_env):
 
 
 def test_bytecode_written_after_install_is_not_a_change(mixed_env):
-    import subprocess
-
     python = str(mixed_env / "bin" / "python")
     subprocess.run([python, "-m", "compileall", "-q", str(mixed_env / "lib")], check=True)
     assert doctor_json(mixed_env, "--verify", code=0)["findings"] == []
@@ -253,21 +287,21 @@ def test_conda_transaction_after_pip_is_conda_after_pip(conda_after_pip_env):
     assert "rebuild" in finding["fix"]
 
 
-def test_pip_after_conda_is_not_conda_after_pip(make_env, wheelhouse, channel):
-    prefix = make_env(("python", "pip"))
+def test_pip_after_conda_is_not_conda_after_pip(bare_env, wheelhouse, channel):
+    prefix = bare_env
     conda_install(prefix, ["gamma"], channel)
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     assert fired(doctor_json(prefix, code=0), "conda-after-pip") == []
 
 
 def test_a_conda_change_condapip_made_after_pip_is_not_conda_after_pip(
-    make_env, wheelhouse, channel
+    bare_env, wheelhouse, channel
 ):
     # condapip resolved the pip layer against the change and re-laid what it reached
     from condapip.change import conda_layer
     from condapip.change.engines.rattler import RattlerEngine
 
-    prefix = make_env(("python", "pip"))
+    prefix = bare_env
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     _into_the_past(prefix)
     engine = RattlerEngine(progress=False)
@@ -277,8 +311,8 @@ def test_a_conda_change_condapip_made_after_pip_is_not_conda_after_pip(
     assert fired(doctor_json(prefix, code=0), "conda-after-pip") == []
 
 
-def test_normal_pip_upgrade_leaves_no_duplicate(make_env, wheelhouse):
-    prefix = make_env(("python", "pip"))
+def test_normal_pip_upgrade_leaves_no_duplicate(bare_env, wheelhouse):
+    prefix = bare_env
     assert pip(prefix, "install", "beta==1.0", find_links=wheelhouse).returncode == 0
     assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
     assert fired(doctor_json(prefix, code=0), "duplicate-dist") == []
@@ -333,8 +367,8 @@ def test_pip_package_in_base_is_pip_in_base(healthy_env, monkeypatch):
     assert "pip uninstall -y epsilon" in finding["fix"]
 
 
-def test_base_without_pip_packages_is_not_pip_in_base(make_env, monkeypatch):
-    prefix = make_env()
+def test_base_without_pip_packages_is_not_pip_in_base(conda_only_env, monkeypatch):
+    prefix = conda_only_env
     monkeypatch.setenv("CONDA_ROOT", str(prefix))
     assert fired(doctor_json(prefix, code=0), "pip-in-base") == []
 
@@ -370,8 +404,7 @@ def test_known_warnings_in_logs_are_found_with_line_numbers(healthy_env, tmp_pat
     ]
     assert "pinned specs were ignored: numpy=1.26" in findings[0]["message"]
     assert all(f["severity"] == "warning" for f in findings)
-    strict = condapip("doctor", "-p", str(healthy_env), "--log", str(log), "--strict")
-    assert strict.returncode == 1
+    assert run_cli("doctor", "-p", str(healthy_env), "--log", str(log), "--strict").returncode == 1
 
 
 def test_log_option_is_repeatable(healthy_env, tmp_path):
@@ -403,7 +436,7 @@ def test_flexible_channel_priority_in_condarc_is_a_warning(healthy_env, monkeypa
     assert finding["severity"] == "warning"
     assert "'flexible'" in finding["message"] and str(rc) in finding["message"]
     assert finding["fix"] == f"conda config --file {rc} --set channel_priority strict"
-    assert condapip("doctor", "-p", str(healthy_env), "--strict").returncode == 1
+    assert run_cli("doctor", "-p", str(healthy_env), "--strict").returncode == 1
 
 
 def test_prefix_condarc_overrides_user_condarc(mixed_env, monkeypatch, tmp_path):
@@ -473,7 +506,7 @@ def test_missing_prefix_is_bad_input(tmp_path):
 def test_missing_log_file_is_bad_input(healthy_env, tmp_path):
     missing = tmp_path / "nope.log"
     _assert_bad_input(
-        condapip("doctor", "-p", str(healthy_env), "--log", str(missing)), str(missing)
+        run_cli("doctor", "-p", str(healthy_env), "--log", str(missing)), str(missing)
     )
 
 
@@ -481,20 +514,19 @@ def test_corrupt_record_is_bad_input(make_env):
     prefix = make_env()
     record = next((prefix / "conda-meta").glob("alpha-*.json"))
     replace_file(record, "{not json")
-    _assert_bad_input(condapip("doctor", "-p", str(prefix), "--json"), record.name)
+    _assert_bad_input(run_cli("doctor", "-p", str(prefix), "--json"), record.name)
 
 
 def test_malformed_condarc_is_bad_input(mixed_env):
     (mixed_env / ".condarc").write_text("channels: [unclosed\n")
-    _assert_bad_input(condapip("doctor", "-p", str(mixed_env)), ".condarc")
+    _assert_bad_input(run_cli("doctor", "-p", str(mixed_env)), ".condarc")
 
 
-def test_human_output_groups_findings_by_severity(make_env, wheelhouse, tmp_path):
-    prefix = make_env()
-    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+def test_human_output_groups_findings_by_severity(beta2_env, tmp_path):
+    prefix = beta2_env
     log = tmp_path / "x.log"
     log.write_text("ClobberWarning: shared path\n")
-    result = condapip("doctor", "-p", str(prefix), "--log", str(log))
+    result = run_cli("doctor", "-p", str(prefix), "--log", str(log))
     assert result.returncode == 1
     out = result.stdout
     assert out.index("errors (1)") < out.index("pip-overwrote-conda") < out.index("warnings (1)")
@@ -504,9 +536,8 @@ def test_human_output_groups_findings_by_severity(make_env, wheelhouse, tmp_path
     assert out.strip().splitlines()[-1] == f"unhealthy: 1 error, 1 warning in {prefix}"
 
 
-def test_json_findings_have_the_contract_fields(make_env, wheelhouse):
-    prefix = make_env()
-    assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+def test_json_findings_have_the_contract_fields(beta2_env):
+    prefix = beta2_env
     data = doctor_json(prefix, code=1)
     assert set(data) == {"prefix", "healthy", "findings"}
     for finding in data["findings"]:
@@ -517,10 +548,9 @@ def test_json_findings_have_the_contract_fields(make_env, wheelhouse):
 # --- --all: the fleet view ------------------------------------------------------------------
 
 
-def test_all_audits_every_env_and_reports_unreadable_ones(make_env, wheelhouse, monkeypatch):
+def test_all_audits_every_env_and_reports_unreadable_ones(make_env, beta2_env, monkeypatch):
     good = make_env(name="good")
-    bad = make_env(name="bad")
-    assert pip(bad, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
+    copy_prefix(beta2_env, good.parent / "bad")
     broken = make_env(name="broken")
     record = next((broken / "conda-meta").glob("alpha-*.json"))
     replace_file(record, "{not json")
@@ -533,18 +563,17 @@ def test_all_audits_every_env_and_reports_unreadable_ones(make_env, wheelhouse, 
     assert not rows["bad"]["healthy"] and rows["bad"]["errors"] >= 1
     assert not rows["broken"]["healthy"] and record.name in rows["broken"]["error"]
 
-    human = condapip("doctor", "--all")
+    human = run_cli("doctor", "--all")
     assert human.returncode == 1
     assert "3 environments, 2 unhealthy" in human.stdout
 
 
-def test_all_with_only_healthy_envs_exits_0(make_env, monkeypatch):
-    prefix = make_env(name="only")
-    monkeypatch.setenv("CONDA_ENVS_PATH", str(prefix.parent))
-    result = condapip("doctor", "--all", "--json")
+def test_all_with_only_healthy_envs_exits_0(conda_only_env, monkeypatch):
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(conda_only_env.parent))
+    result = run_cli("doctor", "--all", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["healthy"] is True
 
 
 def test_all_with_a_prefix_is_bad_usage(healthy_env):
-    _assert_bad_input(condapip("doctor", "--all", "-p", str(healthy_env)), "--all")
+    _assert_bad_input(run_cli("doctor", "--all", "-p", str(healthy_env)), "--all")
