@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from condapip.change import journal, transaction
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, tree_digest
 
 
 def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
@@ -57,35 +58,28 @@ def _install(prefix: Path, channel: Path, *specs: str) -> subprocess.CompletedPr
 
 
 # Two prefixes made once per module and copied per test (``copy_prefix``): python,
-# pip and alpha as ``make_env`` makes them, whose pip has already run once (its
-# bytecode written, as on a user's machine after a first pip run); and the same
-# with epsilon installed by condapip, so with a snapshot to roll back to.
-# tests/test_recovery_journals.py makes its own from the same two functions.
+# pip and alpha as ``make_env`` makes them, and a copy of it with epsilon installed
+# by condapip, so with a snapshot to roll back to. That install is pip's first run:
+# it writes pip's bytecode, which the first prefix gets too (the same pip files,
+# same size and mtime), as a user's machine has it after a first pip run.
+# tests/test_recovery_journals.py makes its own with the same function.
 # Module fixtures run before conftest's per-test isolation: they drop a CI image's
 # PYTHONDONTWRITEBYTECODE themselves, or pip's bytecode would never be written.
 NO_BYTECODE = "PYTHONDONTWRITEBYTECODE"
 
 
-def made_fresh(root: Path, channel: Path, wheelhouse: Path) -> Path:
+def made_bases(root: Path, channel: Path, wheelhouse: Path) -> tuple[Path, Path]:
+    """``(fresh, installed)``, made in ``root``; condapip's run there gets a HOME
+    of its own (module fixtures run outside any test's private one)."""
     from condapip.change import conda_layer
     from condapip.change.engines.rattler import RattlerEngine
 
-    prefix = root / "env"
+    fresh = root / "fresh" / "env"
     specs = ["python", "pip", "alpha"]
     engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    with pytest.MonkeyPatch.context() as mp:
-        mp.delenv(NO_BYTECODE, raising=False)
-        ran = pip(prefix, "install", "--dry-run", "--quiet", "epsilon", find_links=wheelhouse)
-    assert ran.returncode == 0, ran.stderr
-    return prefix
-
-
-def made_installed(root: Path, fresh: Path, channel: Path, wheelhouse: Path) -> Path:
-    """A copy of ``fresh`` with epsilon installed by condapip (the module's fixtures run
-    outside any test's private HOME: this run gets one of its own)."""
-    prefix = copy_prefix(fresh, root / "env")
+    pkgs = conda_layer.solve(engine, fresh, [str(channel)], specs)
+    conda_layer.apply(engine, fresh, pkgs, specs, argv=["condapip", "create"])
+    installed = copy_prefix(fresh, root / "installed" / "env")
     home = root / "home"
     env = {
         **{k: v for k, v in os.environ.items() if k != NO_BYTECODE},
@@ -97,21 +91,31 @@ def made_installed(root: Path, fresh: Path, channel: Path, wheelhouse: Path) -> 
         "PIP_NO_INDEX": "1",
         "PIP_FIND_LINKS": str(wheelhouse),
     }
-    done = condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", "epsilon", env=env)
+    done = condapip(
+        "install", "-p", str(installed), "-c", str(channel), "--yes", "epsilon", env=env
+    )
     assert done.returncode == 0, done.stderr
-    return prefix
+    ran, site = (next(p.glob("lib/python3*/site-packages")) for p in (installed, fresh))
+    for cache in (ran / "pip").rglob("__pycache__"):
+        shutil.copytree(cache, site / cache.relative_to(ran))
+    return fresh, installed
 
 
 @pytest.fixture(scope="module")
-def fresh(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
-    return made_fresh(tmp_path_factory.mktemp("fresh"), channel, wheelhouse)
+def bases(
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
+) -> tuple[Path, Path]:
+    return made_bases(tmp_path_factory.mktemp("bases"), channel, wheelhouse)
 
 
-@pytest.fixture(scope="module")
-def installed(
-    tmp_path_factory: pytest.TempPathFactory, fresh: Path, channel: Path, wheelhouse: Path
-) -> Path:
-    return made_installed(tmp_path_factory.mktemp("installed"), fresh, channel, wheelhouse)
+@pytest.fixture
+def fresh(bases: tuple[Path, Path]) -> Path:
+    return bases[0]
+
+
+@pytest.fixture
+def installed(bases: tuple[Path, Path]) -> Path:
+    return bases[1]
 
 
 def _names(prefix: Path) -> set[str]:
@@ -212,11 +216,11 @@ def test_a_rebuild_killed_at_any_phase_is_never_healthy_unchanged_unconfirmed_an
 
 
 def test_snapshots_survive_a_rebuild_and_rollback_undoes_the_change_before_it(
-    fresh, channel, find_links, tmp_path
+    fresh, installed, find_links, tmp_path
 ):
-    prefix = copy_prefix(fresh, tmp_path / "env")
-    before = _names(prefix)
-    assert _install(prefix, channel, "epsilon").returncode == 0
+    before = _names(fresh)  # read only
+    prefix = copy_prefix(installed, tmp_path / "env")  # fresh, then epsilon by condapip
+    assert _names(prefix) == before | {"epsilon"}
     assert condapip("rebuild", "-p", str(prefix), "--yes").returncode == 0
     rolled = condapip("rollback", "-p", str(prefix), "--yes")
     assert rolled.returncode == 0, rolled.stderr
