@@ -115,23 +115,63 @@ def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
 
 
-@pytest.fixture
-def make_env(tmp_path: Path, channel: Path) -> Callable[..., Path]:
-    """Create a prefix from the synthetic channel with rattler, as `create` would."""
+def make_prefix(
+    prefix: Path, channel: Path, specs: Sequence[str], argv: Sequence[str] = ("condapip", "create")
+) -> Path:
+    """A prefix as ``create`` makes it: rattler solves ``specs`` from ``channel`` and links."""
     from condapip.change import conda_layer
     from condapip.change.engines.rattler import RattlerEngine
+
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], list(specs))
+    conda_layer.apply(engine, prefix, pkgs, list(specs), argv=list(argv))
+    return prefix
+
+
+def _site_packages(prefix: Path) -> Path:
+    return next((prefix / "lib").glob("python3*/site-packages"))
+
+
+@pytest.fixture(scope="session")
+def pip_bytecode(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
+    """The site-packages of a prefix whose pip has run once, so its bytecode is written.
+
+    A fresh prefix's first ``python -m pip`` compiles pip (about a second of
+    CPU); a user pays it once, the tests would pay it in every prefix they make.
+    """
+    prefix = tmp_path_factory.mktemp("compiled-pip") / "env"
+    make_prefix(prefix, channel, ["python", "pip"])
+    # one run that resolves, reports (as condapip's dry runs ask) and installs
+    proc = pip(prefix, "install", "--quiet", "--report", "-", "epsilon", find_links=wheelhouse)
+    assert proc.returncode == 0, proc.stderr
+    return _site_packages(prefix)
+
+
+def lay_pip_bytecode(compiled: Path, prefix: Path) -> Path:
+    """``prefix`` with pip's bytecode from ``compiled`` (a ``pip_bytecode`` site-packages).
+
+    Every prefix links the same pip files from this worker's rattler cache
+    (same size and mtime), so Python takes the bytecode as valid.
+    """
+    target = _site_packages(prefix)
+    for cache in (compiled / "pip").rglob("__pycache__"):
+        shutil.copytree(cache, target / cache.relative_to(compiled), dirs_exist_ok=True)
+    return prefix
+
+
+@pytest.fixture
+def make_env(tmp_path: Path, channel: Path, pip_bytecode: Path) -> Callable[..., Path]:
+    """Create a prefix from the synthetic channel with rattler, as `create` would
+    (pip's bytecode laid in, as its first run would write it)."""
 
     def _make(
         specs: Sequence[str] = ("python", "pip", "alpha"),
         name: str = "env",
         chan: Path | None = None,
     ) -> Path:
-        prefix = tmp_path / name
-        engine = RattlerEngine(progress=False)
-        chans = [str(chan or channel)]
-        pkgs = conda_layer.solve(engine, prefix, chans, list(specs))
-        conda_layer.apply(engine, prefix, pkgs, list(specs), argv=["condapip", "create"])
-        return prefix
+        prefix = make_prefix(tmp_path / name, chan or channel, specs)
+        # another channel's pip is another build (other mtimes): its bytecode would not hold
+        return lay_pip_bytecode(pip_bytecode, prefix) if chan is None and "pip" in specs else prefix
 
     return _make
 
@@ -304,14 +344,9 @@ def conda(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
 def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, real_wheels) -> Path:
     """The seed's breakage, made once: conda numpy 1.x and scipy, then pip's numpy 2.x
     over them. Tests change only their own copy (``copy_prefix``)."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     prefix = tmp_path_factory.mktemp("broken") / "sci"
     specs = ["python", "pip", "numpy", "scipy"]
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(real_channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["conda", "create"])
+    make_prefix(prefix, real_channel, specs, argv=("conda", "create"))
     wheels = tmp_path_factory.mktemp("numpy2")
     (wheels / real_wheels.numpy2.name).symlink_to(real_wheels.numpy2)
     proc = pip(prefix, "install", "numpy>=2", find_links=wheels)

@@ -15,16 +15,9 @@ from pathlib import Path
 import pytest
 
 from condapip.channel_build.build import build_channel
-from tests.conftest import condapip, pip, tree_digest
+from tests.conftest import condapip, lay_pip_bytecode, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
-from tests.warm_pip import compiled_pip, lay_bytecode, warm
 from tests.wheelmaker import make_wheel
-
-
-@pytest.fixture
-def make_env(make_env, tmp_path_factory, channel, wheelhouse):
-    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
-    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
 
 
 def _rows(prefix: Path) -> dict[str, dict]:
@@ -71,19 +64,13 @@ def _doctor_clean(prefix: Path) -> None:
 
 @pytest.fixture(scope="module")
 def untouched_env(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, pip_bytecode: Path
 ) -> Path:
     """One prefix (python, pip, alpha) for the tests that must leave it as it is: dry
     runs, refusals and bad input, each proving the prefix byte-identical after."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     prefix = tmp_path_factory.mktemp("untouched") / "env"
-    engine = RattlerEngine(progress=False)
-    specs = ["python", "pip", "alpha"]
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    return lay_bytecode(compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse), prefix)
+    make_prefix(prefix, channel, ["python", "pip", "alpha"])
+    return lay_pip_bytecode(pip_bytecode, prefix)
 
 
 # --- the plan ------------------------------------------------------------------------

@@ -4,16 +4,7 @@ test_channels)."""
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import condapip, pip
-from tests.warm_pip import compiled_pip, warm
-
-
-@pytest.fixture
-def make_env(make_env, tmp_path_factory, channel, wheelhouse):
-    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
-    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
 
 
 def test_rebuild_plan_says_pips_copy_over_a_conda_package_goes(make_env, find_links):

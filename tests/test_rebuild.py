@@ -11,16 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, lay_pip_bytecode, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
-from tests.warm_pip import compiled_pip, lay_bytecode, warm
 from tests.wheelmaker import make_wheel
-
-
-@pytest.fixture
-def make_env(make_env, tmp_path_factory, channel, wheelhouse):
-    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
-    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
 
 
 def _rows(prefix: Path) -> dict[str, dict]:
@@ -36,19 +29,13 @@ def _doctor_clean(prefix: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pip_over_conda(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path, pip_bytecode: Path
 ) -> Path:
     """conda: python, pip, alpha, beta 1.0; pip: epsilon, then beta 2.0 over conda's.
     Tests that change it change their own copy (``copy_prefix``)."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     prefix = tmp_path_factory.mktemp("pip-over-conda") / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    solved = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, solved, specs, argv=["condapip", "create"])
-    lay_bytecode(compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse), prefix)
+    make_prefix(prefix, channel, ["python", "pip", "alpha"])
+    lay_pip_bytecode(pip_bytecode, prefix)
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
     assert _rows(prefix)["beta"]["owner"] == "pip-over-conda"

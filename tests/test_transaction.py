@@ -15,13 +15,6 @@ import pytest
 from condapip.change import transaction
 from tests.conftest import condapip, tree_digest
 from tests.inprocess import cli
-from tests.warm_pip import compiled_pip, warm
-
-
-@pytest.fixture
-def make_env(make_env, tmp_path_factory, channel, wheelhouse):
-    """conftest's, with pip's bytecode laid in (a fresh prefix's first pip run compiles it)."""
-    return warm(make_env, compiled_pip(tmp_path_factory.getbasetemp(), channel, wheelhouse))
 
 
 def _install(prefix: Path, channel: Path, *specs: str, env: dict[str, str] | None = None):
