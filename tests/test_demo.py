@@ -90,3 +90,18 @@ def test_unregister_drops_a_folder_and_what_it_holds_by_real_path_too(tmp_path):
     register(tmp_path / "realistic")  # a sibling whose name only starts the same
     unregister(link)
     assert registered() == [tmp_path / "realistic"]
+
+
+def test_the_demos_proof_of_no_change_ignores_bytecode_python_writes_on_import(tmp_path):
+    """A refused pip run imports pip, and Python writes its bytecode: no change of the
+    environment's, so the demo's 'the refused install changed nothing' still holds."""
+    from condapip.support.treehash import tree_hash
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    before = tree_hash(tmp_path)
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    assert tree_hash(tmp_path) == before
+    (tmp_path / "pkg" / "mod.py").write_text("x = 2\n")
+    assert tree_hash(tmp_path) != before

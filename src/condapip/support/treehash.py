@@ -8,10 +8,14 @@ from pathlib import Path
 
 
 def tree_hash(root: Path) -> str:
-    """sha256 over every path, file content, link target and mode below ``root``."""
+    """sha256 over every path, file content, link target and mode below ``root``.
+
+    Bytecode is left out: Python writes ``__pycache__`` wherever it imports (a
+    refused pip run imports pip), and no change of the environment's makes it.
+    """
     h = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
         linked_dirs = [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]
         for name in sorted([*filenames, *linked_dirs]):
             path = Path(dirpath, name)
