@@ -4,11 +4,14 @@ rattler installs -> real pip changes them. Nothing here hand-writes conda-meta.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,10 @@ PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 # (and to the demo's subprocesses) through the one variable it reads for it.
 # Everything else a test writes lands in the test's own temporary folder.
 os.environ.setdefault("CONDAPIP_WHEEL_CACHE", str(wheel_cache_dir()))
+# Python writes bytecode on import, as on a user's machine, from the first
+# fixture on (session fixtures run before any test's isolation): a CI image's
+# PYTHONDONTWRITEBYTECODE would make every pip run compile pip anew.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 SLOW_FIXTURES = frozenset({"real_wheels", "real_channel", "broken_sci"})
 CONDA_MISSING = (
     "needs the real conda importable beside condapip, and it is not: run the suite with "
@@ -97,22 +104,37 @@ _XDG = {
 }
 
 
+_ACTIVE = ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_ENVS_PATH")
+
+
+def isolation(root: Path) -> dict[str, str]:
+    """No user config leaks in: condarc, pip config and indexes; a private HOME
+    (conda and condapip both write ~/.conda/environments.txt) and XDG under ``root``."""
+    home = root / "home"
+    return {
+        "CONDARC": str(root / "condarc-unused"),
+        "HOME": str(home),
+        **{var: str(home / folder) for var, folder in _XDG.items()},
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+
+
+def isolated_env(root: Path, **extra: str) -> dict[str, str]:
+    """A test's isolation as a whole environment, for a module or session fixture's
+    own runs (those fixtures run before any test's isolation)."""
+    env = {k: v for k, v in os.environ.items() if k not in _ACTIVE}
+    return {**env, **isolation(root), **extra}
+
+
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No user config leaks in: condarc, active env, pip config and indexes."""
-    for var in ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_ENVS_PATH"):
+    """No user config leaks in, and no active environment."""
+    for var in _ACTIVE:
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("CONDARC", str(tmp_path / "condarc-unused"))
-    # a private HOME: conda and condapip both write ~/.conda/environments.txt
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    for var, folder in _XDG.items():
-        monkeypatch.setenv(var, str(tmp_path / "home" / folder))
-    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("PIP_NO_INDEX", "1")
-    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
-    # Python writes bytecode on import, as on a user's machine: a CI image's
-    # PYTHONDONTWRITEBYTECODE would make every pip run compile pip anew.
-    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    for var, value in isolation(tmp_path).items():
+        monkeypatch.setenv(var, value)
 
 
 def make_prefix(
@@ -126,6 +148,36 @@ def make_prefix(
     pkgs = conda_layer.solve(engine, prefix, [str(channel)], list(specs))
     conda_layer.apply(engine, prefix, pkgs, list(specs), argv=list(argv))
     return prefix
+
+
+@pytest.fixture(scope="session")
+def created_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
+    """python, pip and alpha (with beta 1.0), as ``condapip create`` lays them.
+
+    READ ONLY: one prefix per worker, shared by every module that asks for it.
+    A test that changes a prefix takes its own (``copy_prefix`` or ``make_env``).
+    """
+    return make_prefix(tmp_path_factory.mktemp("created-env") / "env", channel, CREATED_SPECS)
+
+
+CREATED_SPECS = ("python", "pip", "alpha")
+
+
+def purl_channel(folder: Path, records: Mapping[str, Mapping[str, object]]) -> Path:
+    """``folder/chan``: one noarch package 1.0 for each name in ``records``, built from a
+    wheel, its repodata entry then given that record's fields (e.g. ``purls``, which
+    say which PyPI project a package is, as conda-forge's repodata does)."""
+    wheels = folder / "wheels"
+    for name in records:
+        make_wheel(wheels, name, "1.0")
+    chan = folder / "chan"
+    build_channel([wheels], chan)
+    repodata = chan / "noarch" / "repodata.json"
+    data = json.loads(repodata.read_text())
+    for record in data["packages.conda"].values():
+        record.update(records[record["name"]])
+    repodata.write_text(json.dumps(data))
+    return chan
 
 
 def _site_packages(prefix: Path) -> Path:
@@ -198,6 +250,43 @@ def condapip(
         env=env,
         cwd=cwd,
     )
+
+
+def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
+    """Run ``condapip ARGS`` and kill -9 it the moment it enters ``phase``.
+
+    condapip's journal writes the phase to a fifo first (CONDAPIP_TEST_PAUSE_AT,
+    change/journal.py) and then waits: no timing, no polling.
+    """
+    from condapip.change import journal
+
+    fifo = tmp_path / f"pause-{phase}-{len(list(tmp_path.glob('pause-*')))}"
+    os.mkfifo(fifo)
+    # Read and write ends held here: neither side of the fifo ever blocks on open.
+    reader = os.open(fifo, os.O_RDWR)
+    env = {**os.environ, journal.PAUSE_AT_ENV: phase, journal.PAUSE_FIFO_ENV: str(fifo)}
+    log = fifo.with_suffix(".stderr")
+    with log.open("w") as err:  # a file, not a pipe: condapip never blocks on its stderr
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "condapip", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+    def ended() -> None:  # if condapip ends without reaching the phase, say so
+        proc.wait()
+        os.write(reader, b"exited\n")
+
+    watcher = threading.Thread(target=ended)
+    watcher.start()
+    with os.fdopen(reader, "r") as fh:
+        said = fh.readline().strip()
+        if said == phase:
+            os.kill(proc.pid, signal.SIGKILL)
+        watcher.join()
+    assert said == phase, f"condapip ended before {phase}: {log.read_text()}"
+    assert proc.returncode == -signal.SIGKILL
 
 
 def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:

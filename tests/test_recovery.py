@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from condapip.ledger.journal import journal_path
-from tests.conftest import SYNTHETIC, condapip, copy_prefix
+from tests.conftest import SYNTHETIC, condapip, copy_prefix, isolated_env
 from tests.wheelmaker import make_wheel
 
 # Enough modules that each kill point lasts long enough to be seen every time: with
@@ -55,19 +55,7 @@ def links(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
 
 def _private_env(root: Path, links: Path) -> dict[str, str]:
     """What conftest's per-test isolation sets, for the session's own condapip runs."""
-    home = root / "home"
-    return {
-        # before conftest's isolation too: a CI image's PYTHONDONTWRITEBYTECODE would
-        # leave pip without bytecode in the env every test copies
-        **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "CONDARC": str(root / "condarc-unused"),
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(links),
-    }
+    return isolated_env(root, PIP_FIND_LINKS=str(links))
 
 
 def _upgraded(prefix: Path, root: Path, channel: Path, links: Path, version: str) -> Path:
