@@ -150,6 +150,9 @@ def make_prefix(
     return prefix
 
 
+CREATED_SPECS = ("python", "pip", "alpha")
+
+
 @pytest.fixture(scope="session")
 def created_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
     """python, pip and alpha (with beta 1.0), as ``condapip create`` lays them.
@@ -158,9 +161,6 @@ def created_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path
     A test that changes a prefix takes its own (``copy_prefix`` or ``make_env``).
     """
     return make_prefix(tmp_path_factory.mktemp("created-env") / "env", channel, CREATED_SPECS)
-
-
-CREATED_SPECS = ("python", "pip", "alpha")
 
 
 def purl_channel(folder: Path, records: Mapping[str, Mapping[str, object]]) -> Path:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip
-from tests.test_create import _purl_channel
+from tests.conftest import condapip, purl_channel
 
 
 def _file(tmp_path: Path, chan: str, conda: str, pip: str) -> Path:
@@ -21,7 +20,8 @@ def _file(tmp_path: Path, chan: str, conda: str, pip: str) -> Path:
 
 @pytest.fixture
 def chan(tmp_path: Path) -> str:
-    return _purl_channel(tmp_path, {"kappa-tool": "pkg:pypi/kappa", "lambda": "pkg:pypi/other"})
+    purls = {"kappa-tool": ["pkg:pypi/kappa"], "lambda": ["pkg:pypi/other"]}
+    return purl_channel(tmp_path, {name: {"purls": p} for name, p in purls.items()}).as_uri()
 
 
 def test_a_conda_package_whose_purl_names_the_pip_project_is_refused(tmp_path, chan):

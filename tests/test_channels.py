@@ -23,20 +23,6 @@ always_yes: true
 """
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
-    """python, pip and alpha from the test channel, as `create` lays them; only read."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path_factory.mktemp("channels-env") / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    return prefix
-
-
 @pytest.fixture
 def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     home = tmp_path / "home"
@@ -180,9 +166,9 @@ def test_channels_json_names_defaults_where_the_text_does(home: Path) -> None:
 
 
 def test_channels_and_install_use_the_envs_own_channels_when_no_condarc_sets_any(
-    env: Path, channel: Path
+    created_env: Path, channel: Path
 ) -> None:
-    prefix = env
+    prefix = created_env
     shown = json.loads(run_cli("channels", "-p", str(prefix), "--json").stdout)
     assert [c["channel"] for c in shown["channels"]] == [channel.as_uri()]
     assert shown["channels"][0]["urls"] == [channel.as_uri()]
@@ -193,9 +179,9 @@ def test_channels_and_install_use_the_envs_own_channels_when_no_condarc_sets_any
 
 
 def test_offline_reads_only_local_channels_and_says_so(
-    env: Path, channel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    created_env: Path, channel: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    prefix = env
+    prefix = created_env
     rc = tmp_path / "offline.condarc"
     rc.write_text("offline: true\nchannels: []\n")
     monkeypatch.setenv("CONDARC", str(rc))
@@ -209,10 +195,10 @@ def test_offline_reads_only_local_channels_and_says_so(
     assert "offline: true" in line
 
 
-def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(env: Path) -> None:
+def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(created_env: Path) -> None:
     from tests.conftest import tree_digest
 
-    prefix = env
+    prefix = created_env
     before = tree_digest(prefix)
     done = run_cli("install", "-p", str(prefix), "alpha", "--yes")
     assert done.returncode == 0, done.stderr
@@ -220,8 +206,10 @@ def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(env: Path)
     assert tree_digest(prefix) == before  # no snapshot, no history entry
 
 
-def test_an_install_plan_shows_the_pip_layers_versions_too(env: Path, find_links: Path) -> None:
-    prefix = env
+def test_an_install_plan_shows_the_pip_layers_versions_too(
+    created_env: Path, find_links: Path
+) -> None:
+    prefix = created_env
     plan = run_cli("install", "-p", str(prefix), "epsilon", "zeta", "--dry-run")
     assert plan.returncode == 0, plan.stderr
     assert "+ epsilon 1.0" in plan.stdout and "+ zeta 1.0" in plan.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, write_envfile
+from tests.conftest import condapip, purl_channel, write_envfile
 from tests.gitrepo import make_git_package
 from tests.wheelmaker import make_wheel
 
@@ -213,28 +213,12 @@ def test_pip_list_takes_requirement_files_links_and_paths_relative_to_the_file(
     assert requests["pip_requests"] == {"theta": local.as_uri(), "epsilon": "epsilon==1.0"}
 
 
-def _purl_channel(tmp_path: Path, purls: dict[str, str]) -> str:
-    """A channel whose repodata says which PyPI project each package is, as conda-forge's does."""
-    from condapip.channel_build.build import build_channel
-
-    wheels = tmp_path / "purl-wheels"
-    for name in purls:
-        make_wheel(wheels, name, "1.0")
-    chan = tmp_path / "purl-chan"
-    build_channel([wheels], chan)
-    repodata = chan / "noarch" / "repodata.json"
-    data = json.loads(repodata.read_text())
-    for record in data["packages.conda"].values():
-        record["purls"] = [purls[record["name"]]]
-    repodata.write_text(json.dumps(data))
-    return chan.as_uri()
-
-
 def test_both_layers_are_judged_by_the_channels_purls_not_the_names(tmp_path):
     from condapip.change.plan import Row, refuse_both_layers
     from condapip.errors import CondapipError
 
-    chan = _purl_channel(tmp_path, {"kappa-tool": "pkg:pypi/kappa", "lambda": "pkg:pypi/other"})
+    purls = {"kappa-tool": ["pkg:pypi/kappa"], "lambda": ["pkg:pypi/other"]}
+    chan = purl_channel(tmp_path, {name: {"purls": p} for name, p in purls.items()}).as_uri()
 
     def rows(conda: str, pip: str) -> list[Row]:
         return [Row(conda, "conda", "env.yml dependencies", conda), Row(pip, "pip", "pip:", pip)]

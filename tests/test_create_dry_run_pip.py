@@ -3,7 +3,6 @@ anything is linked, so a dry run refuses what the real run would, and shows pip'
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -95,24 +94,19 @@ def test_the_conda_layer_is_offered_to_pip_by_its_purls_and_only_if_it_is_python
     """conda's `graphviz` (a C tool, no purls, no python) is no PyPI dist; a package whose
     purls name a PyPI project is that project, whatever its conda name."""
     from condapip.change.engines.base import SolvedPackage
-    from condapip.channel_build.build import build_channel
     from condapip.commands.create_pip import conda_dists
     from condapip.formats.lock_pip import CondaDist
-    from tests.wheelmaker import make_wheel
+    from tests.conftest import purl_channel
 
-    wheels = tmp_path / "wheels"
-    for name in ("kappa-tool", "graphviz", "python-graphviz", "plain"):
-        make_wheel(wheels, name, "1.0")
-    chan = tmp_path / "chan"
-    build_channel([wheels], chan)
-    repodata = chan / "noarch" / "repodata.json"
-    data = json.loads(repodata.read_text())
-    for record in data["packages.conda"].values():
-        if record["name"] == "kappa-tool":
-            record["purls"] = ["pkg:pypi/kappa@1.0"]
-        if record["name"] == "graphviz":  # as conda-forge's C tool: needs no python
-            record["depends"], record["noarch"] = [], None
-    repodata.write_text(json.dumps(data))
+    chan = purl_channel(
+        tmp_path,
+        {
+            "kappa-tool": {"purls": ["pkg:pypi/kappa@1.0"]},
+            "graphviz": {"depends": [], "noarch": None},  # as conda-forge's C tool: needs no python
+            "python-graphviz": {},
+            "plain": {},
+        },
+    )
 
     def solved(name: str) -> SolvedPackage:
         return SolvedPackage(name, "1.0", "pyh_0", chan.as_uri(), "noarch", "", None, None)

@@ -10,47 +10,14 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
-from condapip.change import journal, transaction
-from tests.conftest import condapip, copy_prefix, tree_digest
-
-
-def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
-    """Run ``condapip ARGS`` and kill -9 it the moment it enters ``phase``."""
-    fifo = tmp_path / f"pause-{phase}-{len(list(tmp_path.glob('pause-*')))}"
-    os.mkfifo(fifo)
-    # Read and write ends held here: neither side of the fifo ever blocks on open.
-    reader = os.open(fifo, os.O_RDWR)
-    env = {**os.environ, journal.PAUSE_AT_ENV: phase, journal.PAUSE_FIFO_ENV: str(fifo)}
-    log = fifo.with_suffix(".stderr")
-    with log.open("w") as err:  # a file, not a pipe: condapip never blocks on its stderr
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "condapip", *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-
-    def ended() -> None:  # if condapip ends without reaching the phase, say so
-        proc.wait()
-        os.write(reader, b"exited\n")
-
-    watcher = threading.Thread(target=ended)
-    watcher.start()
-    with os.fdopen(reader, "r") as fh:
-        said = fh.readline().strip()
-        if said == phase:
-            os.kill(proc.pid, signal.SIGKILL)
-        watcher.join()
-    assert said == phase, f"condapip ended before {phase}: {log.read_text()}"
-    assert proc.returncode == -signal.SIGKILL
+from condapip.change import transaction
+from tests.conftest import condapip, copy_prefix, kill_at, tree_digest
 
 
 def _install(prefix: Path, channel: Path, *specs: str) -> subprocess.CompletedProcess[str]:

@@ -9,28 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.inprocess import run_cli
 
 
 @pytest.fixture(scope="module")
-def conda_env(tmp_path_factory, channel) -> Path:
-    """python, pip and alpha (with beta 1.0), as `condapip create` lays them; only read."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path_factory.mktemp("conda-env") / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    return prefix
-
-
-@pytest.fixture(scope="module")
-def pip_env(conda_env, tmp_path_factory, wheelhouse) -> Path:
+def pip_env(created_env, tmp_path_factory, wheelhouse) -> Path:
     """The same after pip installs epsilon and beta 2.0 (over conda's 1.0); only read."""
-    prefix = copy_prefix(conda_env, tmp_path_factory.mktemp("pip-env") / "env")
+    prefix = copy_prefix(created_env, tmp_path_factory.mktemp("pip-env") / "env")
     proc = pip(prefix, "install", "epsilon", "beta==2.0", find_links=wheelhouse)
     assert proc.returncode == 0, proc.stderr
     return prefix
@@ -41,8 +27,8 @@ def _by_name(result) -> dict[str, dict]:
     return {row["name"]: row for row in json.loads(result.stdout)}
 
 
-def test_conda_installed_packages_are_owned_by_conda(conda_env):
-    prefix = conda_env
+def test_conda_installed_packages_are_owned_by_conda(created_env):
+    prefix = created_env
     rows = _by_name(condapip("list", "-p", str(prefix), "--json"))
     assert rows["alpha"]["owner"] == "conda"
     assert rows["beta"]["owner"] == "conda"
@@ -70,8 +56,8 @@ def test_pip_upgrade_of_conda_package_is_pip_over_conda(pip_env):
     assert rows["alpha"]["owner"] == "conda"
 
 
-def test_human_output_lists_each_package_once_sorted(conda_env):
-    prefix = conda_env
+def test_human_output_lists_each_package_once_sorted(created_env):
+    prefix = created_env
     result = run_cli("list", "-p", str(prefix))
     assert result.returncode == 0
     names = [ln.split()[0] for ln in result.stdout.splitlines() if ln.startswith("  ")]
@@ -125,8 +111,8 @@ def test_hostile_env_names_are_bad_input(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_list_defaults_to_conda_prefix(conda_env, monkeypatch):
-    monkeypatch.setenv("CONDA_PREFIX", str(conda_env))
+def test_list_defaults_to_conda_prefix(created_env, monkeypatch):
+    monkeypatch.setenv("CONDA_PREFIX", str(created_env))
     assert "alpha" in _by_name(run_cli("list", "--json"))
 
 
@@ -175,13 +161,7 @@ def test_dist_info_without_metadata_is_read_as_no_dist_and_changes_nothing(pip_e
 def test_real_numpy_scipy_prefix_imports_scipy_linalg(real_channel, tmp_path):
     import subprocess
 
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path / "sci"
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(real_channel)], ["python", "scipy", "pip"])
-    conda_layer.apply(engine, prefix, pkgs, ["python", "scipy", "pip"])
+    prefix = make_prefix(tmp_path / "sci", real_channel, ["python", "scipy", "pip"])
     rows = _by_name(run_cli("list", "-p", str(prefix), "--json"))
     assert rows["numpy"]["version"] == "1.26.4" and rows["numpy"]["owner"] == "conda"
     assert rows["scipy"]["version"] == "1.11.4" and rows["scipy"]["owner"] == "conda"
@@ -249,8 +229,8 @@ def test_channel_build_makes_conda_packages_from_wheel_metadata(channel, tmp_pat
     assert (channel / "noarch" / "repodata.json").is_file()
 
 
-def test_created_env_has_history_in_condas_format(conda_env):
-    prefix = conda_env
+def test_created_env_has_history_in_condas_format(created_env):
+    prefix = created_env
     text = (prefix / "conda-meta" / "history").read_text()
     assert re.search(r"^==> \d{4}-\d\d-\d\d \d\d:\d\d:\d\d <==$", text, re.M)
     assert re.search(r"^# cmd: condapip create", text, re.M)

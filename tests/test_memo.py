@@ -14,7 +14,7 @@ from condapip.doctor.rules import broken_requirement
 from condapip.ledger import condarc
 from condapip.ledger.prefix import Prefix, read_prefix
 from condapip.support import memo
-from tests.conftest import condapip, pip
+from tests.conftest import CREATED_SPECS, condapip, make_prefix, pip
 
 
 @pytest.fixture(autouse=True)
@@ -29,28 +29,10 @@ def memo_files(cache: Path) -> list[Path]:
     return sorted((cache / "condapip" / "memo").glob("*.json"))
 
 
-def _conda_env(prefix: Path, channel: Path) -> Path:
-    """python, pip and alpha (with beta 1.0) from the test channel, as `create` lays them."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    return prefix
-
-
-@pytest.fixture(scope="module")
-def healthy(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
-    """A healthy prefix; only read."""
-    return _conda_env(tmp_path_factory.mktemp("memo-healthy") / "env", channel)
-
-
 @pytest.fixture(scope="module")
 def beta_gone(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
-    """The same after `pip uninstall beta`: alpha's requirement is broken; only read."""
-    prefix = _conda_env(tmp_path_factory.mktemp("memo-broken") / "env", channel)
+    """A created prefix after `pip uninstall beta`: alpha's requirement is broken; only read."""
+    prefix = make_prefix(tmp_path_factory.mktemp("memo-broken") / "env", channel, CREATED_SPECS)
     assert pip(prefix, "uninstall", "-y", "beta").returncode == 0
     return prefix
 
@@ -149,16 +131,16 @@ def _broken(prefix: Prefix) -> list[tuple[str | None, str]]:
     return [(f.package, f.message) for f in broken_requirement.check(Context(prefix=prefix))]
 
 
-def test_changed_depends_misses_the_memo(healthy):
-    prefix = read_prefix(healthy)
+def test_changed_depends_misses_the_memo(created_env):
+    prefix = read_prefix(created_env)
     assert _broken(prefix) == [] and _broken(prefix) == []  # cold, then warm
     alpha = prefix.records["alpha"]
     changed = _with_record(prefix, "alpha", depends=(*alpha.depends, "omega >=1"))
     assert _broken(changed) == [("alpha", "alpha 1.0 (conda) requires omega >=1, found none")]
 
 
-def test_changed_version_misses_the_memo(healthy):
-    prefix = read_prefix(healthy)
+def test_changed_version_misses_the_memo(created_env):
+    prefix = read_prefix(created_env)
     assert _broken(prefix) == []
     # Without its Python files the record stands for a conda-only package, so
     # the record's version is what alpha's `beta >=1.0` is matched against.

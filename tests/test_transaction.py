@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from condapip.change import transaction
-from tests.conftest import condapip, tree_digest
+from tests.conftest import condapip, kill_at, tree_digest
 from tests.inprocess import cli
 
 
@@ -116,31 +114,20 @@ def test_rollback_returns_to_the_snapshot_before_the_last_change(make_env, chann
     assert "no condapip snapshot" in again.stderr
 
 
-def _kill_after_conda_step(prefix: Path, channel: Path, *specs: str) -> None:
-    """Start `condapip install`, and kill -9 it (and its pip) once zeta is linked."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "condapip", "install", "-p", str(prefix), "-c", str(channel)]
-        + ["--yes", *specs],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 120
-    while not list((prefix / "conda-meta").glob("zeta-*.json")):
-        assert proc.poll() is None, "install finished before its conda step could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.002)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+def _kill_after_conda_step(tmp_path: Path, prefix: Path, channel: Path, *specs: str) -> None:
+    """Run `condapip install` and kill -9 it as it enters the phase after its conda step
+    (``record``: this install sets no pip package aside, so it has no ``pip`` phase)."""
+    kill_at(tmp_path, "record", "install", "-p", str(prefix), "-c", str(channel), "--yes", *specs)
+    assert list((prefix / "conda-meta").glob("zeta-*.json")), "killed before zeta was linked"
+    assert _names(prefix)["epsilon"] == "pip"  # the pip layer as it was
 
 
 @pytest.fixture
-def killed_install(make_env, channel, find_links) -> Path:
+def killed_install(make_env, channel, find_links, tmp_path) -> Path:
     """An env with a pip layer whose re-layering install was killed after its conda step."""
     prefix = make_env()
     assert _install(prefix, channel, "epsilon").returncode == 0
-    _kill_after_conda_step(prefix, channel, "zeta")
+    _kill_after_conda_step(tmp_path, prefix, channel, "zeta")
     snap = transaction.latest(prefix)
     assert snap is not None and not snap.complete
     return prefix
