@@ -13,7 +13,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest, write_envfile
+from tests.conftest import (
+    CREATED_SPECS,
+    condapip,
+    copy_prefix,
+    make_prefix,
+    pip,
+    tree_digest,
+    write_envfile,
+)
 from tests.gitrepo import git, make_git_package
 from tests.inprocess import run_cli
 
@@ -21,15 +29,7 @@ from tests.inprocess import run_cli
 @pytest.fixture(scope="module")
 def layered(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
     """conda: python, pip, alpha (and beta 1.0 it needs); pip: epsilon. Only read."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path_factory.mktemp("check") / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    conda_layer.apply(
-        engine, prefix, conda_layer.solve(engine, prefix, [str(channel)], specs), specs
-    )
+    prefix = make_prefix(tmp_path_factory.mktemp("check") / "env", channel, CREATED_SPECS)
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     return prefix
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
+from tests.conftest import condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -44,12 +44,7 @@ def fired(data: dict, rule: str) -> list[dict]:
 
 def conda_install(prefix: Path, specs: Sequence[str], chan: Path) -> None:
     """A later conda transaction, as `conda install` would make it."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(chan)], list(specs))
-    conda_layer.apply(engine, prefix, pkgs, list(specs), argv=["conda", "install", *specs])
+    make_prefix(prefix, chan, specs, argv=["conda", "install", *specs])
 
 
 def replace_file(path: Path, text: str) -> None:
@@ -116,15 +111,7 @@ def conda_only_env(tmp_path_factory, channel) -> Path:
 
 @pytest.mark.slow
 def test_pip_numpy2_over_conda_scipy_is_found_in_both_worlds(real_channel, real_wheels, tmp_path):
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path / "sci"
-    specs = ["python", "pip", "numpy", "scipy"]
-    engine = RattlerEngine(progress=False)
-    conda_layer.apply(
-        engine, prefix, conda_layer.solve(engine, prefix, [str(real_channel)], specs), specs
-    )
+    prefix = make_prefix(tmp_path / "sci", real_channel, ["python", "pip", "numpy", "scipy"])
     assert doctor_json(prefix, code=0)["findings"] == []
     assert doctor_json(prefix, "--verify", code=0)["findings"] == []
 
@@ -298,16 +285,11 @@ def test_a_conda_change_condapip_made_after_pip_is_not_conda_after_pip(
     bare_env, wheelhouse, channel
 ):
     # condapip resolved the pip layer against the change and re-laid what it reached
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     prefix = bare_env
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     _into_the_past(prefix)
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], ["gamma"])
     argv = ["/home/me/.venv/bin/condapip", "install", "-p", str(prefix), "gamma"]
-    conda_layer.apply(engine, prefix, pkgs, ["gamma"], argv=argv)
+    make_prefix(prefix, channel, ["gamma"], argv=argv)
     assert fired(doctor_json(prefix, code=0), "conda-after-pip") == []
 
 

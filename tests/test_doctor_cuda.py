@@ -15,7 +15,7 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
-from tests.conftest import copy_prefix, pip
+from tests.conftest import copy_prefix, make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -43,12 +43,7 @@ def pip_wheels(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _conda_install(prefix: Path, specs: list[str], chan: Path) -> None:
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(chan)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "install", *specs])
+    make_prefix(prefix, chan, specs, argv=["condapip", "install", *specs])
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
-from tests.conftest import condapip, pip
+from tests.conftest import condapip, make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -23,9 +23,6 @@ def _name(i: int) -> str:
 @pytest.fixture(scope="module")
 def big_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """~500 conda records that depend on each other, then a pip layer that needs them."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     wheels = tmp_path_factory.mktemp("big-wheels")
     for i in range(N):
         requires = [f"{_name(i - 1)}>=1.0,<2"] if i else []
@@ -38,9 +35,7 @@ def big_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_channel([wheels, bundled_pip_wheel()], chan, host_python=True)
 
     prefix = tmp_path_factory.mktemp("big") / "env"
-    specs = ["python", "pip", _name(N - 1)]
-    engine = RattlerEngine(progress=False)
-    conda_layer.apply(engine, prefix, conda_layer.solve(engine, prefix, [str(chan)], specs), specs)
+    make_prefix(prefix, chan, ["python", "pip", _name(N - 1)])
 
     pip_wheels = tmp_path_factory.mktemp("big-pip-wheels")
     for j in range(5):

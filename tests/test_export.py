@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import condapip, copy_prefix, pip
+from tests.conftest import CREATED_SPECS, condapip, copy_prefix, make_prefix, pip
 from tests.gitrepo import make_git_package
 from tests.wheelmaker import make_wheel
 
@@ -39,19 +39,7 @@ def local_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def conda_env(dest: Path, channel: Path) -> Path:
     """python, pip and alpha (+beta), installed by rattler as `create` installs them."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    engine = RattlerEngine(progress=False)
-    specs = ["python", "pip", "alpha"]
-    conda_layer.apply(
-        engine,
-        dest,
-        conda_layer.solve(engine, dest, [str(channel)], specs),
-        specs,
-        argv=["condapip", "create"],
-    )
-    return dest
+    return make_prefix(dest, channel, CREATED_SPECS)
 
 
 def build_mixed(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import conda, condapip, copy_prefix, pip, tree_digest
+from tests.conftest import conda, condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.wheelmaker import make_wheel
 
 pytestmark = pytest.mark.conda
@@ -42,14 +42,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def layered(world: dict[str, Path]) -> Path:
     """conda: python, pip, attrs 24.2.0; pip on top: cattrs and needsix. Tests copy it."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     prefix = world["root"] / "layered"
     specs = ["python", "pip", "attrs=24.2.0"]
-    engine = RattlerEngine(progress=False)
-    solved = conda_layer.solve(engine, prefix, [str(world["channel"])], specs)
-    conda_layer.apply(engine, prefix, solved, specs, argv=["conda", "create"])
+    make_prefix(prefix, world["channel"], specs, argv=["conda", "create"])
     proc = pip(prefix, "install", "--no-deps", "cattrs", "needsix", find_links=world["wheels"])
     assert proc.returncode == 0, proc.stderr
     return prefix

@@ -8,7 +8,7 @@ import pytest
 
 from condapip.conda_plugin.advice import Request, cannot_judge, message
 from condapip.conda_plugin.stakes import Change, Unjudged, at_stake
-from tests.conftest import pip
+from tests.conftest import CREATED_SPECS, make_prefix, pip
 from tests.wheelmaker import make_wheel
 
 
@@ -17,17 +17,10 @@ def layered(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse:
     """conda: python, pip, alpha, beta; pip on top: msgpack (conda calls it
     msgpack-python), which needs beta>=1 (and beta<1 only under a marker false
     here), and epsilon. Only read: one per module."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     root = tmp_path_factory.mktemp("layered")
     wheels = root / "wheels"
     make_wheel(wheels, "msgpack", "1.0", ["beta>=1", 'beta<1; python_version < "3"'])
-    prefix = root / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    solved = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, solved, specs)
+    prefix = make_prefix(root / "env", channel, CREATED_SPECS)
     assert pip(prefix, "install", "--no-deps", "msgpack", find_links=wheels).returncode == 0
     assert pip(prefix, "install", "--no-deps", "epsilon", find_links=wheelhouse).returncode == 0
     return prefix

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, tree_digest
+from tests.conftest import condapip, make_prefix, tree_digest
 from tests.inprocess import run_cli
 
 OUTSIDE = "outside-marker"
@@ -162,14 +162,7 @@ def hostile_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
     """A prefix alone in its folder, made once: every refusal leaves it as it was."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    prefix = tmp_path_factory.mktemp("envs") / "env"
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], ["python", "beta"])
-    conda_layer.apply(engine, prefix, pkgs, ["python", "beta"], argv=["condapip", "create"])
-    return prefix
+    return make_prefix(tmp_path_factory.mktemp("envs") / "env", channel, ["python", "beta"])
 
 
 def _listing(folder: Path) -> list[str]:

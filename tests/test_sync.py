@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, pip, tree_digest, write_envfile
+from tests.conftest import condapip, copy_prefix, make_prefix, pip, tree_digest, write_envfile
 from tests.inprocess import cli
 
 
@@ -16,14 +16,8 @@ from tests.inprocess import cli
 def base_env(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
     """conda: python, pip, alpha, zeta (and beta); pip: gamma (a channel has it too).
     Tests sync their own copy; those that prove it unchanged read it as it is."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     prefix = tmp_path_factory.mktemp("sync") / "env"
-    specs = ["python", "pip", "alpha", "zeta"]
-    engine = RattlerEngine(progress=False)
-    solved = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, solved, specs, argv=["condapip", "create"])
+    make_prefix(prefix, channel, ["python", "pip", "alpha", "zeta"])
     assert pip(prefix, "install", "gamma", find_links=wheelhouse).returncode == 0
     return prefix
 
@@ -151,15 +145,9 @@ def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def old_env(tmp_path_factory: pytest.TempPathFactory, two_versions: tuple[Path, Path]) -> Path:
     """conda: python, pip, kappa 1.0; pip: lam 1.0."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
     chan, wheels = two_versions
     prefix = tmp_path_factory.mktemp("old") / "env"
-    specs = ["python", "pip", "kappa=1.0"]
-    engine = RattlerEngine(progress=False)
-    solved = conda_layer.solve(engine, prefix, [str(chan)], specs)
-    conda_layer.apply(engine, prefix, solved, specs, argv=["condapip", "create"])
+    make_prefix(prefix, chan, ["python", "pip", "kappa=1.0"])
     assert pip(prefix, "install", "lam==1.0", find_links=wheels).returncode == 0
     return prefix
 
