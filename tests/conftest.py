@@ -4,14 +4,9 @@ rattler installs -> real pip changes them. Nothing here hand-writes conda-meta.
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
-import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
@@ -19,6 +14,18 @@ import pytest
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
 from condapip.demo.wheels import cache_dir as wheel_cache_dir
+from tests.helpers import (
+    ACTIVE,
+    condapip,
+    copy_prefix,
+    isolated_env,
+    isolation,
+    lay_pip_bytecode,
+    make_prefix,
+    pip,
+    site_packages,
+    uv_executable,
+)
 from tests.wheelmaker import make_wheel
 
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -96,58 +103,13 @@ def _rattler_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["RATTLER_CACHE_DIR"] = str(tmp_path_factory.mktemp("rattler-cache"))
 
 
-_XDG = {
-    "XDG_CONFIG_HOME": ".config",
-    "XDG_CACHE_HOME": ".cache",
-    "XDG_DATA_HOME": ".local/share",
-    "XDG_STATE_HOME": ".local/state",
-}
-
-
-_ACTIVE = ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_ENVS_PATH")
-
-
-def isolation(root: Path) -> dict[str, str]:
-    """No user config leaks in: condarc, pip config and indexes; a private HOME
-    (conda and condapip both write ~/.conda/environments.txt) and XDG under ``root``."""
-    home = root / "home"
-    return {
-        "CONDARC": str(root / "condarc-unused"),
-        "HOME": str(home),
-        **{var: str(home / folder) for var, folder in _XDG.items()},
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-    }
-
-
-def isolated_env(root: Path, **extra: str) -> dict[str, str]:
-    """A test's isolation as a whole environment, for a module or session fixture's
-    own runs (those fixtures run before any test's isolation)."""
-    env = {k: v for k, v in os.environ.items() if k not in _ACTIVE}
-    return {**env, **isolation(root), **extra}
-
-
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No user config leaks in, and no active environment."""
-    for var in _ACTIVE:
+    for var in ACTIVE:
         monkeypatch.delenv(var, raising=False)
     for var, value in isolation(tmp_path).items():
         monkeypatch.setenv(var, value)
-
-
-def make_prefix(
-    prefix: Path, channel: Path, specs: Sequence[str], argv: Sequence[str] = ("condapip", "create")
-) -> Path:
-    """A prefix as ``create`` makes it: rattler solves ``specs`` from ``channel`` and links."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], list(specs))
-    conda_layer.apply(engine, prefix, pkgs, list(specs), argv=list(argv))
-    return prefix
 
 
 CREATED_SPECS = ("python", "pip", "alpha")
@@ -163,27 +125,6 @@ def created_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path
     return make_prefix(tmp_path_factory.mktemp("created-env") / "env", channel, CREATED_SPECS)
 
 
-def purl_channel(folder: Path, records: Mapping[str, Mapping[str, object]]) -> Path:
-    """``folder/chan``: one noarch package 1.0 for each name in ``records``, built from a
-    wheel, its repodata entry then given that record's fields (e.g. ``purls``, which
-    say which PyPI project a package is, as conda-forge's repodata does)."""
-    wheels = folder / "wheels"
-    for name in records:
-        make_wheel(wheels, name, "1.0")
-    chan = folder / "chan"
-    build_channel([wheels], chan)
-    repodata = chan / "noarch" / "repodata.json"
-    data = json.loads(repodata.read_text())
-    for record in data["packages.conda"].values():
-        record.update(records[record["name"]])
-    repodata.write_text(json.dumps(data))
-    return chan
-
-
-def _site_packages(prefix: Path) -> Path:
-    return next((prefix / "lib").glob("python3*/site-packages"))
-
-
 @pytest.fixture(scope="session")
 def pip_bytecode(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
     """The site-packages of a prefix whose pip has run once, so its bytecode is written.
@@ -196,19 +137,7 @@ def pip_bytecode(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelh
     # one run that resolves, reports (as condapip's dry runs ask) and installs
     proc = pip(prefix, "install", "--quiet", "--report", "-", "epsilon", find_links=wheelhouse)
     assert proc.returncode == 0, proc.stderr
-    return _site_packages(prefix)
-
-
-def lay_pip_bytecode(compiled: Path, prefix: Path) -> Path:
-    """``prefix`` with pip's bytecode from ``compiled`` (a ``pip_bytecode`` site-packages).
-
-    Every prefix links the same pip files from this worker's rattler cache
-    (same size and mtime), so Python takes the bytecode as valid.
-    """
-    target = _site_packages(prefix)
-    for cache in (compiled / "pip").rglob("__pycache__"):
-        shutil.copytree(cache, target / cache.relative_to(compiled), dirs_exist_ok=True)
-    return prefix
+    return site_packages(prefix)
 
 
 @pytest.fixture
@@ -228,103 +157,7 @@ def make_env(tmp_path: Path, channel: Path, pip_bytecode: Path) -> Callable[...,
     return _make
 
 
-def pip(
-    prefix: Path, *args: str, find_links: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Real pip, as a user runs it: the env's own interpreter, no condapip involved."""
-    cmd = [str(prefix / "bin" / "python"), "-m", "pip", *args]
-    if find_links is not None:
-        cmd = [*cmd, "--isolated", "--no-index", "--find-links", str(find_links)]
-    return subprocess.run(cmd, capture_output=True, text=True, check=False)
-
-
-def condapip(
-    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """The installed CLI in a subprocess, exactly as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "condapip", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-        cwd=cwd,
-    )
-
-
-def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
-    """Run ``condapip ARGS`` and kill -9 it the moment it enters ``phase``.
-
-    condapip's journal writes the phase to a fifo first (CONDAPIP_TEST_PAUSE_AT,
-    change/journal.py) and then waits: no timing, no polling.
-    """
-    from condapip.change import journal
-
-    fifo = tmp_path / f"pause-{phase}-{len(list(tmp_path.glob('pause-*')))}"
-    os.mkfifo(fifo)
-    # Read and write ends held here: neither side of the fifo ever blocks on open.
-    reader = os.open(fifo, os.O_RDWR)
-    env = {**os.environ, journal.PAUSE_AT_ENV: phase, journal.PAUSE_FIFO_ENV: str(fifo)}
-    log = fifo.with_suffix(".stderr")
-    with log.open("w") as err:  # a file, not a pipe: condapip never blocks on its stderr
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "condapip", *args],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-
-    def ended() -> None:  # if condapip ends without reaching the phase, say so
-        proc.wait()
-        os.write(reader, b"exited\n")
-
-    watcher = threading.Thread(target=ended)
-    watcher.start()
-    with os.fdopen(reader, "r") as fh:
-        said = fh.readline().strip()
-        if said == phase:
-            os.kill(proc.pid, signal.SIGKILL)
-        watcher.join()
-    assert said == phase, f"condapip ended before {phase}: {log.read_text()}"
-    assert proc.returncode == -signal.SIGKILL
-
-
-def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:
-    """``folder/environment.yml``: the channel, the conda specs, then a ``pip:`` list."""
-    deps = "".join(f"  - {c}\n" for c in conda)
-    if pip_lines:
-        deps += "  - pip:\n" + "".join(f"    - {line}\n" for line in pip_lines)
-    path = folder / "environment.yml"
-    path.write_text(f"channels:\n  - {channel}\ndependencies:\n{deps}")
-    return path
-
-
-def tree_digest(root: Path) -> dict[str, str]:
-    """Every file's content hash and every link's target: to prove nothing changed
-    (bytecode aside: Python writes it wherever it imports)."""
-    import hashlib
-
-    out = {}
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).as_posix()
-        if "__pycache__" in p.parts:
-            continue  # Python writes bytecode on import: no tool's change
-        if p.is_symlink():
-            out[rel] = "->" + os.readlink(p)
-        elif p.is_file():
-            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
-        else:
-            out[rel] = "dir"
-    return out
-
-
 # --- shared by the install/create/rebuild/transaction tests ------------------------
-
-
-def uv_executable() -> str | None:
-    """uv on PATH, or beside this interpreter (the test extra installs it into the venv)."""
-    beside = Path(sys.executable).parent / "uv"
-    return shutil.which("uv") or (str(beside) if beside.exists() else None)
 
 
 @pytest.fixture(params=["pip", "uv"])
@@ -419,16 +252,6 @@ def condarc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return path
 
 
-def conda(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-    """The real conda, as ``python -m conda`` (a pip-installed conda has no other CLI)."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "conda", *args], capture_output=True, text=True, check=False
-    )
-    if check:
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc
-
-
 @pytest.fixture(scope="session")
 def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, real_wheels) -> Path:
     """The seed's breakage, made once: conda numpy 1.x and scipy, then pip's numpy 2.x
@@ -443,7 +266,31 @@ def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, rea
     return prefix
 
 
-def copy_prefix(source: Path, dest: Path) -> Path:
-    """A private copy (no hardlinks into rattler's cache), to change as a test likes."""
-    shutil.copytree(source, dest, symlinks=True)
-    return dest
+@pytest.fixture(scope="module")
+def bases(
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path, pip_bytecode: Path
+) -> tuple[Path, Path]:
+    """``(fresh, installed)``, made once per module and copied by the tests that
+    change them: python, pip and alpha as ``make_env`` makes them, and a copy with
+    epsilon installed by condapip, so with a snapshot to roll back to."""
+    root = tmp_path_factory.mktemp("bases")
+    fresh = lay_pip_bytecode(
+        pip_bytecode, make_prefix(root / "fresh" / "env", channel, CREATED_SPECS)
+    )
+    installed = copy_prefix(fresh, root / "installed" / "env")
+    done = condapip(
+        "install", "-p", str(installed), "-c", str(channel), "--yes", "epsilon",
+        env=isolated_env(root, PIP_FIND_LINKS=str(wheelhouse)),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return fresh, installed
+
+
+@pytest.fixture
+def fresh(bases: tuple[Path, Path]) -> Path:
+    return bases[0]
+
+
+@pytest.fixture
+def installed(bases: tuple[Path, Path]) -> Path:
+    return bases[1]

@@ -1,6 +1,6 @@
 """The CLI in-process, for tests about a verb's output and exit code rather than the process.
 
-``tests.conftest.condapip`` starts a Python for every call (about 0.3 s of CPU,
+``tests.helpers.condapip`` starts a Python for every call (about 0.3 s of CPU,
 more for typer's setup); most tests check what a verb prints and returns, which
 ``condapip.cli.run`` gives the same without the start. Each verb keeps at least
 one test through ``condapip`` (the process: ``__main__``'s fast path, redaction

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, purl_channel
+from tests.helpers import condapip, purl_channel
 
 
 def _file(tmp_path: Path, chan: str, conda: str, pip: str) -> Path:

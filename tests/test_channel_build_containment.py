@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 
 def _wheel(out: Path, members: dict[str, bytes], *, symlink: str | None = None) -> Path:

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.wheelmaker import make_wheel
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from condapip.cli.confirm import NO_TERMINAL
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.inprocess import run_cli
 
 COMMENTED = """\
@@ -196,7 +196,7 @@ def test_offline_reads_only_local_channels_and_says_so(
 
 
 def test_install_of_what_is_there_is_nothing_to_do_and_writes_nothing(created_env: Path) -> None:
-    from tests.conftest import tree_digest
+    from tests.helpers import tree_digest
 
     prefix = created_env
     before = tree_digest(prefix)

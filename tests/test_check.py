@@ -13,16 +13,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import (
-    CREATED_SPECS,
-    condapip,
-    copy_prefix,
-    make_prefix,
-    pip,
-    tree_digest,
-    write_envfile,
-)
+from tests.conftest import CREATED_SPECS
 from tests.gitrepo import git, make_git_package
+from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest, write_envfile
 from tests.inprocess import run_cli
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from condapip.cli.confirm import NO_TERMINAL
-from tests.conftest import condapip, tree_digest
+from tests.helpers import condapip, tree_digest
 from tests.inprocess import run_cli
 
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 VERBS = [
     ["list"], ["doctor"], ["export"], ["lock"], ["clean"], ["channels"], ["dockerfile"],

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import conda, condapip, copy_prefix, pip, tree_digest
+from tests.helpers import conda, condapip, copy_prefix, pip, tree_digest
 
 pytestmark = pytest.mark.conda
 
@@ -238,7 +238,7 @@ def test_conda_doctor_fix_beside_conda_pypi_puts_back_the_deleted_record_and_reb
 def test_conda_doctor_fix_rolls_back_an_interrupted_change(
     make_env, channel, find_links, condarc, tmp_path
 ):
-    from tests.test_journal import kill_at
+    from tests.helpers import kill_at
 
     prefix = make_env()
     before = sorted(p.name for p in (prefix / "conda-meta").glob("*.json"))

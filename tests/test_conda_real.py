@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import conda, condapip
+from tests.helpers import conda, condapip
 
 pytestmark = pytest.mark.conda
 

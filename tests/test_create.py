@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, purl_channel, write_envfile
 from tests.gitrepo import make_git_package
+from tests.helpers import condapip, purl_channel, write_envfile
 from tests.wheelmaker import make_wheel
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, write_envfile
+from tests.helpers import condapip, write_envfile
 
 ENGINES = ["rattler", pytest.param("conda", marks=pytest.mark.conda)]
 
@@ -96,7 +96,7 @@ def test_the_conda_layer_is_offered_to_pip_by_its_purls_and_only_if_it_is_python
     from condapip.change.engines.base import SolvedPackage
     from condapip.commands.create_pip import conda_dists
     from condapip.formats.lock_pip import CondaDist
-    from tests.conftest import purl_channel
+    from tests.helpers import purl_channel
 
     chan = purl_channel(
         tmp_path,

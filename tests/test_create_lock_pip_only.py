@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from condapip.ledger.platform import current_subdir
-from tests.conftest import condapip, uv_executable
+from tests.helpers import condapip, uv_executable
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_a_lock_with_pip_packages_and_no_python_is_refused_before_anything_is_ma
 def test_sync_to_a_lock_with_no_python_is_refused_and_leaves_the_env_as_it_was(
     uv_pylock: Path, make_env
 ) -> None:
-    from tests.conftest import tree_digest
+    from tests.helpers import tree_digest
 
     prefix = make_env()
     before = tree_digest(prefix)

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 TITLES = ["Set-up", "Conda first", "What users do", "condapip sees it", "Repair", "Prevention"]
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from condapip.cli.confirm import NO_TERMINAL
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.inprocess import run_cli
 
 # The seed's Dockerfile example as an environment.yml, with the pip layer at exact pins.

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from condapip.docker.lint import lint_text
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 MINICONDA = "continuumio/miniconda3:24.7.1-0"
 GOOD_TAIL = 'USER 1000\nCMD ["python"]\n'

@@ -15,7 +15,7 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
-from tests.conftest import copy_prefix, make_prefix, pip
+from tests.helpers import copy_prefix, make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 

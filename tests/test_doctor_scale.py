@@ -9,7 +9,7 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
-from tests.conftest import condapip, make_prefix, pip
+from tests.helpers import condapip, make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 

@@ -11,7 +11,7 @@ import pytest
 
 from condapip.errors import CondapipError
 from condapip.formats import envfile
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.inprocess import run_cli
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import CREATED_SPECS, condapip, copy_prefix, make_prefix, pip
+from tests.conftest import CREATED_SPECS
 from tests.gitrepo import make_git_package
+from tests.helpers import condapip, copy_prefix, make_prefix, pip
 from tests.wheelmaker import make_wheel
 
 

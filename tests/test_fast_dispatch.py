@@ -19,7 +19,7 @@ import typer.main
 
 from condapip.__main__ import FAST, fast, parse
 from condapip.cli import app
-from tests.conftest import condapip, tree_digest
+from tests.helpers import condapip, tree_digest
 
 COMMAND = typer.main.get_command(app)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from condapip.support.atomic import write_atomic
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 
 def _with_umask(mask: int, *args: str) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import conda, condapip, copy_prefix, make_prefix, pip, tree_digest
+from tests.helpers import conda, condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.wheelmaker import make_wheel
 
 pytestmark = pytest.mark.conda

@@ -8,7 +8,8 @@ import pytest
 
 from condapip.conda_plugin.advice import Request, cannot_judge, message
 from condapip.conda_plugin.stakes import Change, Unjudged, at_stake
-from tests.conftest import CREATED_SPECS, make_prefix, pip
+from tests.conftest import CREATED_SPECS
+from tests.helpers import make_prefix, pip
 from tests.wheelmaker import make_wheel
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, make_prefix, tree_digest
+from tests.helpers import condapip, make_prefix, tree_digest
 from tests.inprocess import run_cli
 
 OUTSIDE = "outside-marker"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 
 def _alias_bomb() -> str:

@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from condapip.errors import CondapipError
 from condapip.ledger.channels import Config, resolve, spec_channel
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.inprocess import run_cli
 
 TOKEN = "tk-5ecret-0123456789"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from condapip.channel_build.build import build_channel
-from tests.conftest import condapip, lay_pip_bytecode, make_prefix, pip, tree_digest
+from tests.helpers import condapip, lay_pip_bytecode, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
 from tests.wheelmaker import make_wheel
 

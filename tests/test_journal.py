@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,72 +16,11 @@ from pathlib import Path
 import pytest
 
 from condapip.change import transaction
-from tests.conftest import condapip, copy_prefix, kill_at, tree_digest
+from tests.helpers import condapip, copy_prefix, kill_at, tree_digest
 
 
 def _install(prefix: Path, channel: Path, *specs: str) -> subprocess.CompletedProcess[str]:
     return condapip("install", "-p", str(prefix), "-c", str(channel), "--yes", *specs)
-
-
-# Two prefixes made once per module and copied per test (``copy_prefix``): python,
-# pip and alpha as ``make_env`` makes them, and a copy of it with epsilon installed
-# by condapip, so with a snapshot to roll back to. That install is pip's first run:
-# it writes pip's bytecode, which the first prefix gets too (the same pip files,
-# same size and mtime), as a user's machine has it after a first pip run.
-# tests/test_recovery_journals.py makes its own with the same function.
-# Module fixtures run before conftest's per-test isolation: they drop a CI image's
-# PYTHONDONTWRITEBYTECODE themselves, or pip's bytecode would never be written.
-NO_BYTECODE = "PYTHONDONTWRITEBYTECODE"
-
-
-def made_bases(root: Path, channel: Path, wheelhouse: Path) -> tuple[Path, Path]:
-    """``(fresh, installed)``, made in ``root``; condapip's run there gets a HOME
-    of its own (module fixtures run outside any test's private one)."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
-
-    fresh = root / "fresh" / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, fresh, [str(channel)], specs)
-    conda_layer.apply(engine, fresh, pkgs, specs, argv=["condapip", "create"])
-    installed = copy_prefix(fresh, root / "installed" / "env")
-    home = root / "home"
-    env = {
-        **{k: v for k, v in os.environ.items() if k != NO_BYTECODE},
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "CONDARC": str(root / "condarc-unused"),
-        "PIP_CONFIG_FILE": os.devnull,
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-    }
-    done = condapip(
-        "install", "-p", str(installed), "-c", str(channel), "--yes", "epsilon", env=env
-    )
-    assert done.returncode == 0, done.stderr
-    ran, site = (next(p.glob("lib/python3*/site-packages")) for p in (installed, fresh))
-    for cache in (ran / "pip").rglob("__pycache__"):
-        shutil.copytree(cache, site / cache.relative_to(ran))
-    return fresh, installed
-
-
-@pytest.fixture(scope="module")
-def bases(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
-) -> tuple[Path, Path]:
-    return made_bases(tmp_path_factory.mktemp("bases"), channel, wheelhouse)
-
-
-@pytest.fixture
-def fresh(bases: tuple[Path, Path]) -> Path:
-    return bases[0]
-
-
-@pytest.fixture
-def installed(bases: tuple[Path, Path]) -> Path:
-    return bases[1]
 
 
 def _names(prefix: Path) -> set[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, make_prefix, pip, tree_digest
+from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.inprocess import run_cli
 
 

@@ -12,7 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests import test_export as shared
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.test_export import git_url, list_json
 
 # The export tests' fixtures: the same real mixed prefix, git repo and index.

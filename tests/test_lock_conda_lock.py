@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests import lockworld
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 pytestmark = pytest.mark.conda
 

@@ -14,8 +14,8 @@ import pytest
 
 from condapip.support.toml_input import loads
 from tests import lockworld
-from tests.conftest import condapip, pip
 from tests.gitrepo import make_git_package
+from tests.helpers import condapip, pip
 
 ENV = """\
 channels:

@@ -12,7 +12,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from tests import lockworld
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.lockworld import PLATFORMS
 
 ENV = """\

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from condapip.ledger.platform import current_subdir
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.test_channel_build_progress import _on_a_terminal
 from tests.test_lock_file import ENV, envfile, shared_world
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests import lockworld
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.test_lock_file import ENV, envfile, shared_lock, shared_world
 
 world = pytest.fixture(scope="module")(shared_world)

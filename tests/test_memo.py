@@ -14,7 +14,8 @@ from condapip.doctor.rules import broken_requirement
 from condapip.ledger import condarc
 from condapip.ledger.prefix import Prefix, read_prefix
 from condapip.support import memo
-from tests.conftest import CREATED_SPECS, condapip, make_prefix, pip
+from tests.conftest import CREATED_SPECS
+from tests.helpers import condapip, make_prefix, pip
 
 
 @pytest.fixture(autouse=True)

@@ -17,7 +17,7 @@ from ruamel.yaml import YAML
 from werkzeug import Request, Response
 
 from condapip.ledger import pip_config
-from tests.conftest import condapip, tree_digest
+from tests.helpers import condapip, tree_digest
 from tests.wheelmaker import make_wheel
 
 SECRET = "idx-5ecret-7777"

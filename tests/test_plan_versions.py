@@ -4,7 +4,7 @@ test_channels)."""
 
 from __future__ import annotations
 
-from tests.conftest import condapip, pip
+from tests.helpers import condapip, pip
 
 
 def test_rebuild_plan_says_pips_copy_over_a_conda_package_goes(make_env, find_links):

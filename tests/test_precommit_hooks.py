@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD_DOCKERFILE = """\

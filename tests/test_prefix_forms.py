@@ -8,8 +8,8 @@ import json
 import zipfile
 from pathlib import Path
 
-from tests.conftest import condapip, pip
 from tests.gitrepo import make_git_package
+from tests.helpers import condapip, pip
 from tests.inprocess import run_cli
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, lay_pip_bytecode, make_prefix, pip, tree_digest
+from tests.helpers import condapip, copy_prefix, lay_pip_bytecode, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
 from tests.wheelmaker import make_wheel
 

@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from condapip.ledger.journal import journal_path
-from tests.conftest import SYNTHETIC, condapip, copy_prefix, isolated_env
+from tests.conftest import SYNTHETIC
+from tests.helpers import condapip, copy_prefix, isolated_env
 from tests.wheelmaker import make_wheel
 
 # Enough modules that each kill point lasts long enough to be seen every time: with
@@ -241,7 +242,7 @@ def test_a_plain_pip_upgrade_killed_midway_is_rebuilt_with_the_version_it_replac
 
 @pytest.mark.parametrize("point", ["restore", "half"])
 def test_a_rollback_killed_midway_is_finished_by_the_next(at_two, pip_links, tmp_path, point):
-    from tests.test_journal import kill_at
+    from tests.helpers import kill_at
 
     prefix = copy_prefix(at_two, tmp_path / "env")
     args = ("rollback", "-p", str(prefix), "--yes")

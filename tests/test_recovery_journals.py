@@ -11,27 +11,7 @@ import pytest
 
 from condapip.change import transaction
 from condapip.ledger.journal import journal_path
-from tests.conftest import condapip, copy_prefix, pip, tree_digest
-from tests.test_journal import kill_at, made_bases
-
-
-@pytest.fixture(scope="module")
-def bases(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
-) -> tuple[Path, Path]:
-    """python, pip and alpha; and a copy with epsilon installed by condapip, whose pip
-    bytecode both have (tests/test_journal.py): each copied per test."""
-    return made_bases(tmp_path_factory.mktemp("bases"), channel, wheelhouse)
-
-
-@pytest.fixture
-def fresh(bases: tuple[Path, Path]) -> Path:
-    return bases[0]
-
-
-@pytest.fixture
-def installed(bases: tuple[Path, Path]) -> Path:
-    return bases[1]
+from tests.helpers import condapip, copy_prefix, kill_at, pip, tree_digest
 
 
 def _findings(prefix: Path, code: int) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.conftest import condapip
+from tests.helpers import condapip
 
 
 def _listed() -> list[str]:

@@ -20,7 +20,7 @@ import pytest
 from werkzeug import Request, Response
 
 from condapip.support.redact import attach, redact, store, store_channel, store_spec, store_url
-from tests.conftest import conda, condapip
+from tests.helpers import conda, condapip
 
 TOKEN = "tk-at-rest-5ecret-4242"
 USER = "alice"

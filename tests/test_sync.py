@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import condapip, copy_prefix, make_prefix, pip, tree_digest, write_envfile
+from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest, write_envfile
 from tests.inprocess import cli
 
 

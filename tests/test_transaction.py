@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from condapip.change import transaction
-from tests.conftest import condapip, kill_at, tree_digest
+from tests.helpers import condapip, kill_at, tree_digest
 from tests.inprocess import cli
 
 

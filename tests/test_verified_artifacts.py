@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from condapip.channel_build.build import build_channel
-from tests.conftest import condapip
+from tests.helpers import condapip
 from tests.wheelmaker import make_wheel
 
 ALPHA = "alpha-1.0-pyh_0.conda"

@@ -1,0 +1,207 @@
+"""What the tests run and inspect, shared by every module: prefixes made as
+``create`` makes them, pip and condapip run as a user runs them, a kill at a
+journal phase, and digests that prove nothing changed. Fixtures stay in conftest."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from condapip.channel_build.build import build_channel
+from tests.wheelmaker import make_wheel
+
+_XDG = {
+    "XDG_CONFIG_HOME": ".config",
+    "XDG_CACHE_HOME": ".cache",
+    "XDG_DATA_HOME": ".local/share",
+    "XDG_STATE_HOME": ".local/state",
+}
+
+
+ACTIVE = ("CONDA_PREFIX", "CONDA_ROOT", "MAMBA_ROOT_PREFIX", "CONDA_EXE", "CONDA_ENVS_PATH")
+
+
+def isolation(root: Path) -> dict[str, str]:
+    """No user config leaks in: condarc, pip config and indexes; a private HOME
+    (conda and condapip both write ~/.conda/environments.txt) and XDG under ``root``."""
+    home = root / "home"
+    return {
+        "CONDARC": str(root / "condarc-unused"),
+        "HOME": str(home),
+        **{var: str(home / folder) for var, folder in _XDG.items()},
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+    }
+
+
+def isolated_env(root: Path, **extra: str) -> dict[str, str]:
+    """A test's isolation as a whole environment, for a module or session fixture's
+    own runs (those fixtures run before any test's isolation)."""
+    env = {k: v for k, v in os.environ.items() if k not in ACTIVE}
+    return {**env, **isolation(root), **extra}
+
+
+def make_prefix(
+    prefix: Path, channel: Path, specs: Sequence[str], argv: Sequence[str] = ("condapip", "create")
+) -> Path:
+    """A prefix as ``create`` makes it: rattler solves ``specs`` from ``channel`` and links."""
+    from condapip.change import conda_layer
+    from condapip.change.engines.rattler import RattlerEngine
+
+    engine = RattlerEngine(progress=False)
+    pkgs = conda_layer.solve(engine, prefix, [str(channel)], list(specs))
+    conda_layer.apply(engine, prefix, pkgs, list(specs), argv=list(argv))
+    return prefix
+
+
+def purl_channel(folder: Path, records: Mapping[str, Mapping[str, object]]) -> Path:
+    """``folder/chan``: one noarch package 1.0 for each name in ``records``, built from a
+    wheel, its repodata entry then given that record's fields (e.g. ``purls``, which
+    say which PyPI project a package is, as conda-forge's repodata does)."""
+    wheels = folder / "wheels"
+    for name in records:
+        make_wheel(wheels, name, "1.0")
+    chan = folder / "chan"
+    build_channel([wheels], chan)
+    repodata = chan / "noarch" / "repodata.json"
+    data = json.loads(repodata.read_text())
+    for record in data["packages.conda"].values():
+        record.update(records[record["name"]])
+    repodata.write_text(json.dumps(data))
+    return chan
+
+
+def site_packages(prefix: Path) -> Path:
+    return next((prefix / "lib").glob("python3*/site-packages"))
+
+
+def lay_pip_bytecode(compiled: Path, prefix: Path) -> Path:
+    """``prefix`` with pip's bytecode from ``compiled`` (a ``pip_bytecode`` site-packages).
+
+    Every prefix links the same pip files from this worker's rattler cache
+    (same size and mtime), so Python takes the bytecode as valid.
+    """
+    target = site_packages(prefix)
+    for cache in (compiled / "pip").rglob("__pycache__"):
+        shutil.copytree(cache, target / cache.relative_to(compiled), dirs_exist_ok=True)
+    return prefix
+
+
+def pip(
+    prefix: Path, *args: str, find_links: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Real pip, as a user runs it: the env's own interpreter, no condapip involved."""
+    cmd = [str(prefix / "bin" / "python"), "-m", "pip", *args]
+    if find_links is not None:
+        cmd = [*cmd, "--isolated", "--no-index", "--find-links", str(find_links)]
+    return subprocess.run(cmd, capture_output=True, text=True, check=False)
+
+
+def condapip(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The installed CLI in a subprocess, exactly as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "condapip", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=cwd,
+    )
+
+
+def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
+    """Run ``condapip ARGS`` and kill -9 it the moment it enters ``phase``.
+
+    condapip's journal writes the phase to a fifo first (CONDAPIP_TEST_PAUSE_AT,
+    change/journal.py) and then waits: no timing, no polling.
+    """
+    from condapip.change import journal
+
+    fifo = tmp_path / f"pause-{phase}-{len(list(tmp_path.glob('pause-*')))}"
+    os.mkfifo(fifo)
+    # Read and write ends held here: neither side of the fifo ever blocks on open.
+    reader = os.open(fifo, os.O_RDWR)
+    env = {**os.environ, journal.PAUSE_AT_ENV: phase, journal.PAUSE_FIFO_ENV: str(fifo)}
+    log = fifo.with_suffix(".stderr")
+    with log.open("w") as err:  # a file, not a pipe: condapip never blocks on its stderr
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "condapip", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+
+    def ended() -> None:  # if condapip ends without reaching the phase, say so
+        proc.wait()
+        os.write(reader, b"exited\n")
+
+    watcher = threading.Thread(target=ended)
+    watcher.start()
+    with os.fdopen(reader, "r") as fh:
+        said = fh.readline().strip()
+        if said == phase:
+            os.kill(proc.pid, signal.SIGKILL)
+        watcher.join()
+    assert said == phase, f"condapip ended before {phase}: {log.read_text()}"
+    assert proc.returncode == -signal.SIGKILL
+
+
+def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:
+    """``folder/environment.yml``: the channel, the conda specs, then a ``pip:`` list."""
+    deps = "".join(f"  - {c}\n" for c in conda)
+    if pip_lines:
+        deps += "  - pip:\n" + "".join(f"    - {line}\n" for line in pip_lines)
+    path = folder / "environment.yml"
+    path.write_text(f"channels:\n  - {channel}\ndependencies:\n{deps}")
+    return path
+
+
+def tree_digest(root: Path) -> dict[str, str]:
+    """Every file's content hash and every link's target: to prove nothing changed
+    (bytecode aside: Python writes it wherever it imports)."""
+    import hashlib
+
+    out = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if "__pycache__" in p.parts:
+            continue  # Python writes bytecode on import: no tool's change
+        if p.is_symlink():
+            out[rel] = "->" + os.readlink(p)
+        elif p.is_file():
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[rel] = "dir"
+    return out
+
+
+def uv_executable() -> str | None:
+    """uv on PATH, or beside this interpreter (the test extra installs it into the venv)."""
+    beside = Path(sys.executable).parent / "uv"
+    return shutil.which("uv") or (str(beside) if beside.exists() else None)
+
+
+def conda(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """The real conda, as ``python -m conda`` (a pip-installed conda has no other CLI)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "conda", *args], capture_output=True, text=True, check=False
+    )
+    if check:
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def copy_prefix(source: Path, dest: Path) -> Path:
+    """A private copy (no hardlinks into rattler's cache), to change as a test likes."""
+    shutil.copytree(source, dest, symlinks=True)
+    return dest
