@@ -87,13 +87,33 @@ def real_wheels():
     return real_wheels()
 
 
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """A read-only folder built once for all of this run's xdist workers: the first
+    to ask builds it under a lock, the others wait and reuse it (each worker's own
+    session fixture would build it again, 8 CPU-seconds for the real channel)."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's basetemp sits in the run's own folder
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = root / name
+    with FileLock(f"{out}.lock"):
+        if not (root / f"{name}.done").exists():
+            build(out)
+            (root / f"{name}.done").touch()
+    return out
+
+
 @pytest.fixture(scope="session")
 def real_channel(tmp_path_factory: pytest.TempPathFactory, real_wheels) -> Path:
-    out = tmp_path_factory.mktemp("real-channel")
-    build_channel(
-        [real_wheels.numpy1, real_wheels.scipy, bundled_pip_wheel()], out, host_python=True
+    wheels = [real_wheels.numpy1, real_wheels.scipy, bundled_pip_wheel()]
+    return once_per_run(
+        tmp_path_factory,
+        "real-channel",
+        lambda out: build_channel(wheels, out, host_python=True),
     )
-    return out
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -256,14 +276,17 @@ def condarc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, real_wheels) -> Path:
     """The seed's breakage, made once: conda numpy 1.x and scipy, then pip's numpy 2.x
     over them. Tests change only their own copy (``copy_prefix``)."""
-    prefix = tmp_path_factory.mktemp("broken") / "sci"
-    specs = ["python", "pip", "numpy", "scipy"]
-    make_prefix(prefix, real_channel, specs, argv=("conda", "create"))
-    wheels = tmp_path_factory.mktemp("numpy2")
-    (wheels / real_wheels.numpy2.name).symlink_to(real_wheels.numpy2)
-    proc = pip(prefix, "install", "numpy>=2", find_links=wheels)
-    assert proc.returncode == 0, proc.stderr
-    return prefix
+
+    def build(out: Path) -> None:
+        prefix = out / "sci"
+        make_prefix(prefix, real_channel, ["python", "pip", "numpy", "scipy"], ("conda", "create"))
+        wheels = out / "numpy2"
+        wheels.mkdir()
+        (wheels / real_wheels.numpy2.name).symlink_to(real_wheels.numpy2)
+        proc = pip(prefix, "install", "numpy>=2", find_links=wheels)
+        assert proc.returncode == 0, proc.stderr
+
+    return once_per_run(tmp_path_factory, "broken", build) / "sci"
 
 
 @pytest.fixture(scope="module")
@@ -294,3 +317,10 @@ def fresh(bases: tuple[Path, Path]) -> Path:
 @pytest.fixture
 def installed(bases: tuple[Path, Path]) -> Path:
     return bases[1]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: half again as many workers as CPUs. A test waits on pip, rattler
+    and the disk for a fair part of its time, and the extra workers fill it (on two
+    CPUs, three workers ran this suite in 5:00 where two took 5:37)."""
+    return max(2, (os.cpu_count() or 1) * 3 // 2)
