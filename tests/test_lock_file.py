@@ -151,6 +151,23 @@ def test_a_cuda_virtual_package_for_one_platform_picks_the_cuda_build_there_only
     assert "__cuda=12.4" not in doc["platforms"]["win-64"]["virtual-packages"]
 
 
+def test_conda_override_cuda_lets_the_hosts_own_solve_pick_a_cuda_build_as_conda_does(
+    world, tmp_path, monkeypatch
+):
+    """Without a GPU, CONDA_OVERRIDE_CUDA is conda's way to solve for one: the install
+    solve reads the same virtual packages as doctor's cuda check and create -f's pip step."""
+    file = tmp_path / "environment.yml"
+    file.write_text(f"channels: [{world.channel}]\ndependencies: [python, accel=*=cuda*]\n")
+    args = ["create", "-f", str(file), "-p", str(tmp_path / "new"), "--dry-run"]
+    monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "")  # no driver, whatever this machine has
+    without = condapip(*args)
+    assert without.returncode == 1 and "__cuda" in without.stderr, without.stderr
+    monkeypatch.setenv("CONDA_OVERRIDE_CUDA", "12.4")
+    result = condapip(*args)
+    assert result.returncode == 0, result.stderr
+    assert "accel 1.0" in result.stdout and not (tmp_path / "new").exists()
+
+
 def test_conda_locks_parser_reads_the_conda_lock_output(world, written):
     from conda_lock.lockfile import parse_conda_lock_file
 

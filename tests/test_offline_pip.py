@@ -207,3 +207,18 @@ def test_pip_config_reads_files_in_pips_order_install_over_global_and_env_over_b
     assert named.args(own_index=True) == ["--find-links", named.find_links[0]]
     monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)
     assert pip_config.config_files() == []
+
+
+def test_an_index_option_written_with_its_value_attached_is_not_taken_for_a_fetch() -> None:
+    from condapip.change.engines.pip import fetched_anyway
+
+    # pip never fetches an index under --no-index, however the option is written
+    for inert in (["--index-url=https://x.example/simple"], ["-ihttps://x.example/simple"],
+                  ["--extra-index-url", "https://y.example/simple"]):  # fmt: skip
+        assert fetched_anyway([*inert, "omega"]) is None
+    # but a find-links URL and a direct URL are fetched, attached or not
+    assert fetched_anyway(["--find-links=https://x.example/w"]) == "https://x.example/w"
+    assert fetched_anyway(["-fhttps://x.example/w"]) == "https://x.example/w"
+    assert fetched_anyway(["-f", "file:///tmp/w", "omega @ https://x.example/o.whl"]) == (
+        "omega @ https://x.example/o.whl"
+    )

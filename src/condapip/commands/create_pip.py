@@ -90,19 +90,9 @@ def _python(solution: Sequence[SolvedPackage]) -> str:
 
 
 def _host_virtual() -> dict[str, str]:
-    """This machine's virtual packages, as the rattler solve detects them (``CONDA_OVERRIDE_*``
-    honoured): uv picks wheels for its glibc or macOS."""
-    import rattler
-
+    """This machine's virtual packages, as the conda layer's solve read them: uv picks
+    wheels for the same glibc or macOS."""
     from condapip.change.platform_solve import default_virtual
-    from condapip.ledger.platform import current_subdir
+    from condapip.ledger.platform import current_subdir, host_virtual_versions
 
-    out = default_virtual(current_subdir())
-    try:
-        found = rattler.VirtualPackage.detect(rattler.VirtualPackageOverrides.from_env())
-    except Exception:  # rattler raises its own types; the defaults then stand
-        return out
-    for vp in found:
-        generic = vp.into_generic()
-        out[generic.name.normalized] = str(generic.version)
-    return out
+    return default_virtual(current_subdir()) | host_virtual_versions()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import platform
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from packaging.markers import default_environment
 
@@ -83,3 +83,23 @@ def prefix_subdir(prefix: Prefix) -> str:
     subdirs = [python.subdir] if python is not None else []
     subdirs += sorted(r.subdir for r in prefix.records.values())
     return next((s for s in subdirs if s and s != "noarch"), current_subdir())
+
+
+def host_virtual_packages() -> list[Any]:
+    """This machine's virtual packages (``__glibc``, ``__cuda``, ``__archspec``...) as rattler
+    GenericVirtualPackages, with ``CONDA_OVERRIDE_*`` honoured as conda honours them: the way
+    to solve for a GPU or a glibc this machine lacks. Every solve and check on the host reads
+    them here, so all agree. Raises what rattler raises when detection fails."""
+    import rattler
+
+    overrides = rattler.VirtualPackageOverrides.from_env()
+    return [vp.into_generic() for vp in rattler.VirtualPackage.detect(overrides)]
+
+
+def host_virtual_versions() -> dict[str, str]:
+    """``host_virtual_packages`` by name and version; empty when detection fails."""
+    try:
+        found = host_virtual_packages()
+    except Exception:  # rattler raises its own types; no finding or target rests on it
+        return {}
+    return {vp.name.normalized: str(vp.version) for vp in found}

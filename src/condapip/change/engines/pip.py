@@ -49,11 +49,22 @@ def fetched_anyway(args: Sequence[str]) -> str | None:
         if skip or arg in _INERT:
             skip = not skip
             continue
-        value = arg.partition("=")[2] if arg.startswith("--find-links=") else arg
-        scheme = _SCHEME.search(value)
+        value = _attached(arg)
+        scheme = _SCHEME.search(value) if value else None
         if scheme is not None and scheme.group(1).lower().rpartition("+")[2] != "file":
             return value
     return None
+
+
+def _attached(arg: str) -> str | None:
+    """What pip may fetch in ``arg``: an option's attached value (``--find-links=URL``,
+    ``-fURL``), None for an inert option's (``--index-url=URL``, ``-iURL``), else ``arg``."""
+    name, eq, value = arg.partition("=")
+    if arg.startswith("--") and eq:
+        return None if name in _INERT else value
+    if not arg.startswith("--") and len(arg) > 2 and arg[:2] in _INERT:
+        return None
+    return arg[2:] if arg.startswith("-f") else arg
 
 
 def missing(output: str) -> str | None:

@@ -65,6 +65,8 @@ class RattlerEngine:
         import rattler
         from rattler.exceptions import InvalidMatchSpecError, SolverError
 
+        from condapip.ledger.platform import host_virtual_packages
+
         if not channels:
             raise CondapipError("no channels: pass -c CHANNEL or set channels in .condarc")
         installed = installed_records(prefix)
@@ -79,7 +81,7 @@ class RattlerEngine:
                     specs=[rattler.MatchSpec(s, strict=False) for s in specs],
                     platforms=_platforms(),
                     locked_packages=installed,
-                    virtual_packages=rattler.VirtualPackage.detect(),
+                    virtual_packages=host_virtual_packages(),
                     channel_priority=rattler.ChannelPriority.Strict,
                     timestamp_policy="allow-missing",
                 )

@@ -106,19 +106,13 @@ def _major(version: str) -> int | None:
 
 def _driver_cuda() -> tuple[int, ...] | None:
     """The CUDA version the driver supports, as conda sees it (``__cuda``); None without one."""
-    import rattler
+    from condapip.ledger.platform import host_virtual_versions
 
-    try:
-        found = rattler.VirtualPackage.detect(rattler.VirtualPackageOverrides.from_env())
-    except Exception:
-        return None  # detection failing is not a finding about this prefix
-    for vp in found:
-        generic = vp.into_generic()
-        if generic.name.normalized == "__cuda":
-            parts = str(generic.version).split(".")
-            if parts[0].isdigit():
-                return tuple(int(p) for p in parts if p.isdigit())
-    return None
+    version = host_virtual_versions().get("__cuda")
+    if version is None:
+        return None
+    parts = version.split(".")
+    return tuple(int(p) for p in parts if p.isdigit()) if parts[0].isdigit() else None
 
 
 def _conda_finding(ctx: Context, dist: Dist, need: _Need, conda: CondaRecord) -> Finding:
