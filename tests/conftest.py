@@ -20,10 +20,8 @@ from tests.helpers import (
     copy_prefix,
     isolated_env,
     isolation,
-    lay_pip_bytecode,
     make_prefix,
     pip,
-    site_packages,
     uv_executable,
 )
 from tests.wheelmaker import make_wheel
@@ -37,7 +35,7 @@ PY = f"{sys.version_info.major}.{sys.version_info.minor}"
 os.environ.setdefault("CONDAPIP_WHEEL_CACHE", str(wheel_cache_dir()))
 # Python writes bytecode on import, as on a user's machine, from the first
 # fixture on (session fixtures run before any test's isolation): a CI image's
-# PYTHONDONTWRITEBYTECODE would make every pip run compile pip anew.
+# PYTHONDONTWRITEBYTECODE hid that the demo's no-change proof hashed __pycache__.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 SLOW_FIXTURES = frozenset({"real_wheels", "real_channel", "broken_sci"})
 CONDA_MISSING = (
@@ -145,34 +143,16 @@ def created_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path
     return make_prefix(tmp_path_factory.mktemp("created-env") / "env", channel, CREATED_SPECS)
 
 
-@pytest.fixture(scope="session")
-def pip_bytecode(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
-    """The site-packages of a prefix whose pip has run once, so its bytecode is written.
-
-    A fresh prefix's first ``python -m pip`` compiles pip (about a second of
-    CPU); a user pays it once, the tests would pay it in every prefix they make.
-    """
-    prefix = tmp_path_factory.mktemp("compiled-pip") / "env"
-    make_prefix(prefix, channel, ["python", "pip"])
-    # one run that resolves, reports (as condapip's dry runs ask) and installs
-    proc = pip(prefix, "install", "--quiet", "--report", "-", "epsilon", find_links=wheelhouse)
-    assert proc.returncode == 0, proc.stderr
-    return site_packages(prefix)
-
-
 @pytest.fixture
-def make_env(tmp_path: Path, channel: Path, pip_bytecode: Path) -> Callable[..., Path]:
-    """Create a prefix from the synthetic channel with rattler, as `create` would
-    (pip's bytecode laid in, as its first run would write it)."""
+def make_env(tmp_path: Path, channel: Path) -> Callable[..., Path]:
+    """Create a prefix from the synthetic channel with rattler, as `create` would."""
 
     def _make(
         specs: Sequence[str] = ("python", "pip", "alpha"),
         name: str = "env",
         chan: Path | None = None,
     ) -> Path:
-        prefix = make_prefix(tmp_path / name, chan or channel, specs)
-        # another channel's pip is another build (other mtimes): its bytecode would not hold
-        return lay_pip_bytecode(pip_bytecode, prefix) if chan is None and "pip" in specs else prefix
+        return make_prefix(tmp_path / name, chan or channel, specs)
 
     return _make
 
@@ -291,15 +271,13 @@ def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, rea
 
 @pytest.fixture(scope="module")
 def bases(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path, pip_bytecode: Path
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
 ) -> tuple[Path, Path]:
     """``(fresh, installed)``, made once per module and copied by the tests that
     change them: python, pip and alpha as ``make_env`` makes them, and a copy with
     epsilon installed by condapip, so with a snapshot to roll back to."""
     root = tmp_path_factory.mktemp("bases")
-    fresh = lay_pip_bytecode(
-        pip_bytecode, make_prefix(root / "fresh" / "env", channel, CREATED_SPECS)
-    )
+    fresh = make_prefix(root / "fresh" / "env", channel, CREATED_SPECS)
     installed = copy_prefix(fresh, root / "installed" / "env")
     done = condapip(
         "install", "-p", str(installed), "-c", str(channel), "--yes", "epsilon",

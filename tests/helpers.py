@@ -83,18 +83,6 @@ def site_packages(prefix: Path) -> Path:
     return next((prefix / "lib").glob("python3*/site-packages"))
 
 
-def lay_pip_bytecode(compiled: Path, prefix: Path) -> Path:
-    """``prefix`` with pip's bytecode from ``compiled`` (a ``pip_bytecode`` site-packages).
-
-    Every prefix links the same pip files from this worker's rattler cache
-    (same size and mtime), so Python takes the bytecode as valid.
-    """
-    target = site_packages(prefix)
-    for cache in (compiled / "pip").rglob("__pycache__"):
-        shutil.copytree(cache, target / cache.relative_to(compiled), dirs_exist_ok=True)
-    return prefix
-
-
 def pip(
     prefix: Path, *args: str, find_links: Path | None = None
 ) -> subprocess.CompletedProcess[str]:

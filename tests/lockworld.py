@@ -113,7 +113,8 @@ def copy_to_subdir(channel: Path, plat: str) -> None:
             rec["subdir"] = plat
             if rec["name"] == "python":
                 rec["depends"] = list(_PYTHON_NEEDS.get(plat, []))
-                rec["build"] = rec["build"] + "_" + plat.replace("-", "")
+                # another build string, still ending in the _cpXY python_abi asks for
+                rec["build"] = plat.replace("-", "") + "_" + rec["build"]
             if rec["name"] == "accel" and plat == "osx-arm64":
                 rec["depends"] = ["__cuda >=99"]  # no CUDA build for macOS: never chosen
     out["packages.conda"] = {

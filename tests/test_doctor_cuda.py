@@ -15,7 +15,7 @@ import pytest
 
 from condapip.channel_build.build import build_channel
 from condapip.commands.channel_build import bundled_pip_wheel
-from tests.helpers import copy_prefix, make_prefix, pip
+from tests.helpers import make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -47,32 +47,17 @@ def _conda_install(prefix: Path, specs: list[str], chan: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def pip_ready(tmp_path_factory, cuda_channel: Path, pip_wheels: Path) -> Path:
-    """python and pip, pip's install and uninstall already run once (compiled), nothing left."""
-    prefix = tmp_path_factory.mktemp("cuda-base") / "env"
-    _conda_install(prefix, ["python", "pip"], cuda_channel)
-    for args in (("install", "--no-deps", "torchcpu"), ("uninstall", "-y", "torchcpu")):
-        proc = pip(prefix, *args, find_links=pip_wheels if args[0] == "install" else None)
-        assert proc.returncode == 0, proc.stderr
-    return prefix
-
-
-@pytest.fixture(scope="module")
-def cuda_env(
-    pip_ready: Path, tmp_path_factory, cuda_channel: Path, pip_wheels: Path
-) -> Callable[..., Path]:
+def cuda_env(tmp_path_factory, cuda_channel: Path, pip_wheels: Path) -> Callable[..., Path]:
     """The prefix with conda's ``conda`` (beside python and pip), then pip's ``pkgs``: made
-    once per module for each combination (tests only read them), from a copy of
-    ``pip_ready``, so no test pays for compiling pip."""
+    once per module for each combination (tests only read them)."""
     root = tmp_path_factory.mktemp("cuda-envs")
     made: dict[tuple[str, ...], Path] = {}
 
     def _make(conda: str | None, *pkgs: str) -> Path:
         key = (str(conda), *pkgs)
         if key not in made:
-            prefix = copy_prefix(pip_ready, root / f"env-{conda}-{'-'.join(pkgs)}")
-            if conda:
-                _conda_install(prefix, [conda], cuda_channel)
+            prefix = root / f"env-{conda}-{'-'.join(pkgs)}"
+            _conda_install(prefix, ["python", "pip", *([conda] if conda else [])], cuda_channel)
             proc = pip(prefix, "install", "--no-deps", *pkgs, find_links=pip_wheels)
             assert proc.returncode == 0, proc.stderr
             made[key] = prefix

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from condapip.channel_build.build import build_channel
-from tests.helpers import condapip, lay_pip_bytecode, make_prefix, pip, tree_digest
+from tests.helpers import condapip, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
 from tests.wheelmaker import make_wheel
 
@@ -63,14 +63,11 @@ def _doctor_clean(prefix: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def untouched_env(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, pip_bytecode: Path
-) -> Path:
+def untouched_env(tmp_path_factory: pytest.TempPathFactory, channel: Path) -> Path:
     """One prefix (python, pip, alpha) for the tests that must leave it as it is: dry
     runs, refusals and bad input, each proving the prefix byte-identical after."""
     prefix = tmp_path_factory.mktemp("untouched") / "env"
-    make_prefix(prefix, channel, ["python", "pip", "alpha"])
-    return lay_pip_bytecode(pip_bytecode, prefix)
+    return make_prefix(prefix, channel, ["python", "pip", "alpha"])
 
 
 # --- the plan ------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import condapip, copy_prefix, lay_pip_bytecode, make_prefix, pip, tree_digest
+from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
 from tests.wheelmaker import make_wheel
 
@@ -29,13 +29,12 @@ def _doctor_clean(prefix: Path) -> None:
 
 @pytest.fixture(scope="module")
 def pip_over_conda(
-    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path, pip_bytecode: Path
+    tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
 ) -> Path:
     """conda: python, pip, alpha, beta 1.0; pip: epsilon, then beta 2.0 over conda's.
     Tests that change it change their own copy (``copy_prefix``)."""
     prefix = tmp_path_factory.mktemp("pip-over-conda") / "env"
     make_prefix(prefix, channel, ["python", "pip", "alpha"])
-    lay_pip_bytecode(pip_bytecode, prefix)
     assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
     assert pip(prefix, "install", "beta==2.0", find_links=wheelhouse).returncode == 0
     assert _rows(prefix)["beta"]["owner"] == "pip-over-conda"

@@ -79,7 +79,8 @@ def build_channel(
             built.extend(build_host_python(out))
             done("python")
         for whl in wheels:
-            built.append(wheel_to_conda(whl, out, python_version=pyver))
+            host = host_python and parse_wheel_filename(whl.name)[0] == "pip"
+            built.append(wheel_to_conda(whl, out, python_version=pyver, host=host))
             done(whl.name)
         index_channel(out)
         done("index")
@@ -124,21 +125,31 @@ def license_of(metadata: Message) -> str:
     return " AND ".join(classifiers)
 
 
-def _layout(whl: Path, python_version: str = "3") -> tuple[bool, WheelContents]:
-    """Whether ``whl`` is pure, and its contents placed and checked for containment."""
+def _layout(
+    whl: Path, python_version: str = "3", *, host: bool = False
+) -> tuple[bool, WheelContents]:
+    """Whether ``whl`` is built noarch (pure, not for the host), and its contents placed
+    and checked for containment."""
     try:
         tags = parse_wheel_filename(whl.name)[3]
     except ValueError as exc:
         raise CondapipError(f"not a wheel file name: {whl.name} ({exc})") from None
-    pure = all(t.abi == "none" and t.platform == "any" for t in tags)
+    pure = not host and all(t.abi == "none" and t.platform == "any" for t in tags)
     sp_prefix = "site-packages" if pure else f"lib/python{python_version}/site-packages"
     bin_prefix = "python-scripts" if pure else "bin"
     return pure, read_wheel(whl, sp_prefix, bin_prefix)
 
 
-def wheel_to_conda(whl: Path, out: Path, *, python_version: str) -> BuiltPackage:
-    """One wheel -> one ``.conda`` whose dist-info says ``INSTALLER: conda``."""
-    pure, contents = _layout(whl, python_version)
+def wheel_to_conda(
+    whl: Path, out: Path, *, python_version: str, host: bool = False
+) -> BuiltPackage:
+    """One wheel -> one ``.conda`` whose dist-info says ``INSTALLER: conda``.
+
+    ``host``: built for the running interpreter (the pip ``--host-python`` adds), with its
+    bytecode, as conda's python-specific builds ship it: an env's first pip run then
+    compiles nothing.
+    """
+    pure, contents = _layout(whl, python_version, host=host)
     wname, wversion, _, _ = parse_wheel_filename(whl.name)
     name = pypi_to_conda(canonicalize_name(wname))
     version = str(wversion)
@@ -155,6 +166,8 @@ def wheel_to_conda(whl: Path, out: Path, *, python_version: str) -> BuiltPackage
         entry_points = list(contents.console_scripts)
         (stage / sp_prefix / dist_info / "INSTALLER").write_text("conda\n")
         _append_record(stage / sp_prefix / dist_info)
+        if host:
+            _compile(stage / sp_prefix)
 
         depends = _depends_from_metadata(metadata, python_version)
         if pure:
@@ -223,6 +236,20 @@ def _extract(whl: Path, contents: WheelContents, stage: Path) -> None:
                 shutil.copyfileobj(src, dst)
             if member.executable:
                 dest.chmod(0o755)
+
+
+def _compile(site_packages: Path) -> None:
+    """Bytecode for the running interpreter. Hash-checked, not timestamped: a link keeps
+    no archive's mtimes, and a pyc Python never rewrites keeps its conda sha256 true."""
+    import compileall
+    import py_compile
+
+    compileall.compile_dir(
+        site_packages,
+        quiet=2,
+        stripdir=str(site_packages),
+        invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+    )
 
 
 def _inside(stage: Path, rel: str) -> Path:
