@@ -140,7 +140,7 @@ def test_dry_run_plans_every_locked_package_and_changes_nothing(lockfile, tmp_pa
     assert any("epsilon==1.0" in row.why for row in done.plan.rows)
     # the plan a real run follows too: every locked package of both layers
     layers = [row.layer for row in done.plan.rows]
-    assert layers.count("conda") == 4 and layers.count("pip") == 3
+    assert layers.count("conda") == 5 and layers.count("pip") == 3  # python_abi too
 
 
 def _tamper(lockfile: Path, layer: str, name: str) -> None:

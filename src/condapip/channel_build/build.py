@@ -169,14 +169,7 @@ def wheel_to_conda(
         if host:
             _compile(stage / sp_prefix)
 
-        depends = _depends_from_metadata(metadata, python_version)
-        if pure:
-            requires_python = metadata.get("Requires-Python")
-            depends.append(_python_dep(requires_python))
-        else:
-            depends.append(f"python >={python_version},<{_next_minor(python_version)}.0a0")
-            depends.append(f"python_abi {python_version}.* *_cp{py_tag}")
-
+        depends = _depends(metadata, python_version, pure)
         info_dir = stage / "info"
         info_dir.mkdir()
         index: dict[str, object] = {
@@ -288,6 +281,20 @@ def _urlsafe_sha256(data: bytes) -> str:
     import base64
 
     return base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+
+
+def _depends(metadata: Message, python_version: str, pure: bool) -> list[str]:
+    """The wheel's requirements, then the python a noarch build needs, or the one
+    interpreter (and its ABI) a python-specific build is for."""
+    depends = _depends_from_metadata(metadata, python_version)
+    if pure:
+        return [*depends, _python_dep(metadata.get("Requires-Python"))]
+    py_tag = python_version.replace(".", "")
+    return [
+        *depends,
+        f"python >={python_version},<{_next_minor(python_version)}.0a0",
+        f"python_abi {python_version}.* *_cp{py_tag}",
+    ]
 
 
 def _depends_from_metadata(metadata: Message, python_version: str) -> list[str]:
