@@ -13,15 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from platformdirs import user_cache_dir
 
 from tests.helpers import condapip
 
 ROOT = Path(__file__).resolve().parents[1]
-# The user's own pip cache, resolved at import, before any test moves HOME: pre-commit's
-# pip downloads condapip's dependencies through it as a user's pip does, not afresh
-# each run (pip's cache is content-addressed, and what it serves is hash-checked).
-USER_PIP_CACHE = os.environ.get("PIP_CACHE_DIR") or user_cache_dir("pip")
 GOOD_DOCKERFILE = """\
 FROM mambaorg/micromamba:1.5.8
 COPY --chown=$MAMBA_USER:$MAMBA_USER env.yaml /tmp/env.yaml
@@ -70,7 +65,6 @@ def _pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
     # pre-commit pip-installs condapip and what it needs: the index as the user has it
     env = {k: v for k, v in os.environ.items() if k not in ("PIP_NO_INDEX", "PIP_CONFIG_FILE")}
     env["PRE_COMMIT_HOME"] = str(home)
-    env["PIP_CACHE_DIR"] = USER_PIP_CACHE
     # pip byte-compiles every module it installs into the hook env, most of which no hook
     # imports: Python compiles what a hook does import, on its first run
     env["PIP_NO_COMPILE"] = "1"
