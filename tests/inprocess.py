@@ -17,21 +17,28 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import condapip
+
+MAIN = str(Path(condapip.__file__).with_name("__main__.py"))
+
 
 @contextlib.contextmanager
-def _streams(cwd: Path | None) -> Iterator[tuple[io.TextIOWrapper, io.TextIOWrapper]]:
+def _streams(
+    cwd: Path | None, args: tuple[str, ...]
+) -> Iterator[tuple[io.TextIOWrapper, io.TextIOWrapper]]:
     # --json writes bytes to sys.stdout.buffer: text streams over bytes, as a pipe has
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
     err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
-    saved = sys.stdin, os.getcwd()
+    saved = sys.stdin, os.getcwd(), sys.argv
     sys.stdin = io.StringIO("")  # no terminal, as under `condapip(...)`'s pipes
+    sys.argv = [MAIN, *args]  # as `python -m condapip ARGS` sets it (history records it)
     try:
         if cwd is not None:
             os.chdir(cwd)
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             yield out, err
     finally:
-        sys.stdin = saved[0]
+        sys.stdin, sys.argv = saved[0], saved[2]
         os.chdir(saved[1])
 
 
@@ -39,7 +46,7 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     """``condapip ARGS`` in this process: its exit code, stdout and stderr."""
     from condapip.cli import run
 
-    with _streams(cwd) as (out, err):
+    with _streams(cwd, args) as (out, err):
         code = run(list(args))
         out.flush()
         err.flush()

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from tests.helpers import condapip
+from tests.helpers import condapip_process as condapip
 
 VERBS = [
     ["list"], ["doctor"], ["export"], ["lock"], ["clean"], ["channels"], ["dockerfile"],

@@ -19,7 +19,8 @@ import typer.main
 
 from condapip.__main__ import FAST, fast, parse
 from condapip.cli import app
-from tests.helpers import condapip, tree_digest
+from tests.helpers import condapip_process as condapip
+from tests.helpers import tree_digest
 
 COMMAND = typer.main.get_command(app)
 

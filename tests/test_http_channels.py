@@ -15,7 +15,7 @@ from werkzeug import Request, Response
 
 from condapip.errors import CondapipError
 from condapip.ledger.channels import Config, resolve, spec_channel
-from tests.helpers import condapip
+from tests.helpers import condapip_process
 from tests.inprocess import run_cli
 
 TOKEN = "tk-5ecret-0123456789"
@@ -60,7 +60,7 @@ def _create(tmp_path: Path, channel: str, name: str, via=run_cli) -> tuple[Path,
 def _outputs(prefix: Path) -> str:
     said = []
     for args in (["list"], ["list", "--json"], ["channels"], ["channels", "--json"]):
-        result = condapip(*args, "-p", str(prefix))
+        result = condapip_process(*args, "-p", str(prefix))
         said.append(result.stdout + result.stderr)
     return "\n".join(said)
 
@@ -77,12 +77,12 @@ def test_create_with_a_token_url_keeps_the_token_out_of_every_output(tmp_path, c
     url = f"{served}/t/{TOKEN}/{ORG}"
     condarc.write_text(f"channel_alias: {served}\nchannels:\n  - {url}\n")
     # every call a process: what reaches its streams is the point
-    prefix, said = _create(tmp_path, url, "bytoken", via=condapip)
+    prefix, said = _create(tmp_path, url, "bytoken", via=condapip_process)
     assert (prefix / "conda-meta").is_dir()
-    dry = condapip("install", "-p", str(prefix), "zeta", "--dry-run")
-    real = condapip("install", "-p", str(prefix), "-c", url, "gamma", "--yes")
+    dry = condapip_process("install", "-p", str(prefix), "zeta", "--dry-run")
+    real = condapip_process("install", "-p", str(prefix), "-c", url, "gamma", "--yes")
     assert real.returncode == 0, real.stdout + real.stderr
-    failed = condapip("install", "-p", str(prefix), "no-such-package-anywhere==9", "--yes")
+    failed = condapip_process("install", "-p", str(prefix), "no-such-package-anywhere==9", "--yes")
     assert failed.returncode != 0
     everything = "\n".join(
         [said, _outputs(prefix), dry.stdout, dry.stderr, real.stdout, real.stderr]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from condapip.support.redact import redact, redact_url
-from tests.helpers import condapip
+from tests.helpers import condapip_process as condapip
 
 TOKEN = "tk-5ecret-77"
 SECRET = "pa55w0rd-99"

@@ -20,7 +20,7 @@ import pytest
 from werkzeug import Request, Response
 
 from condapip.support.redact import attach, redact, store, store_channel, store_spec, store_url
-from tests.helpers import conda, condapip
+from tests.helpers import conda, condapip_process
 
 TOKEN = "tk-at-rest-5ecret-4242"
 USER = "alice"
@@ -82,7 +82,8 @@ def user_condarc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _ok(*args: str) -> str:
-    result = condapip(*args)
+    # a process: its exit scrubs rattler's repodata cache (__main__), which is the point
+    result = condapip_process(*args)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout + result.stderr
 
@@ -164,7 +165,9 @@ def test_a_token_channel_leaves_its_token_in_no_file_and_fetches_with_the_condar
     assert list((again / "conda-meta").glob("gamma-*.json"))
     assert _leaks(token_env, again, tmp_path / "home") == []
     user_condarc.write_text("channels: []\n")  # the token is nowhere now
-    refused = condapip("create", "--lock", str(lock), "-p", str(tmp_path / "third"), "--yes")
+    refused = condapip_process(
+        "create", "--lock", str(lock), "-p", str(tmp_path / "third"), "--yes"
+    )
     assert refused.returncode == 2, refused.stdout + refused.stderr
     [line] = [ln for ln in refused.stderr.splitlines() if ln.startswith("condapip: error:")]
     assert "token" in line and "condarc" in line and "Traceback" not in refused.stderr
