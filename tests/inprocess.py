@@ -1,10 +1,9 @@
-"""The CLI in-process, for tests about a verb's output and exit code rather than the process.
-
-``tests.helpers.condapip`` starts a Python for every call (about 0.3 s of CPU,
-more for typer's setup); most tests check what a verb prints and returns, which
-``condapip.cli.run`` gives the same without the start. Each verb keeps at least
-one test through ``condapip`` (the process: ``__main__``'s fast path, redaction
-of the streams, ``os._exit``).
+"""The CLI in-process: ``condapip.cli.run``, the parse, run and rendering a user's
+command gets, without starting a Python (about 0.3 s of CPU each, most of it typer's
+setup and imports). ``tests.helpers.condapip`` runs here; ``condapip_process`` runs the
+installed CLI for what only the process does (``__main__``'s fast path, the redaction of
+its streams, the scrub of rattler's cache and ``os._exit`` at exit), and ``kill_at`` and
+the lock tests run it as a process to kill or race it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -168,7 +169,10 @@ def test_conda_override_cuda_lets_the_hosts_own_solve_pick_a_cuda_build_as_conda
     assert "accel 1.0" in result.stdout and not (tmp_path / "new").exists()
 
 
-def test_conda_locks_parser_reads_the_conda_lock_output(world, written):
+def test_conda_locks_parser_reads_the_conda_lock_output(world, written, monkeypatch):
+    # conda-lock puts its vendored poetry first on sys.path when imported: taken out after,
+    # or the CLI run later in this process would find that folder's packaging first
+    monkeypatch.setattr(sys, "path", list(sys.path))
     from conda_lock.lockfile import parse_conda_lock_file
 
     (out,) = written["conda-lock"]
