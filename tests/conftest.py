@@ -11,16 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel_build.build import build_channel
-from condapip.commands.channel_build import bundled_pip_wheel
 from condapip.demo.wheels import cache_dir as wheel_cache_dir
 from tests.helpers import (
     ACTIVE,
     condapip,
     copy_prefix,
+    host_channel,
     isolated_env,
     isolation,
     make_prefix,
+    once_per_run,
     pip,
     uv_executable,
 )
@@ -70,11 +70,8 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def channel(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     out = tmp_path_factory.mktemp("channel")
-    conda_wheels = [wheelhouse / f"{n}-{v}-py3-none-any.whl" for n, v in sorted(CONDA_SIDE)] + [
-        bundled_pip_wheel()
-    ]
-    build_channel(conda_wheels, out, host_python=True)
-    return out
+    conda_wheels = [wheelhouse / f"{n}-{v}-py3-none-any.whl" for n, v in sorted(CONDA_SIDE)]
+    return host_channel(tmp_path_factory, conda_wheels, out)
 
 
 @pytest.fixture(scope="session")
@@ -85,32 +82,13 @@ def real_wheels():
     return real_wheels()
 
 
-def once_per_run(
-    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
-) -> Path:
-    """A read-only folder built once for all of this run's xdist workers: the first
-    to ask builds it under a lock, the others wait and reuse it (each worker's own
-    session fixture would build it again, 8 CPU-seconds for the real channel)."""
-    from filelock import FileLock
-
-    base = tmp_path_factory.getbasetemp()
-    # under xdist each worker's basetemp sits in the run's own folder
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = root / name
-    with FileLock(f"{out}.lock"):
-        if not (root / f"{name}.done").exists():
-            build(out)
-            (root / f"{name}.done").touch()
-    return out
-
-
 @pytest.fixture(scope="session")
 def real_channel(tmp_path_factory: pytest.TempPathFactory, real_wheels) -> Path:
-    wheels = [real_wheels.numpy1, real_wheels.scipy, bundled_pip_wheel()]
+    wheels = [real_wheels.numpy1, real_wheels.scipy]
     return once_per_run(
         tmp_path_factory,
         "real-channel",
-        lambda out: build_channel(wheels, out, host_python=True),
+        lambda out: host_channel(tmp_path_factory, wheels, out),
     )
 
 

@@ -11,8 +11,10 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+
+import pytest
 
 from condapip.channel_build.build import build_channel
 from tests.wheelmaker import make_wheel
@@ -60,6 +62,50 @@ def make_prefix(
     pkgs = conda_layer.solve(engine, prefix, [str(channel)], list(specs))
     conda_layer.apply(engine, prefix, pkgs, list(specs), argv=list(argv))
     return prefix
+
+
+def once_per_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], object]
+) -> Path:
+    """A read-only folder built once for all of this run's xdist workers: the first
+    to ask builds it under a lock, the others wait and reuse it (each worker's own
+    session fixture would build it again, 8 CPU-seconds for the real channel)."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    # under xdist each worker's basetemp sits in the run's own folder
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = root / name
+    with FileLock(f"{out}.lock"):
+        if not (root / f"{name}.done").exists():
+            build(out)
+            (root / f"{name}.done").touch()
+    return out
+
+
+def host_channel(
+    tmp_path_factory: pytest.TempPathFactory, wheels: Sequence[Path], out: Path
+) -> Path:
+    """``channel build WHEELS --host-python`` into ``out``, its python, python_abi and pip
+    copied from one such build made once per run: the same files every time (a build of
+    them is 2 s of CPU, most of it pip's bytecode), so rattler extracts them once."""
+    from condapip.channel_build.build import index_channel
+    from condapip.commands.channel_build import bundled_pip_wheel
+    from condapip.ledger.platform import current_subdir
+
+    host = once_per_run(
+        tmp_path_factory,
+        "host-packages",
+        lambda folder: build_channel([bundled_pip_wheel()], folder, host_python=True),
+    )
+    if wheels:
+        build_channel(wheels, out)
+    subdir = out / current_subdir()
+    subdir.mkdir(parents=True, exist_ok=True)
+    for package in (host / current_subdir()).glob("*.conda"):
+        shutil.copy2(package, subdir)
+    index_channel(out)
+    return out
 
 
 def purl_channel(folder: Path, records: Mapping[str, Mapping[str, object]]) -> Path:

@@ -20,8 +20,9 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from condapip.channel_build.build import build_channel
-from condapip.commands.channel_build import bundled_pip_wheel
+import pytest
+
+from tests.helpers import host_channel
 from tests.wheelmaker import make_wheel
 
 PLATFORMS = ("linux-64", "osx-arm64", "win-64")
@@ -41,7 +42,7 @@ class World:
     wheels: dict[str, Path]  # fastcore's wheel per platform
 
 
-def build(root: Path) -> World:
+def build(root: Path, tmp_path_factory: pytest.TempPathFactory) -> World:
     wheels_in = root / "conda-wheels"
     for name, version, requires in [
         ("alpha", "1.0", ["beta>=1.0"]),
@@ -51,7 +52,7 @@ def build(root: Path) -> World:
     ]:
         make_wheel(wheels_in, name, version, requires)
     channel = root / "channel"
-    build_channel([wheels_in, bundled_pip_wheel()], channel, host_python=True)
+    host_channel(tmp_path_factory, [wheels_in], channel)
     _move_to_linux(channel, "linuxonly")
     linux = _repodata(channel, "linux-64")
     _add_cuda_build(channel, linux)

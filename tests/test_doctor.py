@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest
+from tests.helpers import condapip, copy_prefix, host_channel, make_prefix, pip, tree_digest
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -442,16 +442,12 @@ def test_strict_priority_is_silent(healthy_env, monkeypatch, tmp_path):
 
 
 def test_conda_forge_records_behind_another_channel_are_a_warning(
-    tmp_path, monkeypatch, wheelhouse
+    tmp_path, tmp_path_factory, monkeypatch, wheelhouse
 ):
     # A local mirror of conda-forge: its records come from conda-forge as much as the real one's.
-    from condapip.channel_build.build import build_channel
-    from condapip.commands.channel_build import bundled_pip_wheel
 
     forge = tmp_path / "mirror" / "conda-forge"
-    build_channel(
-        [wheelhouse / "beta-1.0-py3-none-any.whl", bundled_pip_wheel()], forge, host_python=True
-    )
+    host_channel(tmp_path_factory, [wheelhouse / "beta-1.0-py3-none-any.whl"], forge)
     prefix = tmp_path / "forge-env"
     conda_install(prefix, ["python", "pip", "beta"], forge)
     rc = tmp_path / "condarc"

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel_build.build import build_channel
-from condapip.commands.channel_build import bundled_pip_wheel
-from tests.helpers import make_prefix, pip
+from tests.helpers import host_channel, make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -26,7 +24,7 @@ def cuda_channel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_wheel(wheels, "cudatoolkit", "11.8.0")
     make_wheel(wheels, "cuda-version", "12.1")
     out = tmp_path_factory.mktemp("cuda-channel")
-    build_channel([wheels, bundled_pip_wheel()], out, host_python=True)
+    host_channel(tmp_path_factory, [wheels], out)
     return out
 
 

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from condapip.channel_build.build import build_channel
-from condapip.commands.channel_build import bundled_pip_wheel
-from tests.helpers import condapip, make_prefix, pip
+from tests.helpers import condapip, host_channel, make_prefix, pip
 from tests.inprocess import run_cli
 from tests.wheelmaker import make_wheel
 
@@ -32,7 +30,7 @@ def big_env(tmp_path_factory: pytest.TempPathFactory) -> Path:
             requires.append('docs-only>=1; extra == "docs"')
         make_wheel(wheels, _name(i), f"1.{i % 10}", requires)
     chan = tmp_path_factory.mktemp("big-channel")
-    build_channel([wheels, bundled_pip_wheel()], chan, host_python=True)
+    host_channel(tmp_path_factory, [wheels], chan)
 
     prefix = tmp_path_factory.mktemp("big") / "env"
     make_prefix(prefix, chan, ["python", "pip", _name(N - 1)])

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import conda, condapip, copy_prefix, make_prefix, pip, tree_digest
+from tests.helpers import conda, condapip, copy_prefix, host_channel, make_prefix, pip, tree_digest
 from tests.wheelmaker import make_wheel
 
 pytestmark = pytest.mark.conda
@@ -24,8 +24,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A channel with attrs 22.2.0/23.1.0/24.2.0 and sixclobber (which ships
     needsix/__init__.py), and pip wheels: cattrs (attrs>=23.1.0, and attrs<23
     only under a marker false here) and needsix."""
-    from condapip.channel_build.build import build_channel
-    from condapip.commands.channel_build import bundled_pip_wheel
 
     root = tmp_path_factory.mktemp("guard-world")
     conda_wheels, pip_wheels = root / "conda-wheels", root / "pip-wheels"
@@ -35,7 +33,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     make_wheel(pip_wheels, "cattrs", "1.0", ["attrs>=23.1.0", 'attrs<23; python_version < "3"'])
     make_wheel(pip_wheels, "needsix", "1.0")
     channel = root / "channel"
-    build_channel([*sorted(conda_wheels.iterdir()), bundled_pip_wheel()], channel, host_python=True)
+    host_channel(tmp_path_factory, sorted(conda_wheels.iterdir()), channel)
     return {"channel": channel, "wheels": pip_wheels, "root": root}
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.conda
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> lockworld.World:
-    return lockworld.build(tmp_path_factory.mktemp("lockworld"))
+    return lockworld.build(tmp_path_factory.mktemp("lockworld"), tmp_path_factory)
 
 
 def conda_lock(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

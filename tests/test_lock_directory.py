@@ -41,7 +41,7 @@ def project(folder: Path, name: str, version: str) -> Path:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> lockworld.World:
-    return lockworld.build(tmp_path_factory.mktemp("lockworld"))
+    return lockworld.build(tmp_path_factory.mktemp("lockworld"), tmp_path_factory)
 
 
 @pytest.fixture(scope="module")

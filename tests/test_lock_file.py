@@ -44,7 +44,7 @@ _LOCK: dict[str, tuple[Path, Path, dict]] = {}
 
 def shared_world(tmp_path_factory: pytest.TempPathFactory) -> lockworld.World:
     if not _WORLD:
-        _WORLD["world"] = lockworld.build(tmp_path_factory.mktemp("lockworld"))
+        _WORLD["world"] = lockworld.build(tmp_path_factory.mktemp("lockworld"), tmp_path_factory)
     return _WORLD["world"]
 
 

@@ -27,7 +27,7 @@ import pytest
 
 from condapip.ledger.journal import journal_path
 from tests.conftest import SYNTHETIC
-from tests.helpers import condapip, copy_prefix, isolated_env
+from tests.helpers import condapip, copy_prefix, host_channel, isolated_env
 from tests.wheelmaker import make_wheel
 
 # Enough modules that each kill point lasts long enough to be seen every time: with
@@ -274,11 +274,9 @@ def test_a_rebuild_killed_while_pip_writes_is_finished_by_the_next(
 
 
 def test_a_clean_killed_mid_delete_leaves_no_half_package_and_sweeps_its_trash(
-    monkeypatch, tmp_path
+    monkeypatch, tmp_path, tmp_path_factory
 ):
     """A big conda package in rattler's cache, no env linking it: clean deletes it."""
-    from condapip.channel_build.build import build_channel
-    from condapip.commands.channel_build import bundled_pip_wheel
 
     cache = tmp_path / "rattler-cache"
     monkeypatch.setenv("RATTLER_CACHE_DIR", str(cache))
@@ -286,7 +284,7 @@ def test_a_clean_killed_mid_delete_leaves_no_half_package_and_sweeps_its_trash(
     monkeypatch.setenv("CONDAPIP_WHEEL_CACHE", str(tmp_path / "condapip-wheels"))
     chan = tmp_path / "big-channel"
     big = make_wheel(tmp_path / "clean-wheel", BIG, "1.0", modules=CLEAN_MODULES)
-    build_channel([big, bundled_pip_wheel()], chan, host_python=True)
+    host_channel(tmp_path_factory, [big], chan)
     yml = tmp_path / "environment.yml"
     yml.write_text(f"channels:\n  - {chan}\ndependencies:\n  - python\n  - {BIG}\n")
     prefix = tmp_path / "big"

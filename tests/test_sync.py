@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest, write_envfile
+from tests.helpers import (
+    condapip,
+    copy_prefix,
+    host_channel,
+    make_prefix,
+    pip,
+    tree_digest,
+    write_envfile,
+)
 from tests.inprocess import cli
 
 
@@ -130,13 +138,11 @@ def test_sync_of_a_missing_prefix_creates_it(channel, tmp_path, find_links):
 def two_versions(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A channel with conda package kappa 1.0 and 2.0, and wheels of pip-only lam 1.0
     and 2.0: the shared synthetic world has one version of each package."""
-    from condapip.channel_build.build import build_channel
-    from condapip.commands.channel_build import bundled_pip_wheel
     from tests.wheelmaker import make_wheel
 
     root = tmp_path_factory.mktemp("two-versions")
     conda_wheels = [make_wheel(root / "conda-wheels", "kappa", v) for v in ("1.0", "2.0")]
-    build_channel([*conda_wheels, bundled_pip_wheel()], root / "channel", host_python=True)
+    host_channel(tmp_path_factory, conda_wheels, root / "channel")
     for v in ("1.0", "2.0"):
         make_wheel(root / "wheels", "lam", v)
     return root / "channel", root / "wheels"
