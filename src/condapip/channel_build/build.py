@@ -232,8 +232,9 @@ def _extract(whl: Path, contents: WheelContents, stage: Path) -> None:
 
 
 def _compile(site_packages: Path) -> None:
-    """Bytecode for the running interpreter. Hash-checked, not timestamped: a link keeps
-    no archive's mtimes, and a pyc Python never rewrites keeps its conda sha256 true."""
+    """Bytecode for the running interpreter. Hash-checked, not timestamped: valid whatever
+    mtime a link gives its source, so Python never rewrites it and its sha256 in
+    ``paths.json`` stays true (doctor's ``--verify`` sees no change)."""
     import compileall
     import py_compile
 
