@@ -37,7 +37,7 @@ os.environ.setdefault("CONDAPIP_WHEEL_CACHE", str(wheel_cache_dir()))
 # fixture on (session fixtures run before any test's isolation): a CI image's
 # PYTHONDONTWRITEBYTECODE hid that the demo's no-change proof hashed __pycache__.
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-SLOW_FIXTURES = frozenset({"real_wheels", "real_channel", "broken_sci"})
+SLOW_FIXTURES = frozenset({"real_wheels", "real_channel", "healthy_sci", "broken_sci"})
 CONDA_MISSING = (
     "needs the real conda importable beside condapip, and it is not: run the suite with "
     "conda's own Python (`conda activate base && pip install -e '.[test]' && python -m "
@@ -231,13 +231,27 @@ def condarc(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def broken_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path, real_wheels) -> Path:
-    """The seed's breakage, made once: conda numpy 1.x and scipy, then pip's numpy 2.x
-    over them. Tests change only their own copy (``copy_prefix``)."""
+def healthy_sci(tmp_path_factory: pytest.TempPathFactory, real_channel: Path) -> Path:
+    """conda's numpy 1.x and scipy, linked once per run. READ ONLY: a test that
+    changes it, or runs its Python (which writes bytecode), takes a ``copy_prefix``."""
+    specs = ["python", "pip", "numpy", "scipy"]
+    return (
+        once_per_run(
+            tmp_path_factory,
+            "healthy-sci",
+            lambda out: make_prefix(out / "sci", real_channel, specs, ("conda", "create")),
+        )
+        / "sci"
+    )
+
+
+@pytest.fixture(scope="session")
+def broken_sci(tmp_path_factory: pytest.TempPathFactory, healthy_sci: Path, real_wheels) -> Path:
+    """The seed's breakage, made once: ``healthy_sci``, then pip's numpy 2.x over it.
+    Tests change only their own copy (``copy_prefix``)."""
 
     def build(out: Path) -> None:
-        prefix = out / "sci"
-        make_prefix(prefix, real_channel, ["python", "pip", "numpy", "scipy"], ("conda", "create"))
+        prefix = copy_prefix(healthy_sci, out / "sci")
         wheels = out / "numpy2"
         wheels.mkdir()
         (wheels / real_wheels.numpy2.name).symlink_to(real_wheels.numpy2)

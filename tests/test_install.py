@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from condapip.channel_build.build import build_channel
-from tests.helpers import condapip, make_prefix, pip, tree_digest
+from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest
 from tests.inprocess import cli as _cli
 from tests.wheelmaker import make_wheel
 
@@ -359,8 +359,8 @@ def test_unknown_engine_is_bad_input(untouched_env, channel):
 
 
 @pytest.mark.slow
-def test_conda_numpy2_missing_from_channel_fails_cleanly(make_env, real_channel):
-    prefix = make_env(("python", "pip", "scipy"), chan=real_channel)
+def test_conda_numpy2_missing_from_channel_fails_cleanly(healthy_sci, real_channel, tmp_path):
+    prefix = copy_prefix(healthy_sci, tmp_path / "sci")
     before = tree_digest(prefix)
     result = _install(prefix, "numpy>=2", channel=real_channel)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -370,7 +370,7 @@ def test_conda_numpy2_missing_from_channel_fails_cleanly(make_env, real_channel)
 
 @pytest.mark.slow
 def test_pip_package_needing_numpy2_is_refused_and_scipy_still_imports(
-    make_env, real_channel, real_wheels, tmp_path, monkeypatch
+    healthy_sci, real_channel, real_wheels, tmp_path, monkeypatch
 ):
     links = tmp_path / "links"
     links.mkdir()
@@ -378,7 +378,7 @@ def test_pip_package_needing_numpy2_is_refused_and_scipy_still_imports(
     make_wheel(links, "needsnp2", "1.0", ["numpy>=2"])
     monkeypatch.setenv("PIP_FIND_LINKS", str(links))
     monkeypatch.setenv("UV_FIND_LINKS", str(links))
-    prefix = make_env(("python", "pip", "scipy"), chan=real_channel)
+    prefix = copy_prefix(healthy_sci, tmp_path / "sci")
     before = tree_digest(prefix)
     result = _install(prefix, "needsnp2", channel=real_channel)
     assert result.returncode == 1, result.stdout + result.stderr

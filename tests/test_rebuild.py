@@ -207,10 +207,8 @@ def test_rebuild_refuses_base(make_env, monkeypatch):
 
 
 @pytest.mark.slow
-def test_rebuild_repairs_the_seeds_numpy_scipy_breakage(make_env, real_channel, real_wheels):
-    prefix = make_env(("python", "pip", "scipy"), chan=real_channel)
-    links = real_wheels.numpy2.parent
-    assert pip(prefix, "install", "numpy==2.2.6", find_links=links).returncode == 0
+def test_rebuild_repairs_the_seeds_numpy_scipy_breakage(broken_sci, tmp_path):
+    prefix = copy_prefix(broken_sci, tmp_path / "sci")  # pip's numpy 2.2.6 over conda's
     assert _python(prefix, "import scipy.linalg").returncode != 0  # the seed's breakage
     [fix] = _error_fixes(prefix)  # pip-overwrote-conda and broken-requirement: one command
     result = _run_as_printed(fix)
