@@ -316,3 +316,30 @@ def test_members_written_as_dot_slash_are_read_and_checked_as_extractors_place_t
     assert "info/paths.json" in contents.info
     with pytest.raises(contain.Escape, match=r"dotted-1.0-0.tar.bz2.*'../../dotted'"):
         contain.check(tmp_path / "env", archive.name, contents)
+
+
+@pytest.mark.parametrize(
+    ("links", "ok"),
+    [
+        ({"a": "b"}, True),  # a folder linked to another inside the prefix
+        ({"a": "b", "b/c": "{outside}"}, False),  # inside, then out one level down
+        ({"a": "{outside}"}, False),
+    ],
+    ids=["inside", "nested-out", "out"],
+)
+def test_every_folder_on_a_path_is_followed_through_the_prefixs_own_links(
+    tmp_path: Path, links: dict[str, str], ok: bool
+) -> None:
+    from condapip.change import contain
+
+    prefix, outside = tmp_path / "env", tmp_path / "outside"
+    (prefix / "b").mkdir(parents=True)
+    outside.mkdir()
+    for link, target in links.items():
+        (prefix / link).symlink_to(target.format(outside=outside))
+    contents = contain.Contents({}, ({"_path": "a/c/payload", "path_type": "hardlink"},))
+    if ok:
+        contain.check(prefix, "pkg", contents)
+    else:
+        with pytest.raises(contain.Escape, match="'a/c/payload' lies in a folder that links out"):
+            contain.check(prefix, "pkg", contents)

@@ -17,9 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import posixpath
+import re
 import shlex
 import stat
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,8 @@ _LISTS = ("info/files", "info/no_link", "info/no_softlink")
 _READ_AT_LINK = ("info/paths.json", "info/files", "info/has_prefix", "info/link.json",
                  "info/no_link", "info/no_softlink", "info/index.json")  # fmt: skip
 _MAX_LINK_HOPS = 40  # as the kernel's MAXSYMLINKS
+# Unicode's control characters (category Cc) are exactly these two ranges
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def check(prefix: Path, label: str, contents: Contents) -> None:
     for path, target in links.items():
         if _resolve(posixpath.dirname(path), target, links, 0) is None:
             raise Escape(label, path, f"is a link to {target!r}, outside the prefix")
-    for path in paths:
+    for path in paths if links else ():
         parent = posixpath.dirname(path)
         while parent:
             if parent in links:
@@ -196,7 +198,7 @@ def _entry_point_paths(label: str, raw: bytes | None) -> Iterator[str]:
 
 
 def _relative(label: str, path: str) -> None:
-    if not path or any(unicodedata.category(c) == "Cc" for c in path):
+    if not path or _CONTROL.search(path):
         raise Escape(label, path, "is empty or holds a control character")
     if path.startswith(("/", "\\")) or ":" in path.split("/", 1)[0]:
         raise Escape(label, path, "is absolute")
@@ -235,11 +237,18 @@ def _resolve(folder: str, target: str, links: dict[str, str], hops: int) -> list
 def _no_outside_folder(prefix: Path, label: str, paths: list[str]) -> None:
     """No path lands in a folder of the prefix that a symlink takes outside it."""
     root = prefix.resolve()
-    seen: set[str] = set()
+    inside: dict[str, bool] = {"": True}
+
+    def stays(folder: str) -> bool:
+        # A folder leaves the prefix only through a symlink among its components, so
+        # only those are resolved (each folder's full path once was: 1,900 for pip).
+        if folder not in inside:
+            here = prefix / folder
+            inside[folder] = stays(posixpath.dirname(folder)) and (
+                not here.is_symlink() or here.resolve().is_relative_to(root)
+            )
+        return inside[folder]
+
     for path in paths:
-        folder = posixpath.dirname(path)
-        if folder in seen or not folder:
-            continue
-        seen.add(folder)
-        if not (prefix / folder).resolve().is_relative_to(root):
+        if not stays(posixpath.dirname(path)):
             raise Escape(label, path, "lies in a folder that links outside the prefix")
