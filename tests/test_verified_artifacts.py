@@ -169,3 +169,27 @@ def test_with_conda_a_file_swapped_after_the_check_is_never_linked(
     record = json.loads(next((prefix / "conda-meta").glob("alpha-*.json")).read_text())
     assert record["url"] == (copy / "noarch" / ALPHA).as_uri()
     assert not (prefix / "conda-meta" / "condapip" / "tmp").exists()
+
+
+@pytest.mark.parametrize("swap", ["same-size", "symlink", "fifo"])
+def test_a_cached_file_is_trusted_only_as_the_regular_file_the_archive_holds(
+    tmp_path: Path, swap: str
+) -> None:
+    import hashlib
+
+    from condapip.change import contain
+
+    data = b"print('hello')\n"
+    entry = {"_path": "m.py", "sha256": hashlib.sha256(data).hexdigest(), "size_in_bytes": 15}
+    contents = contain.Contents({}, (entry,))
+    (tmp_path / "real.py").write_bytes(data)
+    (tmp_path / "m.py").write_bytes(data)
+    assert contain.matches(tmp_path, contents)
+    (tmp_path / "m.py").unlink()
+    if swap == "same-size":
+        (tmp_path / "m.py").write_bytes(b"print('HELLO')\n")
+    elif swap == "symlink":
+        (tmp_path / "m.py").symlink_to(tmp_path / "real.py")
+    else:
+        os.mkfifo(tmp_path / "m.py")  # never opened for a read that would wait
+    assert not contain.matches(tmp_path, contents)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 import shlex
@@ -103,20 +104,22 @@ def matches(extracted: Path, contents: Contents) -> bool:
     for name in _READ_AT_LINK:
         if name not in contents.info and (extracted / name).exists():
             return False
+    root = str(extracted)
     for name, data in contents.info.items():
-        if _read_regular(extracted / name) != data:
+        if _read_regular(os.path.join(root, name)) != data:
             return False
-    return all(_entry_matches(extracted, entry, contents.links) for entry in contents.entries)
+    return all(_entry_matches(root, entry, contents.links) for entry in contents.entries)
 
 
-def _entry_matches(extracted: Path, entry: dict[str, Any], links: dict[str, str]) -> bool:
-    path = extracted / entry["_path"]
+def _entry_matches(root: str, entry: dict[str, Any], links: dict[str, str]) -> bool:
+    # os.path, not pathlib: this runs for every file of every package an install links
+    path = os.path.join(root, entry["_path"])
     kind = entry.get("path_type", "hardlink")
     if kind == "softlink":
-        return path.is_symlink() and str(path.readlink()) == links.get(entry["_path"])
+        return os.path.islink(path) and os.readlink(path) == links.get(entry["_path"])
     if kind == "directory":
-        return path.is_dir() and not path.is_symlink()
-    data = _read_regular(path)
+        return os.path.isdir(path) and not os.path.islink(path)
+    data = _read_regular(path, entry.get("size_in_bytes"))
     if data is None:
         return False
     if entry.get("sha256"):
@@ -124,13 +127,25 @@ def _entry_matches(extracted: Path, entry: dict[str, Any], links: dict[str, str]
     return entry.get("size_in_bytes") in (None, len(data))
 
 
-def _read_regular(path: Path) -> bytes | None:
+def _read_regular(path: str, size: object = None) -> bytes | None:
+    """The bytes of a regular file; None for anything else, or one not ``size`` long.
+
+    A link is not followed (O_NOFOLLOW) and a fifo is not waited on (O_NONBLOCK).
+    """
     try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return None
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or size not in (None, st.st_size):
+            return None
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _members(archive: Path, component: str) -> Iterator[Any]:
