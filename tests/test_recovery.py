@@ -30,12 +30,12 @@ from tests.conftest import SYNTHETIC
 from tests.helpers import condapip, copy_prefix, host_channel, isolated_env
 from tests.wheelmaker import make_wheel
 
-# Enough modules that each kill point lasts long enough to be seen every time: with
-# 300-400 of them pip spent 0.4-1.5 s between writing the new METADATA and its
-# INSTALLER (measured under a load of 10 on 2 cores; 0.1-0.2 s with 100), and
-# longer holding its ``~`` stash. Every pip run, fix and import check here costs
-# in proportion to it.
-MODULES = 400
+# Enough modules that each kill point lasts long enough to be seen every time by a
+# 1 ms poll: with 100 of them pip spent 0.1-0.2 s between writing the new METADATA and
+# its INSTALLER, with 300-400 0.4-1.5 s (under a load of 10 on 2 cores), and longer
+# holding its ``~`` stash. Every pip run, copy, fix and import check here costs in
+# proportion to it, so no more than twice the least.
+MODULES = 200
 # clean's kill point is an rmtree of the package's extracted folder: a short one, so
 # that package keeps a few thousand files.
 CLEAN_MODULES = 1500
