@@ -220,20 +220,23 @@ def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list
 
 def tree_digest(root: Path) -> dict[str, str]:
     """Every file's content hash and every link's target: to prove nothing changed
-    (bytecode aside: Python writes it wherever it imports)."""
+    (bytecode aside: Python writes it wherever it imports, no tool's change)."""
     import hashlib
 
     out = {}
-    for p in sorted(root.rglob("*")):
-        rel = p.relative_to(root).as_posix()
-        if "__pycache__" in p.parts:
-            continue  # Python writes bytecode on import: no tool's change
-        if p.is_symlink():
-            out[rel] = "->" + os.readlink(p)
-        elif p.is_file():
-            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
-        else:
-            out[rel] = "dir"
+    for folder, dirs, files in os.walk(root):
+        at = Path(folder).relative_to(root)
+        dirs[:] = [d for d in dirs if d != "__pycache__"]  # never walked into
+        for name in [*dirs, *files]:
+            path = os.path.join(folder, name)
+            rel = (at / name).as_posix()
+            if os.path.islink(path):
+                out[rel] = "->" + os.readlink(path)
+            elif os.path.isfile(path):
+                with open(path, "rb") as fh:
+                    out[rel] = hashlib.sha256(fh.read()).hexdigest()
+            else:
+                out[rel] = "dir"
     return out
 
 
