@@ -68,6 +68,9 @@ def _pre_commit(project: Path, home: Path) -> subprocess.CompletedProcess[str]:
     # pip byte-compiles every module it installs into the hook env, most of which no hook
     # imports: Python compiles what a hook does import, on its first run
     env["PIP_NO_COMPILE"] = "1"
+    # virtualenv, making the hook env, would otherwise start pip downloads of newer seed
+    # wheels (its update every 14 days, due at once with a private HOME): 10 s of CPU
+    env["VIRTUALENV_NO_PERIODIC_UPDATE"] = "1"
     cmd = [sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"]
     return subprocess.run(cmd, cwd=project, capture_output=True, text=True, check=False, env=env)
 
