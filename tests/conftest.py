@@ -61,17 +61,20 @@ CONDA_SIDE = {("alpha", "1.0"), ("beta", "1.0"), ("gamma", "0.5"), ("zeta", "1.0
 
 @pytest.fixture(scope="session")
 def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheelhouse")
-    for name, version, requires in SYNTHETIC:
-        make_wheel(out, name, version, requires)
-    return out
+    def build(out: Path) -> None:
+        for name, version, requires in SYNTHETIC:
+            make_wheel(out, name, version, requires)
+
+    return once_per_run(tmp_path_factory, "wheelhouse", build)
 
 
 @pytest.fixture(scope="session")
 def channel(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
-    out = tmp_path_factory.mktemp("channel")
+    """The synthetic conda side and the host's python and pip, one channel for the run."""
     conda_wheels = [wheelhouse / f"{n}-{v}-py3-none-any.whl" for n, v in sorted(CONDA_SIDE)]
-    return host_channel(tmp_path_factory, conda_wheels, out)
+    return once_per_run(
+        tmp_path_factory, "channel", lambda out: host_channel(tmp_path_factory, conda_wheels, out)
+    )
 
 
 @pytest.fixture(scope="session")
@@ -261,22 +264,25 @@ def broken_sci(tmp_path_factory: pytest.TempPathFactory, healthy_sci: Path, real
     return once_per_run(tmp_path_factory, "broken", build) / "sci"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bases(
     tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path
 ) -> tuple[Path, Path]:
-    """``(fresh, installed)``, made once per module and copied by the tests that
-    change them: python, pip and alpha as ``make_env`` makes them, and a copy with
-    epsilon installed by condapip, so with a snapshot to roll back to."""
-    root = tmp_path_factory.mktemp("bases")
-    fresh = make_prefix(root / "fresh" / "env", channel, CREATED_SPECS)
-    installed = copy_prefix(fresh, root / "installed" / "env")
-    done = condapip(
-        "install", "-p", str(installed), "-c", str(channel), "--yes", "epsilon",
-        env=isolated_env(root, PIP_FIND_LINKS=str(wheelhouse)),
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return fresh, installed
+    """``(fresh, installed)``, made once per run and copied by the tests that change
+    them: python, pip and alpha as ``make_env`` makes them, and a copy with epsilon
+    installed by condapip, so with a snapshot to roll back to."""
+
+    def build(root: Path) -> None:
+        fresh = make_prefix(root / "fresh" / "env", channel, CREATED_SPECS)
+        installed = copy_prefix(fresh, root / "installed" / "env")
+        done = condapip(
+            "install", "-p", str(installed), "-c", str(channel), "--yes", "epsilon",
+            env=isolated_env(root, PIP_FIND_LINKS=str(wheelhouse)),
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+
+    root = once_per_run(tmp_path_factory, "bases", build)
+    return root / "fresh" / "env", root / "installed" / "env"
 
 
 @pytest.fixture

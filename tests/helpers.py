@@ -208,7 +208,9 @@ def kill_at(tmp_path: Path, phase: str, *args: str) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
-def write_envfile(folder: Path, channel: Path, conda: list[str], pip_lines: list[str]) -> Path:
+def write_envfile(
+    folder: Path, channel: Path | str, conda: list[str], pip_lines: list[str]
+) -> Path:
     """``folder/environment.yml``: the channel, the conda specs, then a ``pip:`` list."""
     deps = "".join(f"  - {c}\n" for c in conda)
     if pip_lines:

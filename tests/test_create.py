@@ -21,7 +21,7 @@ def git_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     )
 
 
-def _yml(folder: Path, channel: Path, pip_entries: list[str], conda: list[str] | None = None):
+def _yml(folder: Path, channel: Path | str, pip_entries: list[str], conda: list[str] | None = None):
     """``folder/environment.yml``: python, pip and alpha unless ``conda`` says otherwise."""
     return write_envfile(folder, channel, conda or ["python", "pip", "alpha"], pip_entries)
 
@@ -293,10 +293,15 @@ def test_the_prefix_lock_is_named_as_the_readme_says(tmp_path):
     assert "`.NAME.condapip.lock`" in readme
 
 
+def _via_dotdot(folder: Path, target: Path) -> str:
+    """``target`` as a path written from ``folder``: up to ``/``, then down again."""
+    return str(folder) + "/.." * len(folder.parts[1:]) + str(target)
+
+
 def test_a_channel_path_with_dotdot_is_recorded_resolved(tmp_path, channel):
     odd = tmp_path / "a" / "b"
     odd.mkdir(parents=True)
-    written = odd / ".." / ".." / ".." / channel.name
+    written = _via_dotdot(odd, channel)
     yml = _yml(tmp_path, written, [], ["python", "beta"])
     prefix = tmp_path / "new"
     result = condapip("create", "-f", str(yml), "-p", str(prefix), "--yes")
@@ -323,7 +328,7 @@ def test_a_local_channel_resolves_to_its_real_path_without_dotdot(tmp_path, chan
 
     odd = tmp_path / "a"
     odd.mkdir()
-    [found] = resolve([f"{odd}/../../{channel.name}"])
+    [found] = resolve([_via_dotdot(odd, channel)])
     assert found.url == channel.resolve().as_uri()
 
 
@@ -333,7 +338,7 @@ def test_engine_conda_records_a_dotdot_channel_as_its_real_path(
 ):
     odd = tmp_path / "a"
     odd.mkdir()
-    yml = _yml(tmp_path, odd / ".." / ".." / channel.name, [], ["python"])
+    yml = _yml(tmp_path, _via_dotdot(odd, channel), [], ["python"])
     prefix = tmp_path / "by-conda"
     proc = condapip("create", "-f", str(yml), "-p", str(prefix), "--engine", "conda", "--yes")
     assert proc.returncode == 0, proc.stdout + proc.stderr
