@@ -15,16 +15,27 @@ import pytest
 
 from tests.conftest import CREATED_SPECS
 from tests.gitrepo import git, make_git_package
-from tests.helpers import condapip, copy_prefix, make_prefix, pip, tree_digest, write_envfile
+from tests.helpers import (
+    condapip,
+    copy_prefix,
+    make_prefix,
+    once_per_run,
+    pip,
+    tree_digest,
+    write_envfile,
+)
 from tests.inprocess import run_cli
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def layered(tmp_path_factory: pytest.TempPathFactory, channel: Path, wheelhouse: Path) -> Path:
     """conda: python, pip, alpha (and beta 1.0 it needs); pip: epsilon. Only read."""
-    prefix = make_prefix(tmp_path_factory.mktemp("check") / "env", channel, CREATED_SPECS)
-    assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
-    return prefix
+
+    def build(out: Path) -> None:
+        prefix = make_prefix(out / "env", channel, CREATED_SPECS)
+        assert pip(prefix, "install", "epsilon", find_links=wheelhouse).returncode == 0
+
+    return once_per_run(tmp_path_factory, "check-layered", build) / "env"
 
 
 def _check(*args: str) -> tuple[int, dict]:
@@ -85,15 +96,17 @@ def test_packages_nothing_asks_for_are_drift_only_with_strict(layered, channel, 
     assert code == 1 and _kinds(report) == {("extra", "pip", "epsilon")}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def locked(layered: Path, tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
-    out = tmp_path_factory.mktemp("lock") / "condapip.lock.yml"
-    result = condapip(
-        "lock", "-p", str(layered), "-o", str(out),
-        env={**os.environ, "PIP_FIND_LINKS": str(wheelhouse)},
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    return out
+    def build(out: Path) -> None:
+        out.mkdir()
+        result = condapip(
+            "lock", "-p", str(layered), "-o", str(out / "condapip.lock.yml"),
+            env={**os.environ, "PIP_FIND_LINKS": str(wheelhouse)},
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+
+    return once_per_run(tmp_path_factory, "check-locked", build) / "condapip.lock.yml"
 
 
 def test_a_prefix_matches_the_lock_made_from_it(layered, locked):

@@ -27,7 +27,14 @@ import pytest
 
 from condapip.ledger.journal import journal_path
 from tests.conftest import SYNTHETIC
-from tests.helpers import condapip, copy_prefix, host_channel, isolated_env
+from tests.helpers import (
+    condapip,
+    copy_prefix,
+    host_channel,
+    isolated_env,
+    make_prefix,
+    once_per_run,
+)
 from tests.wheelmaker import make_wheel
 
 # Enough modules that each kill point lasts long enough to be seen every time by a
@@ -45,11 +52,15 @@ BIG = "bigpkg"
 @pytest.fixture(scope="session")
 def links(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """The synthetic wheels and the big one, 1.0 and 2.0, in one find-links folder."""
-    out = tmp_path_factory.mktemp("big-links")
-    for wheel in wheelhouse.glob("*.whl"):
-        shutil.copy(wheel, out)
-    for version in ("1.0", "2.0"):
-        make_wheel(out, BIG, version, modules=MODULES)
+
+    def build(out: Path) -> None:
+        out.mkdir()
+        for wheel in wheelhouse.glob("*.whl"):
+            shutil.copy(wheel, out)
+        for version in ("1.0", "2.0"):
+            make_wheel(out, BIG, version, modules=MODULES)
+
+    out = once_per_run(tmp_path_factory, "big-links", build)
     assert {n for n, _, _ in SYNTHETIC} <= {w.name.split("-")[0] for w in out.glob("*.whl")}
     return out
 
@@ -70,24 +81,23 @@ def _upgraded(prefix: Path, root: Path, channel: Path, links: Path, version: str
 
 @pytest.fixture(scope="session")
 def at_one(tmp_path_factory, channel: Path, links: Path) -> Path:
-    """An env whose pip layer is bigpkg 1.0, installed by condapip."""
-    from condapip.change import conda_layer
-    from condapip.change.engines.rattler import RattlerEngine
+    """An env whose pip layer is bigpkg 1.0, installed by condapip; made once per run."""
 
-    root = tmp_path_factory.mktemp("at-one")
-    prefix = root / "env"
-    specs = ["python", "pip", "alpha"]
-    engine = RattlerEngine(progress=False)
-    pkgs = conda_layer.solve(engine, prefix, [str(channel)], specs)
-    conda_layer.apply(engine, prefix, pkgs, specs, argv=["condapip", "create"])
-    return _upgraded(prefix, root, channel, links, "1.0")
+    def build(root: Path) -> None:
+        make_prefix(root / "env", channel, ["python", "pip", "alpha"])
+        _upgraded(root / "env", root, channel, links, "1.0")
+
+    return once_per_run(tmp_path_factory, "at-one", build) / "env"
 
 
 @pytest.fixture(scope="session")
 def at_two(tmp_path_factory, at_one: Path, channel: Path, links: Path) -> Path:
     """bigpkg 1.0, then upgraded to 2.0 by condapip: rollback goes back to 1.0."""
-    root = tmp_path_factory.mktemp("at-two")
-    return _upgraded(copy_prefix(at_one, root / "env"), root, channel, links, "2.0")
+
+    def build(root: Path) -> None:
+        _upgraded(copy_prefix(at_one, root / "env"), root, channel, links, "2.0")
+
+    return once_per_run(tmp_path_factory, "at-two", build) / "env"
 
 
 @pytest.fixture
