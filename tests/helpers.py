@@ -78,6 +78,7 @@ def once_per_run(
     out = root / name
     with FileLock(f"{out}.lock"):
         if not (root / f"{name}.done").exists():
+            out.mkdir(exist_ok=True)  # empty, as ``mktemp`` gives a fixture its folder
             build(out)
             (root / f"{name}.done").touch()
     return out

@@ -99,7 +99,6 @@ def test_packages_nothing_asks_for_are_drift_only_with_strict(layered, channel, 
 @pytest.fixture(scope="session")
 def locked(layered: Path, tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     def build(out: Path) -> None:
-        out.mkdir()
         result = condapip(
             "lock", "-p", str(layered), "-o", str(out / "condapip.lock.yml"),
             env={**os.environ, "PIP_FIND_LINKS": str(wheelhouse)},

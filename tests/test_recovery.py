@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from condapip.ledger.journal import journal_path
-from tests.conftest import SYNTHETIC
+from tests.conftest import CREATED_SPECS, SYNTHETIC
 from tests.helpers import (
     condapip,
     copy_prefix,
@@ -54,7 +54,6 @@ def links(tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path) -> Path:
     """The synthetic wheels and the big one, 1.0 and 2.0, in one find-links folder."""
 
     def build(out: Path) -> None:
-        out.mkdir()
         for wheel in wheelhouse.glob("*.whl"):
             shutil.copy(wheel, out)
         for version in ("1.0", "2.0"):
@@ -84,7 +83,7 @@ def at_one(tmp_path_factory, channel: Path, links: Path) -> Path:
     """An env whose pip layer is bigpkg 1.0, installed by condapip; made once per run."""
 
     def build(root: Path) -> None:
-        make_prefix(root / "env", channel, ["python", "pip", "alpha"])
+        make_prefix(root / "env", channel, CREATED_SPECS)
         _upgraded(root / "env", root, channel, links, "1.0")
 
     return once_per_run(tmp_path_factory, "at-one", build) / "env"
